@@ -1,0 +1,81 @@
+"""Request dependencies: the database session, the signed-in principal, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from ecogrid import security
+from ecogrid import users as user_service
+from ecogrid.errors import Forbidden, NotAuthenticated
+from ecogrid.models import User
+from ecogrid.settings import Settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session = request.app.state.db.sessionmaker()
+    try:
+        yield session
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in user, or an integration with an API key (acting in a role)."""
+
+    user_id: int | None
+    name: str
+    role: str
+    via_api_key: bool = False
+
+
+def get_principal(
+    session: DbSession,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    x_api_key: Annotated[str | None, Header()] = None,
+    api_key: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> Principal:
+    if token:
+        user = session.get(User, security.read_token(settings=settings, token=token))
+        if not user or not user.active:
+            raise NotAuthenticated("user no longer active")
+        return Principal(user.id, user.username, user.role)
+    key = x_api_key or api_key
+    if key:
+        row = user_service.check_api_key(session, key=key)
+        return Principal(None, f"apikey:{row.name}", row.role, via_api_key=True)
+    raise NotAuthenticated("sign in first (bearer token or X-API-Key)")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: str):
+    """A dependency that lets only the given roles (admin always) through: 403 otherwise."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role != "admin" and principal.role not in roles:
+            raise Forbidden(f"role {principal.role} may not do this; needs one of {', '.join(roles)}")
+        return principal
+
+    return check

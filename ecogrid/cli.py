@@ -1,0 +1,185 @@
+"""The ``ecogrid`` command: serve, migrate, manage the private database, users, keys, demo data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from ecogrid import migrate as migrations
+from ecogrid.commands import discover_commands
+from ecogrid.database import Database, embedded_cluster, resolve_url
+from ecogrid.errors import DomainError
+from ecogrid.settings import get_settings
+from ecogrid.vocabulary import Role
+
+app = typer.Typer(help="ecogrid: environmental complaint handling for ecology-environment bureaus.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Manage the private PostgreSQL + PostGIS cluster (when no DATABASE_URL).",
+                     no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+apikeys_app = typer.Typer(help="Integration keys (hotline systems, Open311 clients).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
+for _name, _group in discover_commands():
+    app.add_typer(_group, name=_name)
+
+
+def fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def open_database(*, migrate: bool = True) -> Database:
+    database = Database.from_url(resolve_url(get_settings()))
+    if migrate:
+        migrations.upgrade(database.engine)
+    return database
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Load the demo city when the database is empty.")] = False,
+    host: Annotated[str | None, typer.Option(help="Listen address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Start the private database if needed, migrate, optionally load demo data, and serve HTTP."""
+    import uvicorn
+
+    from api.factory import create_app
+    from ecogrid import demo as demo_data
+
+    settings = get_settings()
+    database = open_database()
+    if demo:
+        with database.sessionmaker() as session:
+            if demo_data.is_empty(session):
+                typer.echo("Loading the demo city (first start only)...")
+                result = demo_data.generate(session)
+                session.commit()
+                _print_demo_users(result.passwords)
+            else:
+                typer.echo("Database already has data; demo not reloaded.")
+    uvicorn.run(create_app(settings, database), host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the Alembic migrations up to REVISION."""
+    database = open_database(migrate=False)
+    migrations.upgrade(database.engine, revision)
+    with database.engine.connect() as conn:
+        typer.echo(f"schema at {migrations.current_revision(conn)}")
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same city.")] = 20261125,
+    password: Annotated[str | None, typer.Option(help="One password for every demo user (default: random).")]
+    = None,
+    complaints: Annotated[int, typer.Option(help="How many complaints to generate.")] = 5000,
+) -> None:
+    """Generate the deterministic demo city (zones, sources, complaints, users) into an empty database."""
+    from ecogrid import demo as demo_data
+
+    database = open_database()
+    with database.sessionmaker() as session:
+        if not demo_data.is_empty(session):
+            fail("the database already holds data; the demo loads into an empty database only")
+        result = demo_data.generate(session, seed=seed, password=password, complaints=complaints)
+        session.commit()
+    typer.echo(f"demo city: {result.summary}")
+    _print_demo_users(result.passwords)
+
+
+def _print_demo_users(passwords: dict[str, str]) -> None:
+    typer.echo("Demo users (shown once; write them down):")
+    for name, pw in passwords.items():
+        typer.echo(f"  {name:<12} {pw}")
+
+
+@db_app.command("start")
+def db_start() -> None:
+    settings = get_settings()
+    if settings.database_url:
+        fail("DATABASE_URL is set: ecogrid uses that server and owns no cluster")
+    cluster = embedded_cluster(settings)
+    cluster.ensure_running()
+    typer.echo(f"running on 127.0.0.1:{cluster.status().port} (data in {cluster.data_dir})")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    stopped = embedded_cluster(get_settings()).stop()
+    typer.echo("stopped" if stopped else "not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    settings = get_settings()
+    if settings.database_url:
+        typer.echo("external database (DATABASE_URL)")
+        return
+    st = embedded_cluster(settings).status()
+    state = f"running (pid {st.pid}, port {st.port})" if st.running else "stopped"
+    typer.echo(f"{state}; initialised={st.initialised}; data in {st.data_dir}")
+    raise typer.Exit(code=0 if st.running else 3)
+
+
+@db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def db_psql(ctx: typer.Context) -> None:
+    """Open psql on the private database (extra arguments are passed to psql)."""
+    settings = get_settings()
+    if settings.database_url:
+        os.execvp("psql", ["psql", resolve_url(settings).replace("+psycopg", ""), *ctx.args])
+    cluster = embedded_cluster(settings)
+    cluster.ensure_running()
+    os.execvpe("psql", ["psql", *ctx.args], {**os.environ, **cluster.libpq_env()})
+
+
+@users_app.command("create")
+def users_create(
+    name: str,
+    role: Annotated[Role, typer.Option(help="admin, chief, planner, inspector or clerk")],
+    full_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a user; the password is read from the prompt, or from stdin when not a terminal."""
+    from ecogrid import users
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    database = open_database()
+    with database.sessionmaker() as session:
+        try:
+            user = users.create(session, username=name, role=role.value, password=password, full_name=full_name)
+        except DomainError as exc:
+            fail(exc.message)
+        session.commit()
+        typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
+
+
+@apikeys_app.command("create")
+def apikeys_create(
+    name: str,
+    role: Annotated[Role, typer.Option(help="Role the integration acts in.")] = Role.clerk,
+) -> None:
+    """Create an integration key; the key is printed once, as the last word."""
+    from ecogrid import users
+
+    database = open_database()
+    with database.sessionmaker() as session:
+        try:
+            _, key = users.create_api_key(session, name=name, role=role.value)
+        except DomainError as exc:
+            fail(exc.message)
+        session.commit()
+    typer.echo(f"API key for {name}: {key}")
+
+
+if __name__ == "__main__":
+    app()

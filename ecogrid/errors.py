@@ -1,0 +1,32 @@
+"""Domain errors. Domain code raises these; the API maps each class to one status code (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class; ``field`` names the offending input where there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    pass
+
+
+class InvalidInput(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """The request contradicts the current state (an illegal transition, a duplicate)."""
+
+
+class NotAuthenticated(DomainError):
+    pass
+
+
+class Forbidden(DomainError):
+    pass

@@ -1,0 +1,348 @@
+"""ORM tables: the one home of the domain model. The schema itself is owned by Alembic migrations.
+
+Conventions: class singular, table plural, geometry column ``geom`` in SRID 4326 (WGS-84),
+times are ``timestamptz``. Histories (case events, audit log) are append-only; a database
+trigger refuses UPDATE and DELETE on them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB, list[str]: ARRAY(Text)}
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def _point(nullable: bool = True) -> Any:
+    return mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=nullable)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # Inspectors qualified for "double random" draws (持证执法人员).
+    qualified: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _now()
+
+
+class ApiKey(Base):
+    """An integration key (hotline systems, Open311 clients). Only a hash of the key is stored."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), server_default="clerk")
+    created_at: Mapped[datetime] = _now()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Zone(Base):
+    __tablename__ = "zones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responsible_unit: Mapped[str | None] = mapped_column(String(256))
+    noise_class: Mapped[str | None] = mapped_column(String(4))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+    parent: Mapped[Zone | None] = relationship(remote_side="Zone.id")
+    officer: Mapped[User | None] = relationship()
+
+
+class IndustryCategory(Base):
+    """Which complaint categories an industry may cause: data the bureau edits, not code."""
+
+    __tablename__ = "industries"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(String(64))
+    label_en: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    industry: Mapped[str] = mapped_column(ForeignKey("industries.code"))
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    key_discharger: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Class for "double random" sampling rates: key / special / ordinary.
+    unit_class: Mapped[str] = mapped_column(String(16), server_default="ordinary")
+    address: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = _point(nullable=False)
+    footprint: Mapped[Any | None] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    stack_height_m: Mapped[float | None] = mapped_column(Float)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    orig_lon: Mapped[float | None] = mapped_column(Float)
+    orig_lat: Mapped[float | None] = mapped_column(Float)
+    orig_crs: Mapped[str] = mapped_column(String(16), server_default="wgs84")
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class Case(Base):
+    """The underlying problem; repeat complaints about it are linked to it."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True, server_default="registered")
+    urgency: Mapped[str] = mapped_column(String(16), server_default="ordinary")
+    channel: Mapped[str] = mapped_column(String(32))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    geom: Mapped[Any] = _point()
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_complaint_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_team: Mapped[str | None] = mapped_column(String(128))
+    repeat_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    handling_count: Mapped[int] = mapped_column(Integer, server_default="1")
+    extended: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    rectification_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[str | None] = mapped_column(String(32))
+    exceedance: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    confirmed_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+
+    complaints: Mapped[list[Complaint]] = relationship(back_populates="case", order_by="Complaint.id")
+    zone: Mapped[Zone | None] = relationship()
+
+
+class Complaint(Base):
+    """One contact from one person through one channel."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (UniqueConstraint("channel", "external_ref", name="uq_complaints_channel_external_ref"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+    address: Mapped[str | None] = mapped_column(Text)
+    complainant_name: Mapped[str | None] = mapped_column(String(128))
+    complainant_phone: Mapped[str | None] = mapped_column(String(32))
+    complainant_email: Mapped[str | None] = mapped_column(String(256))
+    geom: Mapped[Any] = _point()
+    orig_lon: Mapped[float | None] = mapped_column(Float)
+    orig_lat: Mapped[float | None] = mapped_column(Float)
+    orig_crs: Mapped[str] = mapped_column(String(16), server_default="wgs84")
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    out_of_jurisdiction: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    nearest_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"))
+    nearest_zone_distance_m: Mapped[float | None] = mapped_column(Float)
+    is_repeat: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    urgency: Mapped[str] = mapped_column(String(16), server_default="ordinary")
+    media_url: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+
+    case: Mapped[Case | None] = relationship(back_populates="complaints")
+    zone: Mapped[Zone | None] = relationship(foreign_keys=[zone_id])
+
+
+class CaseEvent(Base):
+    """Append-only history of a case: who did what, when, with which note."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = _now()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class Inspection(Base):
+    __tablename__ = "inspections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    patrol_target_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_targets.id"))
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = _now()
+    geom: Mapped[Any] = _point()
+    findings: Mapped[str | None] = mapped_column(Text)
+    conclusion: Mapped[str | None] = mapped_column(String(32))
+    flags: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    created_at: Mapped[datetime] = _now()
+
+
+class Photo(Base):
+    """A photo kept as legal evidence: the original bytes under their SHA-256, never changed."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(Text)
+    mime: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str | None] = mapped_column(String(256))
+    exif_taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    exif_geom: Mapped[Any] = _point()
+    uploaded_at: Mapped[datetime] = _now()
+    upload_geom: Mapped[Any] = _point()
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    flags: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+
+
+class Reading(Base):
+    """A measured value, with the verdict and the limit it was judged against stored beside it."""
+
+    __tablename__ = "readings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    parameter: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    geom: Mapped[Any] = _point()
+    instrument: Mapped[str | None] = mapped_column(String(128))
+    exceeded: Mapped[bool | None] = mapped_column(Boolean)
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+
+
+class WeatherRecord(Base):
+    """Wind observations (weather stations or readings) used to weigh upwind sources."""
+
+    __tablename__ = "weather_records"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str] = mapped_column(String(64))
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    geom: Mapped[Any] = _point(nullable=False)
+    wind_from_deg: Mapped[float] = mapped_column(Float)
+    wind_speed_ms: Mapped[float] = mapped_column(Float)
+
+
+class Revisit(Base):
+    __tablename__ = "revisits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = _now()
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    satisfaction: Mapped[str] = mapped_column(String(32))
+    handling: Mapped[int] = mapped_column(Integer, server_default="1")
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PatrolPlan(Base):
+    """A patrol plan: a risk-ranked selection, a "double random" draw, or a day's route."""
+
+    __tablename__ = "patrol_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    inputs_digest: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    status: Mapped[str] = mapped_column(String(16), server_default="drawn")
+    planned_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    total_m: Mapped[float | None] = mapped_column(Float)
+
+
+class PatrolTarget(Base):
+    __tablename__ = "patrol_targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("patrol_plans.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    cell: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    inspector_ids: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    geom: Mapped[Any] = _point()
+
+
+class InspectorConflict(Base):
+    """A declared conflict of interest: the inspector steps aside for this unit."""
+
+    __tablename__ = "inspector_conflicts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    declared_at: Mapped[datetime] = _now()
+
+
+class AuditEntry(Base):
+    """Who saw or did what, when: every unmasked read of personal data lands here."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = _now()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str | None] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class DemoTruth(Base):
+    """The true cause of each synthetic complaint, kept by the demo generator for scoring."""
+
+    __tablename__ = "demo_truth"
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))

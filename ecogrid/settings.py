@@ -1,0 +1,98 @@
+"""The one settings object, read from the environment (prefix ``ECOGRID_``) or a ``.env`` file.
+
+Settings are never read at import time: call :func:`get_settings`, which is cached and can be
+replaced in tests with ``get_settings.cache_clear()`` plus environment changes, or by passing a
+``Settings`` instance to ``create_app``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only"
+
+BaseMap = Literal["none", "osm", "tianditu", "gcj02"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ECOGRID_", env_file=".env", extra="ignore")
+
+    # Deployment mode: "development" tolerates the default secret; "production" refuses to start with it.
+    mode: Literal["development", "production"] = "development"
+
+    # Database: with no URL, ecogrid owns a private PostgreSQL + PostGIS cluster in data_dir.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Path("var")
+    pg_bin_dir: Path | None = None
+    pg_service_user: str = "postgres"
+
+    # Sign-in.
+    secret_key: str = DEFAULT_SECRET
+    token_minutes: int = 12 * 60
+    jwt_algorithm: str = "HS256"
+
+    # Web server.
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Uploads (photo evidence).
+    upload_dir: Path = Path("uploads")
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 80_000_000
+    photo_max_distance_m: float = 500.0
+    photo_max_time_skew_minutes: int = 120
+
+    # Repeat detection: radius per category family in metres, and how long a closed case still attracts repeats.
+    repeat_radius_m: dict[str, float] = {
+        "odour": 500, "voc": 500, "smoke": 300, "cooking_fumes": 150, "dust": 300,
+        "noise_industrial": 150, "noise_construction": 150, "noise_social": 150, "noise_traffic": 150,
+        "wastewater": 300, "black_odorous_water": 300, "soil": 200, "solid_waste": 100,
+        "hazardous_waste": 100, "radiation": 200, "ecology": 300, "other": 100,
+    }
+    repeat_closed_window_days: int = 30
+
+    # Suspect ranking: search radius per category (m) and the weight of each factor.
+    suspect_radius_m: dict[str, float] = {
+        "odour": 3000, "voc": 3000, "smoke": 1500, "cooking_fumes": 300, "dust": 1000,
+        "noise_industrial": 500, "noise_construction": 500, "noise_social": 300, "noise_traffic": 500,
+        "wastewater": 2000, "black_odorous_water": 2000, "soil": 1000, "solid_waste": 1000,
+        "hazardous_waste": 2000, "radiation": 1000, "ecology": 2000, "other": 1000,
+    }
+    suspect_limit: int = 10
+    suspect_weight_distance: float = 0.45
+    suspect_weight_category: float = 0.25
+    suspect_weight_wind: float = 0.15
+    suspect_weight_history: float = 0.15
+
+    # Progress colour: yellow once this share of the allowed time is used.
+    deadline_yellow_fraction: float = 0.8
+
+    # Maps.
+    base_map: BaseMap = "none"
+    tianditu_key: str | None = None
+
+    # Patrol: where routes start and end (WGS-84).
+    office_lon: float = 120.3826
+    office_lat: float = 36.0671
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.mode == "production" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "ECOGRID_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,56 @@
+"""Users and integration keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecogrid import security
+from ecogrid.errors import Conflict, InvalidInput, NotAuthenticated
+from ecogrid.models import ApiKey, User
+from ecogrid.vocabulary import Role
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def create(session: Session, *, username: str, role: str, password: str, full_name: str | None = None,
+           phone: str | None = None) -> User:
+    if role not in Role.__members__:
+        raise InvalidInput(f"unknown role {role!r}; one of {', '.join(Role)}", field="role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if get_by_username(session, username=username):
+        raise Conflict(f"user {username!r} exists", field="username")
+    user = User(username=username, role=role, password_hash=security.hash_password(password),
+                full_name=full_name or username, phone=phone)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_by_username(session: Session, *, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User:
+    user = get_by_username(session, username=username)
+    if not user or not user.active or not security.verify_password(password, user.password_hash):
+        raise NotAuthenticated("wrong user name or password")
+    return user
+
+
+def create_api_key(session: Session, *, name: str, role: str = Role.clerk) -> tuple[ApiKey, str]:
+    if session.scalars(select(ApiKey).where(ApiKey.name == name)).first():
+        raise Conflict(f"API key {name!r} exists", field="name")
+    key = security.new_api_key()
+    row = ApiKey(name=name, prefix=key[:10], key_hash=security.api_key_hash(key), role=role)
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def check_api_key(session: Session, *, key: str) -> ApiKey:
+    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == security.api_key_hash(key))).first()
+    if not row or row.revoked_at is not None:
+        raise NotAuthenticated("invalid API key")
+    return row

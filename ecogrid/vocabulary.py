@@ -1,0 +1,140 @@
+"""The fixed vocabulary of the API (DESIGN.md), with Chinese and English display labels.
+
+API values are the English codes; labels are for pages, exports and reports.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    hotline_12345 = "hotline_12345"
+    hotline_12369 = "hotline_12369"
+    national_platform = "national_platform"
+    provincial_hotline = "provincial_hotline"
+    letter = "letter"
+    visit = "visit"
+    web = "web"
+    open311 = "open311"
+    patrol = "patrol"
+
+
+class Kind(StrEnum):
+    complaint = "complaint"
+    consultation = "consultation"
+    suggestion = "suggestion"
+
+
+class Category(StrEnum):
+    odour = "odour"
+    voc = "voc"
+    dust = "dust"
+    smoke = "smoke"
+    cooking_fumes = "cooking_fumes"
+    noise_industrial = "noise_industrial"
+    noise_construction = "noise_construction"
+    noise_social = "noise_social"
+    noise_traffic = "noise_traffic"
+    wastewater = "wastewater"
+    black_odorous_water = "black_odorous_water"
+    soil = "soil"
+    solid_waste = "solid_waste"
+    hazardous_waste = "hazardous_waste"
+    radiation = "radiation"
+    ecology = "ecology"
+    other = "other"
+
+
+class Industry(StrEnum):
+    chemical = "chemical"
+    pharmaceutical = "pharmaceutical"
+    printing = "printing"
+    furniture = "furniture"
+    auto_repair = "auto_repair"
+    restaurant = "restaurant"
+    construction_site = "construction_site"
+    sewage_plant = "sewage_plant"
+    livestock_farm = "livestock_farm"
+    concrete_plant = "concrete_plant"
+    asphalt_plant = "asphalt_plant"
+    waste_transfer = "waste_transfer"
+    hospital = "hospital"
+    other = "other"
+
+
+class Crs(StrEnum):
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+    bd09 = "bd09"
+    cgcs2000 = "cgcs2000"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    chief = "chief"
+    planner = "planner"
+    inspector = "inspector"
+    clerk = "clerk"
+
+
+class ZoneLevel(StrEnum):
+    district = "district"
+    street = "street"
+    grid = "grid"
+
+
+# The nesting order of zone levels, outermost first; "deepest zone" means the last one here.
+ZONE_LEVEL_DEPTH = {ZoneLevel.district: 1, ZoneLevel.street: 2, ZoneLevel.grid: 3}
+
+NOISE_CLASSES = ("0", "1", "2", "3", "4a", "4b")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # channel
+    "hotline_12345": ("12345热线", "12345 hotline"),
+    "hotline_12369": ("12369环保热线", "12369 environmental hotline"),
+    "national_platform": ("全国生态环境信访投诉举报管理平台", "National complaint platform"),
+    "provincial_hotline": ("省级督察热线", "Provincial supervision hotline"),
+    "letter": ("来信", "Letter"),
+    "visit": ("来访", "Visit in person"),
+    "web": ("网上投诉", "Web / app"),
+    "open311": ("Open311接口", "Open311 client"),
+    "patrol": ("巡查发现", "Found on patrol"),
+    # kind
+    "complaint": ("投诉举报", "Complaint / report"),
+    "consultation": ("咨询", "Consultation"),
+    "suggestion": ("建议", "Suggestion"),
+    # category
+    "odour": ("异味/恶臭", "Odour"),
+    "voc": ("挥发性有机物", "VOC"),
+    "dust": ("扬尘", "Dust"),
+    "smoke": ("烟尘", "Smoke"),
+    "cooking_fumes": ("餐饮油烟", "Cooking fumes"),
+    "noise_industrial": ("工业噪声", "Industrial noise"),
+    "noise_construction": ("建筑施工噪声", "Construction noise"),
+    "noise_social": ("社会生活噪声", "Social-life noise"),
+    "noise_traffic": ("交通噪声", "Traffic noise"),
+    "wastewater": ("污水", "Wastewater"),
+    "black_odorous_water": ("黑臭水体", "Black-odorous water"),
+    "soil": ("土壤", "Soil"),
+    "solid_waste": ("固体废物/垃圾", "Solid waste"),
+    "hazardous_waste": ("危险废物/医疗废物", "Hazardous / medical waste"),
+    "radiation": ("辐射", "Radiation"),
+    "ecology": ("生态", "Ecology"),
+    "other": ("其他", "Other"),
+    # role
+    "admin": ("系统管理员", "Administrator"),
+    "chief": ("科长", "Section chief"),
+    "planner": ("计划员", "Planner"),
+    "inspector": ("执法/监测人员", "Inspector"),
+    "clerk": ("受理员", "Intake clerk"),
+    # zone level
+    "district": ("区县", "District"),
+    "street": ("街道", "Street"),
+    "grid": ("网格", "Grid"),
+}
+
+
+def label(code: str, lang: str = "zh") -> str:
+    zh, en = LABELS.get(code, (code, code))
+    return zh if lang.startswith("zh") else en
