@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Environmental complaint handling: intake, jurisdiction zones, suspects, "
         "inspections, hotspots and patrols.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     if database is not None:
@@ -44,6 +47,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
     app.mount(assets.STATIC_URL_PREFIX, StaticFiles(directory=assets.vendor_dir(), check_dir=False), name="vendor")
+
+    docs_assets = f"{assets.STATIC_URL_PREFIX}/swagger-ui"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="ecogrid API",
+                                   swagger_js_url=f"{docs_assets}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{docs_assets}/swagger-ui.css",
+                                   swagger_favicon_url=f"{docs_assets}/favicon-32x32.png",
+                                   oauth2_redirect_url="/docs/oauth2-redirect")
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 STATIC_URL_PREFIX = "/static/vendor"
 
 # Bumped whenever the copy rules below change in a way the lock file hash cannot see.
-_LAYOUT_VERSION = 1
+_LAYOUT_VERSION = 2
 _STAMP_NAME = ".ecogrid-vendor.json"
 
 # Address that folium 0.20 / branca 0.8 write -> file under vendor_dir().
@@ -101,6 +101,10 @@ NPM_COPIES: Sequence[tuple[str, str]] = (
     ("leaflet.markercluster/dist/MarkerCluster.css", "markercluster/MarkerCluster.css"),
     ("leaflet.markercluster/dist/MarkerCluster.Default.css", "markercluster/MarkerCluster.Default.css"),
     ("d3/d3.min.js", "d3/d3.min.js"),
+    # The API docs page (/docs) loads Swagger UI from here rather than from a CDN.
+    ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+    ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    ("swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
 )
 
 # folium's HeatMap loads folium's own build of Leaflet.heat (it carries the patch that makes

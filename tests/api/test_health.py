@@ -25,6 +25,13 @@ def test_health_is_503_with_a_reason_when_the_database_is_down(settings):
     assert "database unreachable" in resp.json()["reason"]
 
 
-def test_openapi_and_docs_are_served(client):
+def test_openapi_and_docs_are_served_without_any_internet_asset(client):
+    from maps.assets import external_urls, local_vendor_urls
+
     assert client.get("/openapi.json").json()["info"]["title"] == "ecogrid"
-    assert client.get("/docs").status_code == 200
+    html = client.get("/docs").text
+    assert external_urls(html) == []
+    local = local_vendor_urls(html)
+    assert any(url.endswith("swagger-ui-bundle.js") for url in local)
+    for url in local:
+        assert client.get(url).status_code == 200, url
