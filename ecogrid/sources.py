@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely.geometry import MultiPolygon, shape
-from shapely.ops import transform
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -96,7 +97,7 @@ def _footprint_wkt(geometry: Mapping[str, Any] | None, crs: str) -> str | None:
     except Exception as exc:
         raise InvalidInput(f"bad footprint geometry: {exc}", field="footprint") from None
     if crs not in {"wgs84", "cgcs2000"}:
-        geom = transform(lambda x, y, *_: coords.to_wgs84_many(x, y, crs), geom)
+        geom = shapely.transform(geom, lambda xy: np.column_stack(coords.to_wgs84_many(xy[:, 0], xy[:, 1], crs)))
     if not geom.is_valid:
         raise InvalidInput("footprint polygon is not valid", field="footprint")
     if geom.geom_type == "Polygon":
