@@ -190,7 +190,7 @@ def test_unknown_case_is_not_found(db, settings):
         suspect_service.rank_suspects(db, case_id=987654, settings=settings)
 
 
-def test_candidate_query_uses_the_geography_index(db, settings):
+def test_candidate_query_uses_the_geography_index(db):
     for bearing in range(0, 360, 10):
         add_source(db, point_at(db, 5000, bearing))
     case = add_case(db)
