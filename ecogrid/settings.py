@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         "wastewater": 2000, "black_odorous_water": 2000, "soil": 1000, "solid_waste": 1000,
         "hazardous_waste": 2000, "radiation": 1000, "ecology": 2000, "other": 1000,
     }
+    # The distance part decays as exp(-d / scale): scale per category (m), about how far each carries.
+    suspect_distance_scale_m: dict[str, float] = {
+        "odour": 900, "voc": 700, "smoke": 500, "cooking_fumes": 60, "dust": 350,
+        "noise_industrial": 120, "noise_construction": 120, "noise_social": 80, "noise_traffic": 150,
+        "wastewater": 400, "black_odorous_water": 500, "soil": 300, "solid_waste": 80,
+        "hazardous_waste": 150, "radiation": 300, "ecology": 600, "other": 300,
+    }
     suspect_limit: int = 10
     suspect_weight_distance: float = 0.45
     suspect_weight_category: float = 0.25
