@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     patrol_window_days: int = 180
     patrol_cell_size_m: float = 500.0
     patrol_cell_min_complaints: float = 3.0
+    # "One public": results of a drawn check are published within this many days.
+    patrol_publish_within_days: int = 20
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
