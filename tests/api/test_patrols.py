@@ -196,7 +196,7 @@ def test_publication_only_for_approved_draws_and_without_complainant_data(db, cl
     inspectors = [make_user("inspector") for _ in range(2)]
     lon, lat = db.execute(select(Source.geom.ST_X(), Source.geom.ST_Y()).where(Source.id == units[0].id)).one()
     add_complaint(db, lon=lon, lat=lat, name="张三丰", phone="13912345678")
-    drawn = draw(client, auth("planner"), seed=9).json()
+    drawn = draw(client, auth("planner"), seed=9, rates={"key": 1.0}).json()
     url = f"/api/v1/patrols/draws/{drawn['id']}/publication"
     assert client.get(url).status_code == 409
     assert client.get("/api/v1/patrols/draws/987654/publication").status_code == 404
