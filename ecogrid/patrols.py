@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ecogrid import audit
@@ -297,7 +297,8 @@ LEFT JOIN LATERAL (
            AND (jsonb_array_length(t.inspector_ids) = 0 OR t.inspector_ids @> to_jsonb(i.inspector_id))
            AND (CAST(:on_date AS date) IS NULL
                 OR (coalesce(i.started_at, i.submitted_at) AT TIME ZONE 'Asia/Shanghai')::date = CAST(:on_date AS date))
-           AND (CAST(:after AS timestamptz) IS NULL OR coalesce(i.started_at, i.submitted_at) >= CAST(:after AS timestamptz)))
+           AND (CAST(:after AS timestamptz) IS NULL
+                OR coalesce(i.started_at, i.submitted_at) >= CAST(:after AS timestamptz)))
     ORDER BY (i.patrol_target_id IS NOT DISTINCT FROM t.id) DESC, coalesce(i.started_at, i.submitted_at), i.id
     LIMIT 1
 ) m ON true
@@ -505,7 +506,3 @@ def export_route_xlsx(session: Session, *, plan_id: int) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def count_plans(session: Session, *, kind: str) -> int:
-    return int(session.scalar(select(func.count()).select_from(PatrolPlan).where(PatrolPlan.kind == kind)) or 0)
