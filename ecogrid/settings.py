@@ -87,6 +87,22 @@ class Settings(BaseSettings):
     office_lon: float = 120.3826
     office_lat: float = 36.0671
 
+    # Patrol risk ranking: weight of each factor (each factor is scaled to 0..1 first), the
+    # half-life in days of a complaint's weight, how many days without inspection count as
+    # "long overdue", the hotspot grid cell size and the minimum weighted complaints in a cell.
+    patrol_weight_complaints: float = 0.35
+    patrol_weight_cases: float = 0.20
+    patrol_weight_exceedances: float = 0.20
+    patrol_weight_key_discharger: float = 0.10
+    patrol_weight_days_since_inspection: float = 0.15
+    patrol_half_life_days: float = 30.0
+    patrol_inspection_gap_cap_days: int = 365
+    patrol_window_days: int = 180
+    patrol_cell_size_m: float = 500.0
+    patrol_cell_min_complaints: float = 3.0
+    # "One public": results of a drawn check are published within this many days.
+    patrol_publish_within_days: int = 20
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.mode == "production" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
