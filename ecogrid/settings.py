@@ -11,12 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
-
-BaseMap = Literal["none", "osm", "tianditu", "gcj02"]
 
 
 class Settings(BaseSettings):
@@ -80,7 +78,8 @@ class Settings(BaseSettings):
     deadline_yellow_fraction: float = 0.8
 
     # Maps.
-    base_map: BaseMap = "none"
+    # A provider named in maps/base_layers.json: none (offline), osm, tianditu, gaode (GCJ-02), or the bureau's own.
+    base_map: str = "none"
     tianditu_key: str | None = None
 
     # Patrol: where routes start and end (WGS-84).
@@ -102,6 +101,16 @@ class Settings(BaseSettings):
     patrol_cell_min_complaints: float = 3.0
     # "One public": results of a drawn check are published within this many days.
     patrol_publish_within_days: int = 20
+
+    @field_validator("base_map")
+    @classmethod
+    def _known_base_map(cls, value: str) -> str:
+        from maps.render import load_base_layers
+
+        known = load_base_layers()
+        if value not in known:
+            raise ValueError(f"unknown base map {value!r}; one of {', '.join(sorted(known))}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -19,3 +19,9 @@ def test_database_url_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/eco")
     assert Settings().database_url == "postgresql://u:p@db/eco"
     assert not Settings().embedded
+
+
+def test_base_map_must_be_a_known_provider():
+    assert Settings(base_map="gaode").base_map == "gaode"
+    with pytest.raises(ValidationError, match="unknown base map"):
+        Settings(base_map="gcj02")
