@@ -135,7 +135,7 @@ def list_tasks(
     ]
 
 
-def get_task(session: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
+def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings | None = None) -> dict[str, Any]:
     """One case as an inspector needs it on site; never the complainants' personal data."""
     case = _case_for(session, actor=actor, case_id=case_id)
     lon, lat = _case_lon_lat(session, case)
@@ -143,7 +143,7 @@ def get_task(session: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
     complaints = session.scalars(
         select(Complaint).where(Complaint.case_id == case.id).order_by(Complaint.received_at, Complaint.id)
     ).all()
-    ranking = suspect_service.rank_suspects(session, case_id=case.id)
+    ranking = suspect_service.rank_suspects(session, case_id=case.id, settings=settings)
     return {
         "case_id": case.id,
         "kind": case.kind,

@@ -51,8 +51,8 @@ def list_tasks(session: DbSession, principal: FieldStaff,
 
 
 @router.get("/api/v1/inspections/tasks/{case_id}")
-def get_task(case_id: int, session: DbSession, principal: FieldStaff) -> dict[str, Any]:
-    return inspection_service.get_task(session, actor=_actor(principal), case_id=case_id)
+def get_task(case_id: int, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> dict[str, Any]:
+    return inspection_service.get_task(session, actor=_actor(principal), case_id=case_id, settings=settings)
 
 
 @router.post("/api/v1/inspections", status_code=201)
