@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from ecogrid.cli import app
+from ecogrid.photos.store import LocalPhotoStore, thumbnail_key
+from ecogrid.settings import get_settings
+from tests.inspection_seed import jpeg_with_exif
+
+
+@pytest.fixture
+def store_env(tmp_path, database_url, engine, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ECOGRID_UPLOAD_DIR", str(tmp_path / "uploads"))
+    get_settings.cache_clear()
+    yield LocalPhotoStore(tmp_path / "uploads")
+    get_settings.cache_clear()
+
+
+def _age(store: LocalPhotoStore, key: str, hours: float = 2) -> None:
+    past = time.time() - hours * 3600
+    os.utime(store.path(key), (past, past))
+
+
+def test_check_finds_an_orphan_file_and_fix_removes_it(store_env):
+    store = store_env
+    orphan = store.put(jpeg_with_exif())
+    thumb = store.put_thumbnail(orphan.sha256, max_side=320, data=b"not checked here")
+    _age(store, orphan.key)
+    _age(store, thumbnail_key(orphan.sha256, max_side=320))
+
+    runner = CliRunner()
+    report = runner.invoke(app, ["uploads", "check"])
+    assert report.exit_code == 1, report.output
+    assert f"orphan file: {orphan.key}" in report.output
+    assert store.exists(orphan.key)
+
+    fixed = runner.invoke(app, ["uploads", "check", "--fix"])
+    assert fixed.exit_code == 0, fixed.output
+    assert not store.exists(orphan.key) and not store.exists(thumb.key)
+
+    clean = runner.invoke(app, ["uploads", "check"])
+    assert clean.exit_code == 0 and "0 orphan file(s)" in clean.output
+
+
+def test_a_young_orphan_is_left_alone_by_fix(store_env):
+    store = store_env
+    young = store.put(jpeg_with_exif())
+    result = CliRunner().invoke(app, ["uploads", "check", "--fix"])
+    assert result.exit_code == 1
+    assert store.exists(young.key)
