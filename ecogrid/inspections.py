@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecogrid import suspects as suspect_service
+from ecogrid import vocabulary
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
 from ecogrid.photos import evidence
@@ -34,7 +35,7 @@ from ecogrid.photos.store import (
     check_store,
     thumbnail_key,
 )
-from ecogrid.readings import JudgeContext, ReadingError, judge_reading, normalise_reading
+from ecogrid.readings import JudgeContext, ReadingError, judge_reading, load_catalogue, normalise_reading
 from ecogrid.settings import Settings
 from ecogrid.workflow import states
 from geo.coords import CoordinateError, validate_lon_lat
@@ -170,6 +171,20 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
              "score": s.score, "explanation": list(s.explanation)}
             for s in ranking.suspects
         ],
+    }
+
+
+def form_vocabulary() -> dict[str, Any]:
+    catalogue = load_catalogue()
+    return {
+        "parameters": [
+            {"code": p.code, "label": p.label, "label_zh": p.label_zh, "unit": p.unit,
+             "units": list(catalogue.accepted_units(p.code))}
+            for p in catalogue.parameters.values()
+        ],
+        "labels": {code: {"zh": zh, "en": en} for code, (zh, en) in vocabulary.LABELS.items()},
+        "conclusions": list(CONCLUSIONS),
+        "statuses": {s.value: {"zh": zh, "en": en} for s, (zh, en) in states.STATUS_LABELS.items()},
     }
 
 

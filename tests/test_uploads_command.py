@@ -13,8 +13,9 @@ from tests.inspection_seed import jpeg_with_exif
 
 
 @pytest.fixture
-def store_env(tmp_path, database_url, engine, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def store_env(tmp_path, engine, monkeypatch):
+    # The migrated test database (through `engine`), with no photo rows committed in it.
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("ECOGRID_UPLOAD_DIR", str(tmp_path / "uploads"))
     get_settings.cache_clear()
     yield LocalPhotoStore(tmp_path / "uploads")

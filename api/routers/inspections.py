@@ -50,6 +50,12 @@ def list_tasks(session: DbSession, principal: FieldStaff,
     return {"items": items, "total": len(items)}
 
 
+@router.get("/api/v1/inspections/vocabulary")
+def form_vocabulary(_: FieldStaff) -> dict[str, Any]:
+    """What the form offers: reading parameters with their units, labels in Chinese and English."""
+    return inspection_service.form_vocabulary()
+
+
 @router.get("/api/v1/inspections/tasks/{case_id}")
 def get_task(case_id: int, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> dict[str, Any]:
     return inspection_service.get_task(session, actor=_actor(principal), case_id=case_id, settings=settings)

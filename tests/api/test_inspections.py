@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.inspection_seed import SOURCE_LON, seed_case
 from sqlalchemy import select
 
 from ecogrid.models import Case, CaseEvent, Inspection, Reading
+from tests.inspection_seed import SOURCE_LON, seed_case
 
 
 def _cid() -> str:

@@ -27,7 +27,8 @@ def visit(client, db, make_user, auth):
     me = make_user("inspector")
     seeded = seed_case(db, inspector_id=me.id)
     resp = client.post("/api/v1/inspections", headers=auth(me),
-                       json={"case_id": seeded.case_id, "client_id": _cid(), "started_at": datetime.now(UTC).isoformat()})
+                       json={"case_id": seeded.case_id, "client_id": _cid(),
+                             "started_at": datetime.now(UTC).isoformat()})
     assert resp.status_code == 201
     return {"user": me, "headers": auth(me), "inspection_id": resp.json()["id"], "case_id": seeded.case_id}
 
@@ -37,7 +38,7 @@ def _upload(client, visit, data: bytes, name: str = "site.jpg", client_id: str |
                        data={"client_id": client_id or _cid()}, files={"file": (name, data, "image/jpeg")})
 
 
-def test_photo_is_stored_unchanged_with_thumbnails_and_exif(client, db, visit, settings):
+def test_photo_is_stored_unchanged_with_thumbnails_and_exif(client, visit, settings):
     data = jpeg_with_exif(lon=SITE_LON, lat=SITE_LAT)
     resp = _upload(client, visit, data)
     assert resp.status_code == 201, resp.text
@@ -132,7 +133,7 @@ def test_failed_commit_removes_the_file_it_wrote(client, db, visit, settings):
     assert _files_in(settings.upload_dir) == []
 
 
-def test_only_staff_who_may_see_the_case_see_the_photo(client, db, visit, auth, make_user):
+def test_only_staff_who_may_see_the_case_see_the_photo(client, visit, auth):
     resp = _upload(client, visit, jpeg_with_exif())
     photo_id = resp.json()["id"]
     assert client.get(f"/api/v1/photos/{photo_id}", headers=auth("inspector")).status_code == 403
