@@ -52,6 +52,7 @@ class Watch:
     def __init__(self, context) -> None:
         self.outside: list[str] = []
         self.failed: list[str] = []
+        self.failed_offline: list[str] = []
         self.offline = False
         context.on("request", self._request)
         context.on("requestfailed", self._failed)
@@ -64,8 +65,7 @@ class Watch:
             self.outside.append(request.url)
 
     def _failed(self, request) -> None:
-        if not self.offline:
-            self.failed.append(f"{request.url} {request.failure}")
+        (self.failed_offline if self.offline else self.failed).append(f"{request.method} {request.url}")
 
     def check(self) -> None:
         assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
@@ -150,17 +150,24 @@ def test_offline_submission_waits_and_is_stored_once_when_back_online(browser, l
     context, watch = _context(browser)
     page = context.new_page()
     _sign_in(page, live_server.url)
+    page.evaluate("navigator.serviceWorker.ready")
     _open_and_start(page, seeded.case_id)
+
+    # The signal drops: the page reloads from the service worker's cache, with the started visit.
+    watch.offline = True
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#inspection-form")
+    assert "KTV music" in page.inner_text("#complaints")
     page.set_input_files("#photo-input", files=[
         {"name": "offline.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()}])
     page.fill("#findings", "Written without a signal")
     page.check("input[value=not_confirmed]")
-
-    watch.offline = True
-    context.set_offline(True)
     page.click("#submit")
     page.wait_for_function("document.querySelector('#pending-count').textContent === '1'")
     assert page.is_visible("#outbox")
+    # The network really was cut: the page's attempt to send failed.
+    assert any(f.startswith("POST") and f.endswith("/api/v1/inspections") for f in watch.failed_offline)
     _shot(page, "queued")
     with live_server.session() as session:
         assert session.scalar(select(func.count()).select_from(Inspection).where(
