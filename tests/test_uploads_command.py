@@ -54,3 +54,44 @@ def test_a_young_orphan_is_left_alone_by_fix(store_env):
     result = CliRunner().invoke(app, ["uploads", "check", "--fix"])
     assert result.exit_code == 1
     assert store.exists(young.key)
+
+
+@pytest.mark.usefixtures("store_env")
+def test_check_reports_a_row_whose_file_is_missing(engine):
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from ecogrid import users as user_service
+    from ecogrid.models import Case, Complaint, Inspection, Photo, Source, User, Zone
+    from ecogrid.photos.store import original_key
+    from tests.inspection_seed import seed_case
+
+    sha = "ab" * 32
+    # This check reads committed rows, so the rows are committed here and removed afterwards.
+    with Session(engine) as session:
+        user = user_service.create(session, username=f"lost-{sha[:6]}", role="inspector", password="x-password-1")
+        session.flush()
+        seeded = seed_case(session, inspector_id=user.id)
+        inspection = Inspection(client_id="lost-file-visit", case_id=seeded.case_id, inspector_id=user.id)
+        session.add(inspection)
+        session.flush()
+        photo = Photo(client_id="lost-file-photo", inspection_id=inspection.id, sha256=sha,
+                      storage_key=original_key(sha), mime="image/jpeg", size_bytes=1, width=1, height=1)
+        session.add(photo)
+        session.commit()
+        ids = (photo.id, inspection.id, seeded, user.id)
+    try:
+        result = CliRunner().invoke(app, ["uploads", "check", "--fix"])
+        assert result.exit_code == 1
+        assert f"missing file: photo {ids[0]} -> {original_key(sha)}" in result.output
+    finally:
+        with Session(engine) as session:
+            seeded = ids[2]
+            session.execute(delete(Photo).where(Photo.id == ids[0]))
+            session.execute(delete(Inspection).where(Inspection.id == ids[1]))
+            session.execute(delete(Complaint).where(Complaint.id == seeded.complaint_id))
+            session.execute(delete(Case).where(Case.id == seeded.case_id))
+            session.execute(delete(Source).where(Source.id == seeded.source_id))
+            session.execute(delete(Zone).where(Zone.id == seeded.zone_id))
+            session.execute(delete(User).where(User.id == ids[3]))
+            session.commit()
