@@ -35,7 +35,14 @@ from ecogrid.photos.store import (
     check_store,
     thumbnail_key,
 )
-from ecogrid.readings import JudgeContext, ReadingError, judge_reading, load_catalogue, normalise_reading
+from ecogrid.readings import (
+    JudgeContext,
+    ReadingError,
+    get_parameter,
+    judge_reading,
+    load_catalogue,
+    normalise_reading,
+)
 from ecogrid.settings import Settings
 from ecogrid.workflow import states
 from geo.coords import CoordinateError, validate_lon_lat
@@ -259,7 +266,7 @@ def submit_inspection(
             case_id=case.id,
             parameter=reading.parameter,
             value=reading.value,
-            unit=reading.unit or "",
+            unit=reading.unit or get_parameter(reading.parameter).unit,
             measured_at=reading.measured_at,
             geom=_ewkt(point),
             instrument=reading.instrument,
