@@ -36,7 +36,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from ecogrid.settings import Settings
 
 ORIGINALS_PREFIX = "originals"
 THUMBS_PREFIX = "thumbs"
@@ -378,3 +381,12 @@ def check_store(
                 store.delete(key)
                 report.removed.append(key)
     return report
+
+
+def photo_store(settings: Settings) -> PhotoStore:
+    """The configured photo store; callers depend on the PhotoStore protocol only.
+
+    The local folder is the default; an S3-compatible backend slots in here (chosen by a
+    setting) without any change to the code that stores or serves photos.
+    """
+    return LocalPhotoStore(Path(settings.upload_dir))

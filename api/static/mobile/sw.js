@@ -1,0 +1,54 @@
+// Keeps the form and its assets on the phone so it opens without a signal.
+// Submissions are not handled here: the page queues them in IndexedDB and sends them itself.
+"use strict";
+
+const CACHE = "ecogrid-m-v1";
+const SHELL = [
+  "/m/",
+  "/m/app.js",
+  "/m/outbox.js",
+  "/m/app.css",
+  "/m/manifest.webmanifest",
+  "/m/icon.svg",
+  "/static/vendor/leaflet/leaflet.js",
+  "/static/vendor/leaflet/leaflet.css",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request, { ignoreSearch: request.url.includes("/tasks?") });
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  const path = url.pathname;
+  // Pages and assets: fresh when online (they are small), the cached copy otherwise.
+  // Task lists and case pages: the same, so a case opened once can be worked on without a signal.
+  if (path.startsWith("/m/") || path.startsWith("/static/vendor/leaflet/")
+      || path.startsWith("/api/v1/inspections/tasks") || path === "/api/v1/inspections/vocabulary") {
+    event.respondWith(networkFirst(request));
+  }
+});
