@@ -72,7 +72,8 @@ def zone_and_descendants(zone_id: int) -> Select:
     return select(tree.c.id)
 
 
-def _yellow_fraction() -> float:
+def default_yellow_fraction() -> float:
+    """The data file's threshold, used when the caller (the API, from settings) gives none."""
     return deadlines.load_time_limits().yellow_fraction
 
 
@@ -123,10 +124,11 @@ def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisi
 
 
 def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
-               now: datetime | None = None) -> tuple[list[dict[str, Any]], int]:
+               now: datetime | None = None, yellow_fraction: float | None = None
+               ) -> tuple[list[dict[str, Any]], int]:
     """One page of cases (newest first) with their deadline and colour marks, and the total."""
     moment = _now(now)
-    fraction = _yellow_fraction()
+    fraction = yellow_fraction or default_yellow_fraction()
     query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
@@ -191,7 +193,8 @@ def _human(span: timedelta) -> str:
     return f"{sign}{days}d {rest // 3600}h"
 
 
-def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | None = None) -> dict[str, Any]:
+def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | None = None,
+             yellow_fraction: float | None = None) -> dict[str, Any]:
     """One case with its complaints (personal data per role, audited), history, revisits and the
     actions the viewer may take now."""
     row = session.get(Case, case_id)
@@ -200,7 +203,7 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
     moment = _now(now)
     revisits = list(session.scalars(select(Revisit).where(Revisit.case_id == case_id)
                                     .order_by(Revisit.at, Revisit.id)))
-    body = summarise(row, revisits[-1] if revisits else None, now=moment)
+    body = summarise(row, revisits[-1] if revisits else None, now=moment, yellow_fraction=yellow_fraction)
     complaints = list(session.scalars(select(Complaint).where(Complaint.case_id == case_id).order_by(Complaint.id)))
     body["complaints"] = complainant_view(session, complaints, viewer=viewer)
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id))
@@ -407,7 +410,8 @@ def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Ac
 
 
 def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: int = 100, offset: int = 0,
-                       now: datetime | None = None) -> tuple[list[dict[str, Any]], int]:
+                       now: datetime | None = None, yellow_fraction: float | None = None
+                       ) -> tuple[list[dict[str, Any]], int]:
     """Red satisfaction items: unsatisfied at the last revisit after two or more handlings, open."""
     moment = _now(now)
     last = (select(Revisit.case_id, Revisit.satisfaction, Revisit.handling)
@@ -425,7 +429,7 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: i
         User.id.in_([c.supervisor_id for c in rows if c.supervisor_id]))).all())
     items = []
     for c in rows:
-        item = summarise(c, revisits.get(c.id), now=moment)
+        item = summarise(c, revisits.get(c.id), now=moment, yellow_fraction=yellow_fraction)
         item["supervisor_name"] = names.get(c.supervisor_id)
         items.append(item)
     return items, total

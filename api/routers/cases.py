@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from api.deps import CurrentPrincipal, DbSession, Principal, require_roles
+from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from ecogrid import casework
 from ecogrid.workflow.states import Action
 
@@ -42,25 +42,29 @@ Filters = Annotated[casework.CaseFilters, Depends(case_filters)]
 
 
 @router.get("")
-def list_cases(session: DbSession, _: Annotated[Principal, Depends(require_roles(*STAFF))], filters: Filters,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+def list_cases(session: DbSession, settings: SettingsDep, _: Annotated[Principal, Depends(require_roles(*STAFF))],
+               filters: Filters, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    items, total = casework.list_cases(session, filters=filters, limit=limit, offset=offset)
+    items, total = casework.list_cases(session, filters=filters, limit=limit, offset=offset,
+                                       yellow_fraction=settings.deadline_yellow_fraction)
     return {"items": items, "total": total}
 
 
 @router.get("/ledger/supervision")
-def supervision_ledger(session: DbSession, _: Annotated[Principal, Depends(require_roles("chief", "clerk", "planner"))],
+def supervision_ledger(session: DbSession, settings: SettingsDep,
+                       _: Annotated[Principal, Depends(require_roles("chief", "clerk", "planner"))],
                        zone_id: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                        offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    items, total = casework.supervision_ledger(session, zone_id=zone_id, limit=limit, offset=offset)
+    items, total = casework.supervision_ledger(session, zone_id=zone_id, limit=limit, offset=offset,
+                                               yellow_fraction=settings.deadline_yellow_fraction)
     return {"items": items, "total": total}
 
 
 @router.get("/{case_id}")
-def read_case(session: DbSession, principal: Annotated[Principal, Depends(require_roles(*STAFF))],
-              case_id: int) -> dict[str, Any]:
-    body = casework.get_case(session, case_id=case_id, viewer=actor_of(principal))
+def read_case(session: DbSession, settings: SettingsDep,
+              principal: Annotated[Principal, Depends(require_roles(*STAFF))], case_id: int) -> dict[str, Any]:
+    body = casework.get_case(session, case_id=case_id, viewer=actor_of(principal),
+                             yellow_fraction=settings.deadline_yellow_fraction)
     session.commit()  # the audit entry of an unmasked read
     return body
 
