@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -312,6 +313,15 @@ def ledger_csv(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> st
     return out.getvalue()
 
 
+def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    return cell
+
+
 def _cell(value: Any, key: str) -> Any:
     if key in ("progress_colour", "satisfaction_colour"):
         return COLOUR_LABELS.get(value, "") if value else ""
@@ -319,22 +329,18 @@ def _cell(value: Any, key: str) -> Any:
 
 
 def ledger_xlsx(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "台账"
-    sheet.append([zh for _, zh in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    colour_columns = {i + 1: key for i, (key, _) in enumerate(columns)
-                      if key in ("progress_colour", "satisfaction_colour")}
-    for row in rows:
-        sheet.append([_cell(row[key], key) for key, _ in columns])
-        for index, key in colour_columns.items():
-            colour = row[key]
-            if colour in FILLS:
-                sheet.cell(row=sheet.max_row, column=index).fill = PatternFill(
-                    fill_type="solid", start_color=FILLS[colour], end_color=FILLS[colour])
+    # Write-only mode streams rows out instead of keeping a cell graph: several times faster on big ledgers.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("台账")
     sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    fills = {name: PatternFill(fill_type="solid", start_color=rgb, end_color=rgb) for name, rgb in FILLS.items()}
+    sheet.append([_styled(sheet, zh, font=bold) for _, zh in columns])
+    colour_keys = ("progress_colour", "satisfaction_colour")
+    for row in rows:
+        sheet.append([_styled(sheet, _cell(row[key], key), fill=fills.get(row[key]))
+                      if key in colour_keys and row[key] in fills else _cell(row[key], key)
+                      for key, _ in columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
