@@ -123,6 +123,19 @@ def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisi
     return {r.case_id: r for r in rows}
 
 
+CONCLUDING_ACTIONS = (states.Action.reply.value, states.Action.answer.value)
+
+
+def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each case was last concluded (办结): its last reply, or the answer of a consultation."""
+    if not case_ids:
+        return {}
+    return dict(session.execute(
+        select(CaseEvent.case_id, func.max(CaseEvent.at))
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action.in_(CONCLUDING_ACTIONS))
+        .group_by(CaseEvent.case_id)).all())
+
+
 def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
                now: datetime | None = None, yellow_fraction: float | None = None
                ) -> tuple[list[dict[str, Any]], int]:
@@ -132,14 +145,16 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
     query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
-    revisits = last_revisits(session, [c.id for c in rows])
-    return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction) for c in rows], total
+    ids = [c.id for c in rows]
+    revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
+    return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id))
+            for c in rows], total
 
 
-def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime,
-              yellow_fraction: float | None = None) -> dict[str, Any]:
+def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,
+              concluded_at: datetime | None = None) -> dict[str, Any]:
     """A case as a list item: deadline, time left, colours, counts (no personal data)."""
-    marks = case_marks(row, last_revisit, now=now, yellow_fraction=yellow_fraction)
+    marks = case_marks(row, last_revisit, now=now, yellow_fraction=yellow_fraction, concluded_at=concluded_at)
     return {
         "id": row.id, "kind": row.kind, "category": row.category, "status": row.status,
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
@@ -152,9 +167,14 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime,
     }
 
 
-def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime,
-               yellow_fraction: float | None = None) -> dict[str, Any]:
-    """Time left, progress colour, satisfaction colour and (once closed) whether it closed on time."""
+def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,
+               concluded_at: datetime | None = None) -> dict[str, Any]:
+    """Time left, progress colour, satisfaction colour and (once closed) whether it closed on time.
+
+    On time (按期办结) means concluded by the deadline: the last reply (or answer) at or before
+    ``due_at``; the revisit and 销号 that follow are the bureau's own checks, not the handler's time.
+    Without a recorded conclusion the closing time is used.
+    """
     finished = row.status in FINISHED
     started = row.accepted_at or row.opened_at
     progress = None
@@ -170,7 +190,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime,
             progress = "red" if now > row.due_at else "yellow"
     on_time = None
     if row.status == states.Status.closed.value and row.closed_at is not None:
-        on_time = True if row.due_at is None else colours.closed_on_time(row.due_at, row.closed_at)
+        on_time = True if row.due_at is None else colours.closed_on_time(row.due_at, concluded_at or row.closed_at)
     sat_colour = None
     if last_revisit is not None:
         sat_colour = colours.satisfaction_colour(handlings=max(1, last_revisit.handling),
@@ -203,7 +223,8 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
     moment = _now(now)
     revisits = list(session.scalars(select(Revisit).where(Revisit.case_id == case_id)
                                     .order_by(Revisit.at, Revisit.id)))
-    body = summarise(row, revisits[-1] if revisits else None, now=moment, yellow_fraction=yellow_fraction)
+    body = summarise(row, revisits[-1] if revisits else None, now=moment, yellow_fraction=yellow_fraction,
+                     concluded_at=concluded_times(session, [case_id]).get(case_id))
     complaints = list(session.scalars(select(Complaint).where(Complaint.case_id == case_id).order_by(Complaint.id)))
     body["complaints"] = complainant_view(session, complaints, viewer=viewer)
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id))
@@ -330,7 +351,8 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
                 data["supervisor_id"] = row.supervisor_id
         case states.Action.close:
             row.closed_at = moment
-            data["on_time"] = row.due_at is None or row.closed_at <= row.due_at
+            concluded = concluded_times(session, [row.id]).get(row.id) or moment
+            data["on_time"] = row.due_at is None or concluded <= row.due_at
         case states.Action.extend:
             assert step.extension_days is not None
             row.extended = True
@@ -344,7 +366,8 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
                           from_status=step.from_status.value, to_status=step.status.value, note=note,
                           data={k: v for k, v in data.items() if v is not None}))
     session.commit()
-    return summarise(row, _last_revisit(session, row.id), now=moment)
+    return summarise(row, _last_revisit(session, row.id), now=moment,
+                     concluded_at=concluded_times(session, [row.id]).get(row.id))
 
 
 def _last_revisit(session: Session, case_id: int) -> Revisit | None:
@@ -406,7 +429,8 @@ def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Ac
                           from_status=row.status, to_status=row.status, note=None,
                           data={"supervisor_id": user.id, "previous": previous}))
     session.commit()
-    return summarise(row, _last_revisit(session, row.id), now=moment)
+    return summarise(row, _last_revisit(session, row.id), now=moment,
+                     concluded_at=concluded_times(session, [row.id]).get(row.id))
 
 
 def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: int = 100, offset: int = 0,
@@ -424,12 +448,13 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: i
         query = query.where(Case.zone_id.in_(zone_and_descendants(zone_id)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.due_at.asc().nulls_last(), Case.id).limit(limit).offset(offset)))
-    revisits = last_revisits(session, [c.id for c in rows])
+    revisits, concluded = last_revisits(session, [c.id for c in rows]), concluded_times(session, [c.id for c in rows])
     names = dict(session.execute(select(User.id, User.full_name).where(
         User.id.in_([c.supervisor_id for c in rows if c.supervisor_id]))).all())
     items = []
     for c in rows:
-        item = summarise(c, revisits.get(c.id), now=moment, yellow_fraction=yellow_fraction)
+        item = summarise(c, revisits.get(c.id), now=moment, yellow_fraction=yellow_fraction,
+                         concluded_at=concluded.get(c.id))
         item["supervisor_name"] = names.get(c.supervisor_id)
         items.append(item)
     return items, total

@@ -180,10 +180,18 @@ def period_figures(session: Session, *, window: Window) -> dict[str, Any]:
         func.count(func.distinct(decided.c.case_id)).filter(decided.c.action != "reject"),
         func.count(func.distinct(decided.c.case_id)).filter(decided.c.action == "reject"),
     )).one()
+    # Correlated per closed case (index on case_events.case_id), not a scan of every event.
+    concluded = (select(func.max(CaseEvent.at))
+                 .where(CaseEvent.case_id == Case.id, CaseEvent.action.in_(casework.CONCLUDING_ACTIONS))
+                 .correlate(Case).scalar_subquery())
+    closed_in_period = (select(Case.due_at, func.coalesce(concluded, Case.closed_at).label("concluded_at"))
+                        .where(Case.status == states.Status.closed.value, _in(Case.closed_at, window))
+                        .subquery())
     closed, on_time = session.execute(select(
         func.count(),
-        func.count().filter(or_(Case.due_at.is_(None), Case.closed_at <= Case.due_at)),
-    ).where(Case.status == states.Status.closed.value, _in(Case.closed_at, window))).one()
+        func.count().filter(or_(closed_in_period.c.due_at.is_(None),
+                                closed_in_period.c.concluded_at <= closed_in_period.c.due_at)),
+    ).select_from(closed_in_period)).one()
     complaints, repeats = session.execute(select(
         func.count(), func.count().filter(Complaint.is_repeat.is_(True)),
     ).where(_in(Complaint.received_at, window))).one()
@@ -261,7 +269,7 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
     query = casework.filtered_cases(filters, now=moment, yellow_fraction=fraction)
     cases = list(session.scalars(query.order_by(Case.opened_at, Case.id).limit(EXPORT_LIMIT)))
     ids = [c.id for c in cases]
-    revisits = casework.last_revisits(session, ids)
+    revisits, concluded = casework.last_revisits(session, ids), casework.concluded_times(session, ids)
     zones = dict(session.execute(select(Zone.id, Zone.name).where(
         Zone.id.in_({c.zone_id for c in cases if c.zone_id}))).all())
     officers = dict(session.execute(select(User.id, func.coalesce(User.full_name, User.username)).where(
@@ -278,7 +286,8 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
     columns = LEDGER_COLUMNS + (PERSONAL_COLUMNS if personal else [])
     rows = []
     for c in cases:
-        marks = casework.case_marks(c, revisits.get(c.id), now=moment, yellow_fraction=fraction)
+        marks = casework.case_marks(c, revisits.get(c.id), now=moment, yellow_fraction=fraction,
+                                    concluded_at=concluded.get(c.id))
         row = {
             "case_id": c.id, "category": label(c.category), "zone": zones.get(c.zone_id, ""),
             "channel": label(c.channel), "opened_at": local_iso(c.opened_at), "due_at": local_iso(c.due_at),

@@ -35,15 +35,18 @@ def repeat(db, case, when, category):
 def ledger(db, make_user):
     """March 2026 and March 2025, case by case:
 
-    A odour   opened 03-02, accepted 03-02, due 03-09, closed 03-10 (late), revisit 03-09 satisfied
-    B odour   opened 03-03, accepted 03-03, due 03-10, closed 03-05 (on time), revisit 03-05 basically
-              satisfied, one repeat complaint 03-05
+    A odour   opened 03-02, accepted 03-02, due 03-09 12:00, replied 03-09 13:00 (late), closed 03-10,
+              revisit 03-09 satisfied
+    B odour   opened 03-03, accepted 03-03, due 03-10, replied 03-04, closed 03-05 (on time), revisit
+              03-05 basically satisfied, one repeat complaint 03-05
     C noise   letter, opened 03-04, rejected 03-04
     D dust    opened 03-05, accepted 03-05, due 03-20, dispatched, revisit 03-15 unsatisfied
     E other   web consultation, opened 03-06, answered and closed 03-06, due 03-21 (on time)
     F water   opened 2026-02-20, accepted 02-20 (outside), due 03-01 (overdue), 1 repeat in Feb and
               5 repeats 03-10..03-14
     G odour   opened 03-08, rejected 04-02 (outside the period)
+    J soil    opened 03-09, accepted 03-09, due 03-16, replied 03-13 (on time), closed 03-20 (after the
+              deadline, but concluded in time: 按期办结 is about the reply)
     H (2025)  opened 2025-03-03, accepted, closed 03-05 on time, revisit satisfied
     I (2025)  opened 2025-03-04, rejected
     """
@@ -60,12 +63,14 @@ def ledger(db, make_user):
                       accepted_at=at("2026-03-02 12:00"), due_at=at("2026-03-09 12:00"),
                       closed_at=at("2026-03-10 09:00"), assigned_to_id=x.id, satisfaction="satisfied")
     event(db, c["A"], "2026-03-02 12:00", "accept", "registered", "accepted")
+    event(db, c["A"], "2026-03-09 13:00", "reply", "in_progress", "replied")
     event(db, c["A"], "2026-03-10 09:00", "close", "revisited", "closed")
     revisit(db, c["A"], "2026-03-09 10:00", "satisfied")
     c["B"] = new_case(db, opened_at=at("2026-03-03 10:00"), category="odour", zone_id=g1.id, status="closed",
                       accepted_at=at("2026-03-03 11:00"), due_at=at("2026-03-10 11:00"),
                       closed_at=at("2026-03-05 16:00"), assigned_to_id=x.id, repeats=1)
     event(db, c["B"], "2026-03-03 11:00", "accept", "registered", "accepted")
+    event(db, c["B"], "2026-03-04 11:00", "reply", "in_progress", "replied")
     revisit(db, c["B"], "2026-03-05 15:00", "basically_satisfied")
     repeat(db, c["B"], "2026-03-05 10:00", "odour")
     c["C"] = new_case(db, opened_at=at("2026-03-04 10:00"), category="noise_social", channel="letter",
@@ -89,6 +94,11 @@ def ledger(db, make_user):
         repeat(db, c["F"], f"2026-03-{day} 10:00", "wastewater")
     c["G"] = new_case(db, opened_at=at("2026-03-08 09:00"), category="odour", status="rejected")
     event(db, c["G"], "2026-04-02 09:00", "reject", "registered", "rejected")
+    c["J"] = new_case(db, opened_at=at("2026-03-09 09:00"), category="soil", status="closed",
+                      accepted_at=at("2026-03-09 10:00"), due_at=at("2026-03-16 10:00"),
+                      closed_at=at("2026-03-20 10:00"))
+    event(db, c["J"], "2026-03-09 10:00", "accept", "registered", "accepted")
+    event(db, c["J"], "2026-03-13 10:00", "reply", "in_progress", "replied")
     c["H"] = new_case(db, opened_at=at("2025-03-03 10:00"), status="closed", accepted_at=at("2025-03-03 11:00"),
                       due_at=at("2025-03-10 11:00"), closed_at=at("2025-03-05 10:00"))
     event(db, c["H"], "2025-03-03 11:00", "accept", "registered", "accepted")
@@ -104,22 +114,22 @@ def test_period_figures_match_the_hand_count(client, auth, ledger):
                           headers=auth("chief"))
     assert response.status_code == 200
     s = response.json()
-    assert (s["accepted"], s["rejected"], s["acceptance_rate"]) == (4, 1, 0.8)  # A B D E / C
-    assert (s["closed"], s["closed_on_time"], s["on_time_rate"]) == (3, 2, 0.6667)  # A late; B, E on time
+    assert (s["accepted"], s["rejected"], s["acceptance_rate"]) == (5, 1, 0.8333)  # A B D E J / C
+    assert (s["closed"], s["closed_on_time"], s["on_time_rate"]) == (4, 3, 0.75)  # A late; B, E, J on time
     assert (s["revisits"], s["satisfied"], s["satisfaction_rate"]) == (3, 2, 0.6667)
-    assert (s["complaints"], s["repeat_complaints"], s["repeat_rate"]) == (12, 6, 0.5)
+    assert (s["complaints"], s["repeat_complaints"], s["repeat_rate"]) == (13, 6, 0.4615)
     f = ledger["cases"]["F"]
     assert [(r["case_id"], r["repeat_complaints"]) for r in s["cases_with_5_plus_repeats"]] == [(f.id, 6)]
-    assert s["by_category"] == {"dust": 1, "noise_social": 1, "odour": 4, "other": 1, "wastewater": 5}
-    assert s["by_channel"] == {"hotline_12345": 10, "letter": 1, "web": 1}
+    assert s["by_category"] == {"dust": 1, "noise_social": 1, "odour": 4, "other": 1, "soil": 1, "wastewater": 5}
+    assert s["by_channel"] == {"hotline_12345": 11, "letter": 1, "web": 1}
     before = s["previous_year"]
     assert (before["accepted"], before["rejected"], before["on_time_rate"], before["satisfaction_rate"],
             before["complaints"], before["repeat_rate"]) == (1, 1, 1.0, 1.0, 2, 0.0)
     yoy = s["year_on_year"]
-    assert yoy["accepted"] == 3.0 and yoy["complaints"] == 5.0
-    assert yoy["acceptance_rate"] == 0.3
-    assert yoy["on_time_rate"] == -0.3333 and yoy["satisfaction_rate"] == -0.3333
-    assert yoy["repeat_rate"] == 0.5
+    assert yoy["accepted"] == 4.0 and yoy["complaints"] == 5.5
+    assert yoy["acceptance_rate"] == 0.3333
+    assert yoy["on_time_rate"] == -0.25 and yoy["satisfaction_rate"] == -0.3333
+    assert yoy["repeat_rate"] == 0.4615
 
 
 def test_daily_bulletin_counts_one_shanghai_day(client, auth, ledger):
@@ -170,9 +180,10 @@ def test_xlsx_ledger_carries_colour_fills_and_personal_columns_for_a_clerk(clien
     assert a[progress].fill.fgColor.rgb.endswith("92D050")
     assert a[header.index("满意度标识")].fill.fgColor.rgb.endswith("92D050")
     assert a[header.index("按期办结")].value == "否"
+    assert rows[ledger["cases"]["J"].id][header.index("按期办结")].value == "是"
     assert a[header.index("联系电话")].value == "13812341234"
     audit = db.scalars(select(AuditEntry).where(AuditEntry.actor_id == clerk.id)).one()
-    assert audit.action == "personal_data.export" and len(audit.detail["ids"]) == 7
+    assert audit.action == "personal_data.export" and len(audit.detail["ids"]) == 8
 
 
 @pytest.mark.usefixtures("ledger")
