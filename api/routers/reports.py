@@ -1,0 +1,65 @@
+"""Reports: the daily bulletin (JSON or a printable page), period figures, ledger exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.routers.cases import Filters, actor_of
+from ecogrid import reports
+from ecogrid.workflow.deadlines import SHANGHAI
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+READERS = ("chief", "planner", "clerk")
+Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+
+_templates = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+                         autoescape=select_autoescape(["html"]))
+
+
+def _today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+@router.get("/daily", response_model=None)
+def daily(session: DbSession, _: Reader, day: Annotated[date | None, Query(alias="date")] = None,
+          format: Literal["json", "html"] = "json") -> dict[str, Any] | HTMLResponse:
+    """日通报 for one Asia/Shanghai day (today by default); ``format=html`` is a printable page."""
+    bulletin = reports.daily_bulletin(session, day=day or _today())
+    if format == "html":
+        page = _templates.get_template("daily_bulletin.html").render(
+            b=bulletin, generated_at=datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+        return HTMLResponse(page)
+    return bulletin
+
+
+@router.get("/summary")
+def summary(session: DbSession, _: Reader, first: Annotated[date, Query(alias="from")],
+            last: Annotated[date, Query(alias="to")]) -> dict[str, Any]:
+    return reports.summary(session, first=first, last=last)
+
+
+@router.get("/ledger.csv")
+def ledger_csv(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+    columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
+                                        yellow_fraction=settings.deadline_yellow_fraction)
+    session.commit()  # the audit entry of exported personal data
+    return Response(reports.ledger_csv(columns, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="ledger.csv"'})
+
+
+@router.get("/ledger.xlsx")
+def ledger_xlsx(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+    columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
+                                        yellow_fraction=settings.deadline_yellow_fraction)
+    session.commit()
+    return Response(reports.ledger_xlsx(columns, rows),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})
