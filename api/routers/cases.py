@@ -75,10 +75,22 @@ def supervise(session: DbSession, principal: Annotated[Principal, Depends(requir
     return casework.assign_supervisor(session, case_id=case_id, user_id=user_id, actor=actor_of(principal))
 
 
-@router.post("/{case_id}/{action}")
-def take_action(session: DbSession, principal: CurrentPrincipal, case_id: int, action: Action,
-                payload: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-    """Roles per action: clerk accepts, rejects, answers, revisits, closes; chief dispatches and
-    extends; inspector starts, rectifies, replies (admin may do all). 409 with the reason when the
-    action is not possible now; 422 naming the payload field."""
-    return casework.act(session, case_id=case_id, action=action.value, payload=payload, actor=actor_of(principal))
+def _action_endpoint(action: Action):
+    def take_action(session: DbSession, principal: CurrentPrincipal, case_id: int,
+                    payload: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
+        return casework.act(session, case_id=case_id, action=action.value, payload=payload,
+                            actor=actor_of(principal))
+
+    return take_action
+
+
+# One route per action (not a catch-all /{action}), so other case sub-resources such as
+# /{id}/suspects and /{id}/source are never swallowed, and the API docs list each action.
+for _action in Action:
+    router.add_api_route(
+        f"/{{case_id}}/{_action.value}", _action_endpoint(_action), methods=["POST"],
+        name=f"case_{_action.value}", summary=f"{_action.value} a case",
+        description="Roles per action: clerk accepts, rejects, answers, revisits, closes; chief dispatches and "
+        "extends; inspector starts, rectifies, replies (admin may do all). 409 with the reason when the action "
+        "is not possible now; 422 naming the payload field.",
+    )

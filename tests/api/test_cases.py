@@ -131,8 +131,9 @@ def test_illegal_steps_are_refused_with_the_reason(client, db, auth):
     reply = post(client, auth("inspector"), row.id, "reply", {"summary": "x"})
     assert reply.status_code == 409
     assert "handling has not started" in reply.json()["detail"]
+    # Each action is its own route, so an unknown action is an unknown resource.
     unknown = post(client, h_clerk, row.id, "teleport")
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
     assert post(client, h_clerk, 999_999_999, "accept").status_code == 404
     # Nothing was written by the refusals.
     assert db.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == row.id)) == 1
