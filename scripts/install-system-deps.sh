@@ -23,6 +23,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "$want_test" = 1 ]; then
   have chromium || missing+=(chromium)
   have chromium-driver || missing+=(chromium-driver)
+  # Chinese glyphs, so screenshots taken by the browser tests show the labels instead of empty boxes.
+  have fonts-wqy-microhei || missing+=(fonts-wqy-microhei)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
