@@ -285,7 +285,8 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         WHERE f.founder ORDER BY f.ord
     """))
     run(text("""
-        UPDATE cases k SET repeat_count = k.repeat_count + j.n, last_complaint_at = GREATEST(k.last_complaint_at, j.last_at)
+        UPDATE cases k SET repeat_count = k.repeat_count + j.n,
+                           last_complaint_at = GREATEST(k.last_complaint_at, j.last_at)
         FROM (SELECT case_id, count(*) AS n, max(received_at) AS last_at FROM stage s
               WHERE is_repeat AND NOT EXISTS (SELECT 1 FROM stage f WHERE f.founder AND f.case_id = s.case_id)
               GROUP BY case_id) j
@@ -308,7 +309,8 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         INSERT INTO case_events (case_id, actor_id, action, from_status, to_status, note, data)
         SELECT s.case_id, :by, CASE WHEN s.is_repeat THEN 'repeat' ELSE 'register' END,
                CASE WHEN s.is_repeat THEN k.status END, k.status,
-               CASE WHEN s.is_repeat THEN 'repeat complaint via ' ELSE 'registered from ' END || s.channel || ' (import)',
+               CASE WHEN s.is_repeat THEN 'repeat complaint via ' ELSE 'registered from ' END
+                   || s.channel || ' (import)',
                jsonb_build_object('complaint_id', s.id)
         FROM stored s JOIN cases k ON k.id = s.case_id ORDER BY s.id
     """), {"by": created_by_id})
