@@ -5,13 +5,13 @@ per coordinate system, then COPYed into a temporary staging table. Everything af
 the whole batch: duplicates (channel + external_ref, in the batch and in the database) dropped, the
 zone assigned with ``ecogrid_zone_at``, repeats linked, cases and complaints inserted, histories written.
 
-Repeat linking inside a batch follows time order. A complaint first looks for an eligible existing case
-(``intake.ELIGIBLE_CASE_SQL``, nearest first). The rest are resolved in rounds: a complaint with no
-earlier unresolved complaint of its category within its radius founds a case; every later complaint
-within the radius of a founder joins the nearest such founder; repeat until all are resolved. A
-complaint can therefore join an existing case although a complaint of the same batch founded a nearer
-one; within the batch alone the result equals one-by-one processing except where founders are
-chained within one radius, where the earlier-confirmed founder wins.
+Repeat linking follows time order. Each complaint first looks for an eligible case already in the
+database (``intake.ELIGIBLE_CASE_SQL``, nearest first), in one set-based UPDATE. The rest are linked
+in one sweep in time order over the batch (``_link_within_batch``): each joins the nearest earlier
+case founded in the batch within its category's radius, or founds one, exactly as one-by-one intake
+would. One difference remains: a complaint that can join an existing case does so even when a
+complaint earlier in the same batch founded a nearer case. Distances in the sweep are haversine
+(sphere), in SQL geography (spheroid): they differ by well under 1 % at the radius.
 """
 
 from __future__ import annotations
@@ -325,27 +325,43 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
 
 
 def _link_within_batch(session: Session) -> None:
-    while True:
-        founded = session.execute(text("""
-            UPDATE stage u SET founder = true, case_id = nextval('cases_id_seq')
-            WHERE u.case_id IS NULL AND NOT EXISTS (
-                SELECT 1 FROM stage v
-                WHERE v.case_id IS NULL AND v.ord < u.ord AND v.category = u.category
-                  AND ST_DWithin(v.geom::geography, u.geom::geography, u.radius))
-        """)).rowcount
-        if not founded:
-            break
-        session.execute(text("""
-            UPDATE stage u SET is_repeat = true, case_id = (
-                SELECT f.case_id FROM stage f
-                WHERE f.founder AND f.kind = 'complaint' AND f.geom IS NOT NULL AND f.ord < u.ord
-                  AND f.category = u.category AND ST_DWithin(f.geom::geography, u.geom::geography, u.radius)
-                ORDER BY ST_Distance(f.geom::geography, u.geom::geography), f.ord LIMIT 1)
-            WHERE u.case_id IS NULL AND EXISTS (
-                SELECT 1 FROM stage f
-                WHERE f.founder AND f.kind = 'complaint' AND f.geom IS NOT NULL AND f.ord < u.ord
-                  AND f.category = u.category AND ST_DWithin(f.geom::geography, u.geom::geography, u.radius))
-        """))
+    """One pass in time order over the batch's unresolved complaints (those that joined no existing
+    case): each joins the nearest earlier founder of its category within its radius, or founds a case.
+    Founders are kept in a per-category hash of cells at least one radius wide, so each complaint
+    compares itself only with the founders of the 3 x 3 cells around it."""
+    rows = session.execute(text("""SELECT ord, category, ST_X(geom) AS lon, ST_Y(geom) AS lat, radius FROM stage
+                                   WHERE case_id IS NULL ORDER BY ord""")).all()
+    if not rows:
+        return
+    max_lat = min(89.0, max(abs(r.lat) for r in rows))
+    lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
+    cells: dict[tuple[str, int, int], list[tuple[int, float, float]]] = {}
+    links: list[tuple[int, int | None]] = []
+    for r in rows:
+        size_lat, size_lon = r.radius / 111_320.0, r.radius / lon_scale
+        cx, cy = int(math.floor(r.lon / size_lon)), int(math.floor(r.lat / size_lat))
+        best: tuple[float, int] | None = None
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for f_ord, f_lon, f_lat in cells.get((r.category, cx + dx, cy + dy), ()):
+                    d = coords.haversine_m(r.lon, r.lat, f_lon, f_lat)
+                    if d <= r.radius and (best is None or (d, f_ord) < best):
+                        best = (d, f_ord)
+        if best is None:
+            cells.setdefault((r.category, cx, cy), []).append((r.ord, r.lon, r.lat))
+            links.append((r.ord, None))
+        else:
+            links.append((r.ord, best[1]))
+    session.execute(text("CREATE TEMP TABLE stage_link (ord bigint, founder_ord bigint) ON COMMIT DROP"))
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy("COPY stage_link (ord, founder_ord) FROM STDIN") as copy:
+        for link in links:
+            copy.write_row(link)
+    session.execute(text("""UPDATE stage s SET founder = true, case_id = nextval('cases_id_seq') FROM stage_link l
+                            WHERE l.ord = s.ord AND l.founder_ord IS NULL"""))
+    session.execute(text("""UPDATE stage u SET is_repeat = true, case_id = f.case_id
+                            FROM stage_link l JOIN stage f ON f.ord = l.founder_ord WHERE u.ord = l.ord"""))
+    session.execute(text("DROP TABLE stage_link"))
 
 
 def read_csv(path: Path, mapping: dict[str, str]) -> Iterable[dict[str, str]]:
