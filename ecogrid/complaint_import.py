@@ -240,7 +240,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         SELECT r.*, p.g AS geom, ecogrid_zone_at(p.g) AS zone_id,
                COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius,
                row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
-               NULL::int AS case_id, false AS founder, false AS is_repeat,
+               NULL::int AS case_id, false AS founder, false AS is_repeat, false AS joined_existing,
                NULL::int AS nearest_zone_id, NULL::float8 AS nearest_zone_distance_m
         FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, seq) r
         CROSS JOIN LATERAL (SELECT CASE WHEN r.lon IS NULL THEN NULL
@@ -270,7 +270,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         WHERE s.kind = 'complaint' AND s.geom IS NOT NULL
           AND EXISTS (SELECT 1 FROM cases k WHERE {eligible})
     """), {"window_days": settings.repeat_closed_window_days})
-    run(text("UPDATE stage SET is_repeat = true WHERE case_id IS NOT NULL"))
+    run(text("UPDATE stage SET is_repeat = true, joined_existing = true WHERE case_id IS NOT NULL"))
     run(text("""UPDATE stage SET founder = true, case_id = nextval('cases_id_seq')
                 WHERE case_id IS NULL AND (kind <> 'complaint' OR geom IS NULL)"""))
     _link_within_batch(session)
@@ -288,8 +288,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         UPDATE cases k SET repeat_count = k.repeat_count + j.n,
                            last_complaint_at = GREATEST(k.last_complaint_at, j.last_at)
         FROM (SELECT case_id, count(*) AS n, max(received_at) AS last_at FROM stage s
-              WHERE is_repeat AND NOT EXISTS (SELECT 1 FROM stage f WHERE f.founder AND f.case_id = s.case_id)
-              GROUP BY case_id) j
+              WHERE joined_existing GROUP BY case_id) j
         WHERE k.id = j.case_id
     """))
     run(text("""
