@@ -1,0 +1,137 @@
+"""Intake benchmark: zone assignment through ecogrid vs one raw ST_Contains join, and the CSV import rate.
+
+Runs on its own database: DATABASE_URL when set (it must be a scratch database: zones and complaints
+are written), otherwise a private cluster in a temporary folder that is removed afterwards.
+
+    PYTHONPATH=. python bench/intake.py [--points 100000] [--rows 100000] [--cell 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ecogrid import complaint_import, migrate  # noqa: E402
+from ecogrid import zones as zone_service  # noqa: E402
+from ecogrid.database import Database, normalise_url  # noqa: E402
+from ecogrid.embedded import EmbeddedCluster  # noqa: E402
+
+# A 12 km x 10 km district around central Qingdao.
+X0, Y0, X1, Y1 = 120.30, 36.05, 120.434, 36.14
+CATEGORIES = ["odour", "dust", "noise_social", "cooking_fumes", "wastewater", "solid_waste"]
+
+
+def setup_zones(database: Database, cell_m: float) -> int:
+    square = [[X0, Y0], [X1, Y0], [X1, Y1], [X0, Y1], [X0, Y0]]
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "BENCH", "name": "基准区"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}
+    with database.sessionmaker() as session:
+        zone_service.import_zones(session, collection=fc, level="district", code_field="code", name_field="name")
+        result = zone_service.generate_grid(session, parent_code="BENCH", size_m=cell_m)
+        session.commit()
+        session.execute(text("ANALYZE zones"))
+        session.commit()
+    return len(result.created) + len(result.updated)
+
+
+def timed(database: Database, sql: str) -> tuple[float, int]:
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_out"))
+        started = time.perf_counter()
+        conn.execute(text(f"CREATE TEMP TABLE bench_out AS {sql}"))
+        seconds = time.perf_counter() - started
+        rows = conn.execute(text("SELECT count(*) FROM bench_out WHERE zone_id IS NOT NULL")).scalar()
+    return seconds, rows
+
+
+def bench_assignment(database: Database, points: int) -> None:
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_points"))
+        conn.execute(text("""CREATE TABLE bench_points AS SELECT g AS id,
+            ST_SetSRID(ST_MakePoint(:x0 + random() * (:x1 - :x0), :y0 + random() * (:y1 - :y0)), 4326) AS geom
+            FROM generate_series(1, :n) g"""), {"x0": X0, "x1": X1, "y0": Y0, "y1": Y1, "n": points})
+        conn.execute(text("ANALYZE bench_points"))
+    ours_sql = "SELECT p.id, ecogrid_zone_at(p.geom) AS zone_id FROM bench_points p"
+    raw_sql = ("SELECT p.id, z.id AS zone_id FROM bench_points p JOIN zones z "
+               "ON z.level = 'grid' AND ST_Contains(z.geom, p.geom)")
+    timed(database, raw_sql)  # warm the cache for both
+    ours = min(timed(database, ours_sql)[0] for _ in range(3))
+    raw = min(timed(database, raw_sql)[0] for _ in range(3))
+    _, assigned = timed(database, ours_sql)
+    print(f"zone assignment, {points} points: ecogrid_zone_at {points / ours:,.0f} points/s, "
+          f"raw ST_Contains join {points / raw:,.0f} points/s, ratio {raw / ours:.2f}x "
+          f"({assigned} assigned)")
+
+
+def bench_import(database: Database, rows: int, folder: Path) -> None:
+    rng = random.Random(7)
+    t0 = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+    path = folder / "hotline.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["工单号", "来源", "类别", "内容", "受理时间", "经度", "纬度", "姓名", "电话"])
+        for i in range(rows):
+            at = t0 + timedelta(seconds=i * 90)
+            writer.writerow([f"WO{i:07d}", rng.choice(["hotline_12345", "hotline_12369"]), rng.choice(CATEGORIES),
+                             "投诉内容", at.isoformat(), f"{rng.uniform(X0 - 0.01, X1):.6f}",
+                             f"{rng.uniform(Y0, Y1):.6f}", "王五", "13800000000"])
+    mapping = {"external_ref": "工单号", "channel": "来源", "category": "类别", "description": "内容",
+               "received_at": "受理时间", "lon": "经度", "lat": "纬度", "complainant_name": "姓名",
+               "complainant_phone": "电话"}
+    with database.sessionmaker() as session:
+        started = time.perf_counter()
+        report, _ = complaint_import.import_csv(session, path=path, mapping=mapping)
+        session.commit()
+        seconds = time.perf_counter() - started
+    print(f"CSV import, {rows} rows: {rows / seconds:,.0f} rows/s ({seconds:.1f} s; {report.new_cases} cases, "
+          f"{report.repeats} repeats, {report.out_of_jurisdiction} outside, {len(report.errors)} refused)")
+    with database.sessionmaker() as session:
+        started = time.perf_counter()
+        again, _ = complaint_import.import_csv(session, path=path, mapping=mapping)
+        session.commit()
+        print(f"re-run of the same file: {again.stored} stored, {again.duplicates} skipped "
+              f"in {time.perf_counter() - started:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--cell", type=float, default=300.0, help="grid cell side in metres")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ecogrid-bench-", dir="/tmp"))
+    os.chmod(folder, 0o755)
+    cluster = None
+    try:
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            cluster = EmbeddedCluster(folder / "pg", extra_options=("-c fsync=off", "-c synchronous_commit=off"))
+            url = cluster.ensure_running()
+        database = Database.from_url(normalise_url(url))
+        migrate.upgrade(database.engine)
+        cells = setup_zones(database, args.cell)
+        print(f"{cells} grid zones of {args.cell:g} m in one district")
+        bench_assignment(database, args.points)
+        bench_import(database, args.rows, folder)
+        database.dispose()
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

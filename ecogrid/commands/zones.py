@@ -1,0 +1,78 @@
+"""``ecogrid zones``: import the jurisdiction grid from GeoJSON and generate regular grid cells."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecogrid import migrate as migrations
+from ecogrid import zones as zone_service
+from ecogrid.database import Database, resolve_url
+from ecogrid.errors import DomainError
+from ecogrid.settings import get_settings
+
+NAME = "zones"
+app = typer.Typer(help="Jurisdiction zones (district > street > grid).", no_args_is_help=True)
+
+
+def open_database() -> Database:
+    database = Database.from_url(resolve_url(get_settings()))
+    migrations.upgrade(database.engine)
+    return database
+
+
+def _print_result(result: zone_service.ImportResult) -> None:
+    typer.echo(f"created {len(result.created)}, updated {len(result.updated)}")
+    for item in result.repaired:
+        typer.secho(f"repaired {item['feature']}: {item['reason']}", fg=typer.colors.YELLOW)
+    for overlap in result.overlaps:
+        typer.secho(f"overlap {overlap.a} / {overlap.b}: {overlap.area_m2:.0f} m2", fg=typer.colors.YELLOW)
+    for warning in result.warnings:
+        typer.echo(f"note: {warning}")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection.")],
+    level: Annotated[str, typer.Option(help="district, street or grid.")],
+    code_field: Annotated[str, typer.Option(help="Property holding the zone code.")],
+    name_field: Annotated[str, typer.Option(help="Property holding the zone name.")],
+    parent_field: Annotated[str | None, typer.Option(help="Property holding the parent's code.")] = None,
+    crs: Annotated[str, typer.Option(help="wgs84, gcj02, bd09, cgcs2000 (or EPSG:4326 / EPSG:4490).")] = "wgs84",
+) -> None:
+    """Create or update zones from FILE; overlaps with zones of the same level are listed."""
+    collection = json.loads(file.read_text(encoding="utf-8"))
+    database = open_database()
+    try:
+        with database.sessionmaker() as session:
+            result = zone_service.import_zones(session, collection=collection, level=level, code_field=code_field,
+                                               name_field=name_field, parent_field=parent_field, crs=crs)
+            session.commit()
+    except DomainError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        database.dispose()
+    _print_result(result)
+
+
+@app.command()
+def grid(
+    parent: Annotated[str, typer.Option(help="Code of the zone to cover.")],
+    size: Annotated[float, typer.Option(help="Cell side in metres.")] = 100.0,
+) -> None:
+    """Cover zone PARENT with square cells of SIZE metres (clipped to it), as grid-level zones."""
+    database = open_database()
+    try:
+        with database.sessionmaker() as session:
+            result = zone_service.generate_grid(session, parent_code=parent, size_m=size)
+            session.commit()
+    except DomainError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        database.dispose()
+    _print_result(result)

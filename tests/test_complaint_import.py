@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from ecogrid import complaint_import
+from tests.test_zones import seed_zones
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+HEADER = ["工单号", "来源", "类别", "内容", "受理时间", "经度", "纬度", "地址", "姓名", "电话"]
+MAPPING = {"external_ref": "工单号", "channel": "来源", "category": "类别", "description": "内容",
+           "received_at": "受理时间", "lon": "经度", "lat": "纬度", "address": "地址",
+           "complainant_name": "姓名", "complainant_phone": "电话"}
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def row(ref: str, minutes: int, lon: float, lat: float = 36.002, category: str = "odour") -> list[str]:
+    at = (T0 + timedelta(minutes=minutes)).isoformat()
+    return [ref, "hotline_12345", category, "异味", at, f"{lon}", f"{lat}", "", "李四", "13900001111"]
+
+
+def test_good_rows_stored_once_bad_rows_reported_and_rerun_adds_nothing(db, tmp_path):
+    seed_zones(db)
+    path = write(tmp_path / "export.csv", [
+        row("W1", 0, 120.002),
+        row("W2", 10, 120.0025),             # 45 m from W1: a repeat inside the batch
+        row("W3", 20, 120.0045),             # 230 m from W1: still its case (nearest founder)
+        row("W4", 30, 120.002, category="dust"),
+        row("W5", 40, 120.03),               # outside every zone
+        ["W6", "hotline_12345", "odour", "异味", T0.isoformat(), "190", "36", "", "", ""],
+        ["W7", "fax", "odour", "异味", T0.isoformat(), "120", "36", "", "", ""],
+        ["W8", "hotline_12345", "smells", "异味", T0.isoformat(), "120", "36", "", "", ""],
+        ["", "hotline_12345", "odour", "异味", T0.isoformat(), "120", "36", "", "", ""],
+        ["W9", "hotline_12345", "odour", "异味", "yesterday", "120", "36", "", "", ""],
+        ["W10", "hotline_12345", "odour", "异味", T0.isoformat(), "", "", "", "", ""],
+        row("W1", 50, 120.002),              # same ref again in the same file
+    ])
+    report, errors_path = complaint_import.import_csv(db, path=path, mapping=MAPPING)
+    assert report.stored == 5 and report.duplicates == 1
+    assert report.repeats == 2 and report.new_cases == 3 and report.out_of_jurisdiction == 1
+    with open(errors_path, encoding="utf-8") as handle:
+        errors = [(int(r["row"]), r["field"]) for r in csv.DictReader(handle)]
+    assert errors == [(7, "lon"), (8, "channel"), (9, "category"), (10, "external_ref"), (11, "received_at"),
+                      (12, "lon")]
+    cases = db.execute(text("""SELECT c.external_ref, c.case_id, c.is_repeat, k.repeat_count, z.code
+                               FROM complaints c JOIN cases k ON k.id = c.case_id LEFT JOIN zones z ON z.id = c.zone_id
+                               ORDER BY c.external_ref""")).all()
+    by_ref = {r.external_ref: r for r in cases}
+    assert by_ref["W2"].case_id == by_ref["W1"].case_id == by_ref["W3"].case_id
+    assert by_ref["W1"].repeat_count == 2 and not by_ref["W1"].is_repeat and by_ref["W2"].is_repeat
+    assert by_ref["W4"].case_id != by_ref["W1"].case_id
+    assert by_ref["W1"].code == "A1" and by_ref["W5"].code is None
+    events = db.execute(text("SELECT action, count(*) FROM case_events GROUP BY action ORDER BY action")).all()
+    assert [tuple(e) for e in events] == [("register", 3), ("repeat", 2)]
+
+    before = db.execute(text("SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM cases)")).one()
+    again, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)
+    assert again.stored == 0 and again.duplicates == 6
+    assert db.execute(text("SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM cases)")).one() == before
+
+
+def test_import_links_repeats_to_cases_already_in_the_database(db, tmp_path):
+    seed_zones(db)
+    complaint_import.import_csv(db, path=write(tmp_path / "a.csv", [row("A1", 0, 120.002)]), mapping=MAPPING)
+    report, _ = complaint_import.import_csv(db, path=write(tmp_path / "b.csv", [row("B1", 60, 120.0021)]),
+                                            mapping=MAPPING)
+    assert report.repeats == 1
+    count = db.scalar(text("SELECT repeat_count FROM cases k JOIN complaints c ON c.case_id = k.id "
+                           "WHERE c.external_ref = 'A1'"))
+    assert count == 1
+
+
+def test_chained_complaints_found_a_second_case_when_out_of_reach_of_the_first(db, tmp_path):
+    seed_zones(db)
+    # dust radius 300 m: C1 founds; C2 (250 m) joins C1; C3 (500 m from C1) is out of C1's reach.
+    path = write(tmp_path / "c.csv", [row("C1", 0, 120.001, category="dust"),
+                                      row("C2", 5, 120.00378, category="dust"),
+                                      row("C3", 10, 120.00656, category="dust")])
+    report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)
+    assert report.new_cases == 2 and report.repeats == 1
+    refs = dict(db.execute(text("SELECT external_ref, is_repeat FROM complaints")).all())
+    assert refs == {"C1": False, "C2": True, "C3": False}
