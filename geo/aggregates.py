@@ -527,3 +527,52 @@ def source_suspect_counts(
         ORDER BY s.id
     """
     return [dict(r) for r in session.execute(text(sql), params).mappings()]
+
+
+# ------------------------------------------------------------------------------ heatmap page
+
+
+def collect_heatmap(
+    session: Session,
+    *,
+    filters: Filters,
+    period: Period,
+    suspect_radii_m: Mapping[str, float],
+    max_cells: int = 2000,
+    max_sources: int = 3000,
+) -> dict[str, Any]:
+    """Everything the heatmap page draws, aggregated so that its size does not grow with complaints.
+
+    The cell size is chosen from the zones' extent (at most about ``max_cells`` cells); zone
+    outlines are simplified to a fraction of a cell; only significant hotspot cells are kept;
+    sources beyond ``max_sources`` (the ones pointed at least) are left out.
+    """
+    filters = filters.validated()
+    srid = metric_srid(session)
+    cell_m = suggest_cell_m(session, max_cells=max_cells)
+    period_filters = Filters(date_from=period.start, date_to=period.end, category=filters.category,
+                             channel=filters.channel, status=filters.status)
+    heat = aggregate_grid(session, cell_m=cell_m, filters=period_filters, srid=srid)
+    zones = aggregate_zones(session, filters=period_filters, level="street", simplify_m=cell_m / 10)
+    try:
+        cells = compute_hotspots(session, cell_m=cell_m, period=period, filters=filters, srid=srid)
+    except (InvalidInput, NotFound):
+        cells = []  # no zones yet, or an area too small for a grid: nothing to test
+    sources = source_suspect_counts(session, radii_m=suspect_radii_m, since=period.start, until=period.end)
+    if len(sources) > max_sources:
+        sources = sorted(sources, key=lambda s: -s["suspect_cases"])[:max_sources]
+    extent = session.execute(text("""
+        SELECT ST_XMin(e) AS w, ST_YMin(e) AS s, ST_XMax(e) AS e, ST_YMax(e) AS n
+        FROM (SELECT ST_Extent(geom) AS e FROM zones) t
+    """)).first()
+    bounds = None
+    if extent is not None and extent.w is not None:
+        bounds = (extent.w, extent.s, extent.e, extent.n)
+    return {
+        "cell_m": cell_m,
+        "bounds": bounds,
+        "heat": [(c["lon"], c["lat"], c["count"]) for c in heat],
+        "zones": zones,
+        "hotspots": [c for c in cells if c["confidence"] is not None],
+        "sources": sources,
+    }
