@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
 from ecogrid import security
+from ecogrid import users as user_service
 from ecogrid.models import Source, Zone
 from maps import assets
 
@@ -21,8 +25,10 @@ def seed_city(session, *, complaints: int) -> None:
     session.add(district)
     session.flush()
     session.add_all([
-        Zone(code="HD-W", name="西街道", level="street", parent_id=district.id, geom=_box(120.30, 36.00, 120.375, 36.12)),
-        Zone(code="HD-E", name="东街道", level="street", parent_id=district.id, geom=_box(120.375, 36.00, 120.45, 36.12)),
+        Zone(code="HD-W", name="西街道", level="street", parent_id=district.id,
+             geom=_box(120.30, 36.00, 120.375, 36.12)),
+        Zone(code="HD-E", name="东街道", level="street", parent_id=district.id,
+             geom=_box(120.375, 36.00, 120.45, 36.12)),
     ])
     for n in range(12):
         session.add(Source(name=f"化工厂{n}", credit_code=f"91370200MA3C{n:05d}X"[:18], industry="chemical",
@@ -114,3 +120,54 @@ def test_overlays_shift_to_gcj02_over_a_gcj02_base_map(db, settings):
     assert "[36.05, 120.31]" in plain
     assert "[36.05, 120.31]" not in shifted
     assert data["sources"][0]["suspect_cases"] == 0
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_heatmap_page_loads_offline_with_its_layers(live_server):
+    with live_server.session() as session:
+        seed_city(session, complaints=5000)
+        chief = user_service.create(session, username="browser-chief", role="chief", password="correct-horse-9")
+        session.commit()
+        token = security.issue_token(settings=live_server.settings, user_id=chief.id, role=chief.role)
+
+    failed: list[str] = []
+    outside: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+            def on_request(request) -> None:
+                host = urlparse(request.url).hostname
+                if request.url.startswith(("http:", "https:")) and host != "127.0.0.1":
+                    outside.append(request.url)
+
+            page.on("request", on_request)
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            response = page.goto(f"{live_server.url}/maps/heatmap?token={token}&lang=en")
+            assert response is not None and response.status == 200
+            assert "token=" not in page.url
+            page.wait_for_load_state("networkidle")
+            page.wait_for_selector(".leaflet-control-layers")
+            labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+            assert [label.strip() for label in labels] == ["Heat", "Zones", "Hot and cold spots", "Pollution sources"]
+            assert page.evaluate("typeof L !== 'undefined' && typeof L.heatLayer === 'function'")
+            assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+            # Two street polygons at least, plus outlined hotspot cells.
+            assert page.locator("path.leaflet-interactive").count() >= 3
+            assert page.locator(".marker-cluster, .leaflet-marker-icon, path").count() > 0
+            assert page.locator("#heatmap-legend").is_visible()
+            page.select_option("#heatmap-filters select[name=category]", "odour")
+            page.click("#heatmap-filters button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            assert "category=odour" in page.url
+            assert page.locator(".leaflet-control-layers").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "heatmap.png"))
+        finally:
+            browser.close()
+    assert outside == []
+    assert failed == []
