@@ -124,7 +124,8 @@ RAW_GRID = """
 RAW_HOTSPOT_CELLS = """
     WITH area AS MATERIALIZED (
         SELECT ST_Union(ST_Transform(geom, :srid)) g FROM zones WHERE parent_id IS NULL),
-    cells AS MATERIALIZED (SELECT c.i, c.j, c.geom FROM area, ST_SquareGrid(:cell, area.g) c WHERE ST_Intersects(c.geom, area.g)),
+    cells AS MATERIALIZED (
+        SELECT c.i, c.j, c.geom FROM area, ST_SquareGrid(:cell, area.g) c WHERE ST_Intersects(c.geom, area.g)),
     counts AS MATERIALIZED (SELECT floor(ST_X(p) / :cell)::int i, floor(ST_Y(p) / :cell)::int j, count(*) n
                FROM (SELECT ST_Transform(geom, :srid) p FROM complaints
                      WHERE received_at >= :start AND received_at < :end) t GROUP BY 1, 2)
