@@ -189,7 +189,7 @@ def bench_tiles(url: str, session: Session, tipg_venv: Path | None) -> list[tupl
     tipg_port = _free_port()
     if tipg_venv:
         env = dict(os.environ, DATABASE_URL=url.replace("+psycopg", ""), TIPG_DB_SCHEMAS='["public"]',
-                   TIPG_MAX_FEATURES_PER_TILE="100000000", TIPG_DEFAULT_FEATURES_LIMIT="100000000")
+                   TIPG_MAX_FEATURES_PER_TILE="100000000")
         tipg_proc = subprocess.Popen(
             [str(tipg_venv / "bin" / "uvicorn"), "tipg.main:app", "--host", "127.0.0.1", "--port", str(tipg_port),
              "--log-level", "warning"], env=env)
@@ -282,13 +282,13 @@ def main() -> int:
                                         raw_hotspots(session, cell=args.cell, srid=srid,
                                                      start=period.previous.start, end=period.start)))))
             cells = len(aggregates.compute_hotspots(session, cell_m=args.cell, period=period, srid=srid))
-            tiles = bench_tiles(url, session, args.tipg if (args.tipg / "bin" / "uvicorn").exists() else None)
 
-        print(f"\nmedian seconds, {total:,} complaints, EPSG:{srid}, hotspot grid {cells:,} cells")
-        print(f"{'query':48} {'ecogrid':>9} {'raw SQL':>9} {'ratio':>6}")
-        for name, ours, raw in rows:
-            print(f"{name:48} {ours:9.3f} {raw:9.3f} {ours / raw:6.2f}")
-        print(f"\n{'tile':48} {'ecogrid':>9} {'tipg':>9} {'ratio':>6} {'bytes':>9}")
+            print(f"\nmedian seconds, {total:,} complaints, EPSG:{srid}, hotspot grid {cells:,} cells")
+            print(f"{'query':48} {'ecogrid':>9} {'raw SQL':>9} {'ratio':>6}")
+            for name, ours, raw in rows:
+                print(f"{name:48} {ours:9.3f} {raw:9.3f} {ours / raw:6.2f}")
+            tiles = bench_tiles(url, session, args.tipg if (args.tipg / "bin" / "uvicorn").exists() else None)
+            print(f"\n{'tile':48} {'ecogrid':>9} {'tipg':>9} {'ratio':>6} {'bytes':>9}")
         for name, ours, theirs, size in tiles:
             their_text = f"{theirs:9.3f} {ours / theirs:6.2f}" if theirs else f"{'-':>9} {'-':>6}"
             print(f"{name:48} {ours:9.3f} {their_text} {size:9,}")
