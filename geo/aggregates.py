@@ -1,0 +1,578 @@
+"""Where complaints concentrate: per-zone figures, grid cell counts, Gi* hotspots and vector tiles.
+
+Every count is made in PostGIS; Python only shapes the answer (and runs Gi* over at most a few
+tens of thousands of cell counts). Plain functions over a session, no web framework.
+
+Metric grid. Cells are laid out in the UTM zone of the data's centre (EPSG:326NN north,
+327NN south), chosen from the extent of the zones. Inside one 6-degree zone UTM's scale error is
+at most about 0.1 %, so a "200 m" cell is 200 m on the ground to within 20 cm; Web Mercator
+(EPSG:3857) would make it 200/cos(lat) m, 24 % too small at 36 N. UTM works for any bureau
+anywhere; the CGCS2000 3-degree Gauss-Kruger zones (EPSG:4513-4554) would be as good for China
+but only for China. A cell (i, j) of size s covers [i*s, (i+1)*s) x [j*s, (j+1)*s) in that
+projection: the same numbering as ST_SquareGrid / ST_Square, so a cell can be rebuilt from
+its index alone.
+
+Definitions used by the zone figures:
+- complaints: complaints received in the period (and of the category / channel; with a status
+  filter: whose case has that status), counted in the zone at the requested level that holds
+  the zone the complaint was assigned to;
+- repeats: those complaints marked as repeats of a known case;
+- cases: cases opened in the period (same filters), by the case's zone;
+- overdue: of those cases, the ones still being handled (registered, accepted, dispatched,
+  in progress, under rectification) whose due time has passed;
+- satisfaction rate: of those cases revisited or closed with a recorded satisfaction, the
+  share satisfied or basically satisfied (None when no case was rated).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from ecogrid.errors import InvalidInput, NotFound
+from ecogrid.vocabulary import Category, Channel, ZoneLevel
+from ecogrid.workflow.states import Status
+from geo import hotspots as hotspot_stats
+
+Shape = Literal["square", "hex"]
+SHAPES: tuple[str, ...] = ("square", "hex")
+OPEN_STATUSES: tuple[str, ...] = ("registered", "accepted", "dispatched", "in_progress", "rectification")
+RATED_STATUSES: tuple[str, ...] = ("revisited", "closed")
+GOOD_SATISFACTION: tuple[str, ...] = ("satisfied", "basically_satisfied")
+MIN_CELL_M = 20.0
+MAX_CELL_M = 100_000.0
+# Above this the answer (and Gi*'s weights) would be too big to be useful on a map: ask for larger cells.
+MAX_CELLS = 40_000
+MVT_EXTENT = 4096
+MVT_BUFFER = 64
+# Below this zoom a tile holds a whole city: points are merged per few screen pixels, with a count.
+CLUSTER_BELOW_ZOOM = 12
+CLUSTER_UNITS = 64  # tile units per merged point: 4096/64 = 64 per tile side, 4 px on a 256 px tile
+WEB_MERCATOR_WIDTH_M = 40_075_016.685578488
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What to count: received (or opened) in [date_from, date_to), of a category, channel, case status."""
+
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    category: str | None = None
+    channel: str | None = None
+    status: str | None = None
+
+    def validated(self) -> Filters:
+        _check_choice("category", self.category, [c.value for c in Category])
+        _check_choice("channel", self.channel, [c.value for c in Channel])
+        _check_choice("status", self.status, [s.value for s in Status])
+        if self.date_from and self.date_to and self.date_from >= self.date_to:
+            raise InvalidInput("'from' must be before 'to'", field="from")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, raw: str | None, *, field: str = "bbox") -> BBox | None:
+        if raw is None or raw == "":
+            return None
+        try:
+            west, south, east, north = (float(p) for p in raw.split(","))
+        except ValueError:
+            raise InvalidInput("bbox must be four numbers: west,south,east,north", field=field) from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise InvalidInput("bbox must be west,south,east,north in WGS-84 degrees, west<east, south<north",
+                               field=field)
+        return cls(west, south, east, north)
+
+
+def _check_choice(field: str, value: str | None, allowed: Sequence[str]) -> None:
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}; got {value!r}", field=field)
+
+
+def _check_cell(cell_m: float, shape: str) -> None:
+    if not (math.isfinite(cell_m) and MIN_CELL_M <= cell_m <= MAX_CELL_M):
+        raise InvalidInput(f"cell must be between {MIN_CELL_M:g} and {MAX_CELL_M:g} metres", field="cell")
+    _check_choice("shape", shape, SHAPES)
+
+
+def _complaint_where(filters: Filters, params: dict[str, Any], *, alias: str = "c") -> tuple[str, str]:
+    """(extra JOIN, WHERE conditions) selecting the filtered complaints; fills ``params``."""
+    conditions = [f"{alias}.geom IS NOT NULL"]
+    join = ""
+    if filters.date_from:
+        conditions.append(f"{alias}.received_at >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        conditions.append(f"{alias}.received_at < :date_to")
+        params["date_to"] = filters.date_to
+    if filters.category:
+        conditions.append(f"{alias}.category = :category")
+        params["category"] = filters.category
+    if filters.channel:
+        conditions.append(f"{alias}.channel = :channel")
+        params["channel"] = filters.channel
+    if filters.status:
+        join = f"JOIN cases fk ON fk.id = {alias}.case_id"
+        conditions.append("fk.status = :status")
+        params["status"] = filters.status
+    return join, " AND ".join(conditions)
+
+
+def _case_where(filters: Filters, params: dict[str, Any]) -> str:
+    conditions = ["true"]
+    if filters.date_from:
+        conditions.append("k.opened_at >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        conditions.append("k.opened_at < :date_to")
+        params["date_to"] = filters.date_to
+    if filters.category:
+        conditions.append("k.category = :category")
+        params["category"] = filters.category
+    if filters.channel:
+        conditions.append("k.channel = :channel")
+        params["channel"] = filters.channel
+    if filters.status:
+        conditions.append("k.status = :status")
+        params["status"] = filters.status
+    return " AND ".join(conditions)
+
+
+def _bbox_where(bbox: BBox | None, params: dict[str, Any], *, alias: str = "c") -> str:
+    if bbox is None:
+        return ""
+    params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
+    return f" AND {alias}.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
+
+
+def _in_list(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)  # fixed vocabulary constants, never user input
+
+
+# ------------------------------------------------------------------------------------- zones
+
+
+def aggregate_zones(
+    session: Session,
+    *,
+    filters: Filters = Filters(),
+    level: str = "street",
+    parent_code: str | None = None,
+    simplify_m: float | None = None,
+) -> list[dict[str, Any]]:
+    """Figures per zone of ``level`` (optionally only under the zone ``parent_code``), each with its
+    geometry as a GeoJSON dict (simplified by about ``simplify_m`` metres when given)."""
+    filters = filters.validated()
+    _check_choice("level", level, [z.value for z in ZoneLevel])
+    params: dict[str, Any] = {"level": level}
+    target = "SELECT id FROM zones WHERE level = :level"
+    if parent_code is not None:
+        if session.execute(text("SELECT 1 FROM zones WHERE code = :code"), {"code": parent_code}).first() is None:
+            raise InvalidInput(f"no zone with code {parent_code!r}", field="parent")
+        params["parent"] = parent_code
+        target += """ AND id IN (
+            WITH RECURSIVE sub AS (SELECT id FROM zones WHERE code = :parent
+                                   UNION ALL SELECT z.id FROM zones z JOIN sub ON z.parent_id = sub.id)
+            SELECT id FROM sub)"""
+    complaint_join, complaint_where = _complaint_where(filters, params)
+    case_where = _case_where(filters, params)
+    if simplify_m:
+        # Degrees per metre of latitude; good enough for a display tolerance.
+        params["tolerance"] = float(simplify_m) / 111_320.0
+        geom = "ST_SimplifyPreserveTopology(z.geom, :tolerance)"
+    else:
+        geom = "z.geom"
+    sql = f"""
+        WITH RECURSIVE targets AS ({target}),
+        anc(zone_id, target_id) AS (
+            SELECT id, id FROM targets
+            UNION ALL
+            SELECT z.id, a.target_id FROM zones z JOIN anc a ON z.parent_id = a.zone_id
+        ),
+        cc AS (
+            SELECT a.target_id, count(*) AS complaints, count(*) FILTER (WHERE c.is_repeat) AS repeats
+            FROM complaints c {complaint_join} JOIN anc a ON a.zone_id = c.zone_id
+            WHERE {complaint_where}
+            GROUP BY a.target_id
+        ),
+        kc AS (
+            SELECT a.target_id, count(*) AS cases,
+                   count(*) FILTER (WHERE k.status IN ({_in_list(OPEN_STATUSES)}) AND k.due_at < now())
+                       AS overdue,
+                   count(*) FILTER (WHERE k.status IN ({_in_list(RATED_STATUSES)})
+                                      AND k.satisfaction IS NOT NULL) AS rated,
+                   count(*) FILTER (WHERE k.status IN ({_in_list(RATED_STATUSES)})
+                                      AND k.satisfaction IN ({_in_list(GOOD_SATISFACTION)})) AS satisfied
+            FROM cases k JOIN anc a ON a.zone_id = k.zone_id
+            WHERE {case_where}
+            GROUP BY a.target_id
+        )
+        SELECT z.id, z.code, z.name, z.level, p.code AS parent_code,
+               coalesce(cc.complaints, 0) AS complaints, coalesce(cc.repeats, 0) AS repeats,
+               coalesce(kc.cases, 0) AS cases, coalesce(kc.overdue, 0) AS overdue,
+               coalesce(kc.rated, 0) AS rated, coalesce(kc.satisfied, 0) AS satisfied,
+               ST_AsGeoJSON({geom}, 6) AS geometry
+        FROM zones z
+        JOIN targets t ON t.id = z.id
+        LEFT JOIN zones p ON p.id = z.parent_id
+        LEFT JOIN cc ON cc.target_id = z.id
+        LEFT JOIN kc ON kc.target_id = z.id
+        ORDER BY z.code
+    """
+    rows = session.execute(text(sql), params).mappings().all()
+    return [
+        {
+            "code": r["code"], "name": r["name"], "level": r["level"], "parent_code": r["parent_code"],
+            "complaints": r["complaints"], "repeats": r["repeats"], "cases": r["cases"],
+            "overdue": r["overdue"], "rated": r["rated"],
+            "satisfaction_rate": (r["satisfied"] / r["rated"]) if r["rated"] else None,
+            "geometry": json.loads(r["geometry"]) if r["geometry"] else None,
+        }
+        for r in rows
+    ]
+
+
+# -------------------------------------------------------------------------------------- grid
+
+
+def metric_srid(session: Session) -> int:
+    """EPSG code of the UTM zone at the centre of the zones (or, without zones, of the complaints)."""
+    row = session.execute(text("""
+        SELECT ST_X(c) AS lon, ST_Y(c) AS lat
+        FROM (SELECT coalesce((SELECT ST_Centroid(ST_SetSRID(ST_Extent(geom), 4326)) FROM zones),
+                              (SELECT ST_Centroid(ST_SetSRID(ST_Extent(geom), 4326)) FROM complaints)) AS c) t
+    """)).first()
+    lon, lat = (row.lon, row.lat) if row is not None and row.lon is not None else (120.0, 36.0)
+    return utm_srid(lon, lat)
+
+
+def utm_srid(lon: float, lat: float) -> int:
+    zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def _cell_geom_sql(shape: str) -> str:
+    fn = "ST_Square" if shape == "square" else "ST_Hexagon"
+    return f"{fn}(:cell, i, j, ST_SetSRID(ST_MakePoint(0, 0), :srid))"
+
+
+def _counts_sql(shape: str, filters: Filters, params: dict[str, Any], *, bbox: BBox | None = None,
+                grid_from: str | None = None) -> str:
+    """SQL giving (i, j, n) per non-empty cell for the filtered complaints.
+
+    Square cells are found by arithmetic (floor of the projected coordinates: no join at all).
+    Hexagons have no such closed form in PostGIS, so the hexagons covering the points' extent are
+    generated and each is probed through the complaints' GiST index.
+    """
+    join, where = _complaint_where(filters, params)
+    where += _bbox_where(bbox, params)
+    if shape == "square":
+        return f"""
+            SELECT floor(ST_X(p.g) / :cell)::int AS i, floor(ST_Y(p.g) / :cell)::int AS j, count(*) AS n
+            FROM (SELECT ST_Transform(c.geom, :srid) AS g FROM complaints c {join} WHERE {where}) p
+            GROUP BY 1, 2
+        """
+    grid = grid_from or f"""
+        ST_HexagonGrid(:cell, (SELECT ST_Transform(ST_SetSRID(ST_Extent(c.geom), 4326), :srid)
+                               FROM complaints c {join} WHERE {where}))"""
+    return f"""
+        SELECT h.i, h.j, count(*) AS n
+        FROM {grid} AS h
+        JOIN complaints c ON ST_Intersects(c.geom, ST_Transform(h.geom, 4326))
+        {join}
+        WHERE {where}
+        GROUP BY h.i, h.j
+    """
+
+
+def aggregate_grid(
+    session: Session,
+    *,
+    cell_m: float,
+    shape: str = "square",
+    filters: Filters = Filters(),
+    bbox: BBox | None = None,
+    srid: int | None = None,
+) -> list[dict[str, Any]]:
+    """Complaint counts per grid cell (empty cells omitted), each with the cell as a GeoJSON polygon."""
+    _check_cell(cell_m, shape)
+    filters = filters.validated()
+    params: dict[str, Any] = {"cell": float(cell_m), "srid": srid or metric_srid(session)}
+    counts = _counts_sql(shape, filters, params, bbox=bbox)
+    sql = f"""
+        WITH k AS ({counts})
+        SELECT i, j, n, ST_AsGeoJSON(ST_Transform({_cell_geom_sql(shape)}, 4326), 6) AS geometry,
+               ST_X(ST_Transform(ST_Centroid({_cell_geom_sql(shape)}), 4326)) AS lon,
+               ST_Y(ST_Transform(ST_Centroid({_cell_geom_sql(shape)}), 4326)) AS lat
+        FROM k ORDER BY i, j
+        LIMIT {MAX_CELLS + 1}
+    """
+    rows = session.execute(text(sql), params).all()
+    if len(rows) > MAX_CELLS:
+        raise InvalidInput(f"more than {MAX_CELLS} non-empty cells: use a larger cell or a bbox", field="cell")
+    return [
+        {"i": r.i, "j": r.j, "count": r.n, "lon": r.lon, "lat": r.lat, "geometry": json.loads(r.geometry)}
+        for r in rows
+    ]
+
+
+def suggest_cell_m(session: Session, *, max_cells: int = 2000, minimum_m: float = 100.0) -> float:
+    """A round cell size so that the zones' extent holds at most about ``max_cells`` square cells."""
+    srid = metric_srid(session)
+    row = session.execute(text("""
+        SELECT ST_Area(ST_Transform(ST_SetSRID(ST_Extent(geom), 4326), :srid)) AS a FROM zones
+    """), {"srid": srid}).first()
+    area = row.a if row is not None and row.a else 0.0
+    raw = max(minimum_m, math.sqrt(area / max_cells)) if area else 500.0
+    # Round up to 1, 2 or 5 times a power of ten so the legend can say "500 m cells".
+    power = 10 ** math.floor(math.log10(raw))
+    for step in (1, 2, 5, 10):
+        if step * power >= raw:
+            return float(step * power)
+    return float(10 * power)
+
+
+# ---------------------------------------------------------------------------------- hotspots
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    @property
+    def previous(self) -> Period:
+        return Period(self.start - (self.end - self.start), self.start)
+
+
+def resolve_period(*, date_from: datetime | None, date_to: datetime | None, now: datetime,
+                   default_days: int = 90) -> Period:
+    """The period studied: given bounds, else the ``default_days`` before ``date_to`` (or now)."""
+    end = date_to or now
+    start = date_from or end - timedelta(days=default_days)
+    if start >= end:
+        raise InvalidInput("'from' must be before 'to'", field="from")
+    return Period(start, end)
+
+
+def compute_hotspots(
+    session: Session,
+    *,
+    cell_m: float,
+    shape: str = "square",
+    period: Period,
+    filters: Filters = Filters(),
+    parent_code: str | None = None,
+    srid: int | None = None,
+) -> list[dict[str, Any]]:
+    """Gi* per cell over every cell of the studied area (zero counts included), with trend.
+
+    The area is the top-level zones (or the zone ``parent_code``); the grid covers it entirely,
+    so empty cells weigh in the mean and cold spots can be found (see geo.hotspots). The
+    previous period has the same length and ends where this one starts.
+    """
+    _check_cell(cell_m, shape)
+    filters = Filters(date_from=None, date_to=None, category=filters.category, channel=filters.channel,
+                      status=filters.status).validated()
+    srid = srid or metric_srid(session)
+    if parent_code is not None:
+        area_where = "code = :parent"
+        if session.execute(text("SELECT 1 FROM zones WHERE code = :parent"), {"parent": parent_code}).first() is None:
+            raise InvalidInput(f"no zone with code {parent_code!r}", field="parent")
+    else:
+        area_where = "parent_id IS NULL"
+    base: dict[str, Any] = {"cell": float(cell_m), "srid": srid, "parent": parent_code}
+    grid_fn = "ST_SquareGrid" if shape == "square" else "ST_HexagonGrid"
+    cells_sql = f"""
+        WITH area AS (SELECT ST_Union(ST_Transform(geom, :srid)) AS g FROM zones WHERE {area_where})
+        SELECT cell.i, cell.j, ST_X(ST_Centroid(cell.geom)) AS x, ST_Y(ST_Centroid(cell.geom)) AS y,
+               ST_AsGeoJSON(ST_Transform(cell.geom, 4326), 6) AS geometry
+        FROM area, {grid_fn}(:cell, area.g) AS cell
+        WHERE ST_Intersects(cell.geom, area.g)
+        LIMIT {MAX_CELLS + 1}
+    """
+    cells = session.execute(text(cells_sql), base).all()
+    if not cells:
+        raise NotFound("no zones to study: import zones first")
+    if len(cells) > MAX_CELLS:
+        raise InvalidInput(f"the area holds more than {MAX_CELLS} cells: use a larger cell", field="cell")
+    if len(cells) < 3:
+        raise InvalidInput("the area holds fewer than 3 cells: use a smaller cell", field="cell")
+
+    def counts(p: Period) -> dict[tuple[int, int], int]:
+        params = dict(base)
+        f = Filters(date_from=p.start, date_to=p.end, category=filters.category, channel=filters.channel,
+                    status=filters.status)
+        sql = _counts_sql(shape, f, params)
+        return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
+
+    current = counts(period)
+    previous = counts(period.previous)
+    keys = [(c.i, c.j) for c in cells]
+    stats = hotspot_stats.gi_star(
+        ids=[f"{i}:{j}" for i, j in keys],
+        xs=[c.x for c in cells], ys=[c.y for c in cells],
+        values=[current.get(k, 0) for k in keys],
+        previous=[previous.get(k, 0) for k in keys],
+        neighbours="distance",
+        # Queen neighbours: a square's 8 (diagonal at 1.41 cells), a hexagon's 6 (at 1.73 edges).
+        distance_m=float(cell_m) * (1.5 if shape == "square" else 1.8),
+    )
+    return [
+        {"i": c.i, "j": c.j, "count": int(s.value), "previous": int(s.previous or 0), "z": s.z, "p": s.p,
+         "hot_cold": s.hot_cold, "confidence": s.confidence, "trend": s.trend,
+         "geometry": json.loads(c.geometry)}
+        for c, s in zip(cells, stats, strict=True)
+    ]
+
+
+# ------------------------------------------------------------------------------------- tiles
+
+
+def complaint_tile(session: Session, *, z: int, x: int, y: int, filters: Filters = Filters()) -> bytes:
+    """One Mapbox vector tile (layer ``complaints``) of the filtered complaints.
+
+    From zoom 12 on, one feature per complaint: id, category, status (of its case), received_at
+    (epoch seconds), case_id. Below, complaints are merged per few screen pixels into points with
+    a ``count`` (and the most frequent category), so a city-wide tile stays small.
+    """
+    if not (0 <= z <= 22):
+        raise InvalidInput("z must be between 0 and 22", field="z")
+    if not (0 <= x < 2**z):
+        raise InvalidInput(f"x must be between 0 and {2**z - 1} at zoom {z}", field="x")
+    if not (0 <= y < 2**z):
+        raise InvalidInput(f"y must be between 0 and {2**z - 1} at zoom {z}", field="y")
+    filters = filters.validated()
+    params: dict[str, Any] = {"z": z, "x": x, "y": y, "extent": MVT_EXTENT, "buffer": MVT_BUFFER,
+                              "margin": MVT_BUFFER / MVT_EXTENT}
+    join, where = _complaint_where(filters, params)
+    envelope = """
+        env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e,
+                       ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS q)"""
+    if z >= CLUSTER_BELOW_ZOOM:
+        sql = f"""
+            WITH {envelope},
+            f AS (
+                SELECT c.id, c.category, k.status, extract(epoch FROM c.received_at)::bigint AS received_at,
+                       c.case_id,
+                       ST_AsMVTGeom(ST_Transform(c.geom, 3857), env.e, :extent, :buffer, true) AS geom
+                FROM env, complaints c {join} LEFT JOIN cases k ON k.id = c.case_id
+                WHERE c.geom && env.q AND {where}
+            )
+            SELECT ST_AsMVT(f, 'complaints', :extent, 'geom') FROM f WHERE geom IS NOT NULL
+        """
+    else:
+        params["snap"] = WEB_MERCATOR_WIDTH_M / (2**z) / MVT_EXTENT * CLUSTER_UNITS
+        sql = f"""
+            WITH {envelope},
+            g AS (
+                SELECT ST_SnapToGrid(ST_Transform(c.geom, 3857), :snap) AS p, count(*) AS count,
+                       mode() WITHIN GROUP (ORDER BY c.category) AS category
+                FROM env, complaints c {join}
+                WHERE c.geom && env.q AND {where}
+                GROUP BY 1
+            ),
+            f AS (
+                SELECT g.count, g.category, ST_AsMVTGeom(g.p, env.e, :extent, :buffer, true) AS geom
+                FROM g, env
+            )
+            SELECT ST_AsMVT(f, 'complaints', :extent, 'geom') FROM f WHERE geom IS NOT NULL
+        """
+    tile = session.execute(text(sql), params).scalar()
+    return bytes(tile) if tile else b""
+
+
+# ------------------------------------------------------------------------------------ sources
+
+
+def source_suspect_counts(
+    session: Session, *, radii_m: Mapping[str, float], since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Each pollution source with the number of cases that point at it: the source was confirmed,
+    or the case is of one of the source's categories and lies within that category's radius."""
+    params: dict[str, Any] = {"radii": json.dumps({k: float(v) for k, v in radii_m.items()}),
+                              "max_r": float(max(radii_m.values(), default=0.0))}
+    period = ""
+    if since is not None:
+        period += " AND k.opened_at >= :since"
+        params["since"] = since
+    if until is not None:
+        period += " AND k.opened_at < :until"
+        params["until"] = until
+    sql = f"""
+        SELECT s.id, s.name, s.industry, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat,
+               (SELECT count(*) FROM cases k
+                WHERE (k.confirmed_source_id = s.id
+                       OR (k.category = ANY(s.categories)
+                           AND ST_DWithin(k.geom::geography, s.geom::geography, :max_r)
+                           AND ST_DWithin(k.geom::geography, s.geom::geography,
+                                          coalesce((CAST(:radii AS jsonb) ->> k.category)::float8, 0))))
+                {period}) AS suspect_cases
+        FROM sources s
+        ORDER BY s.id
+    """
+    return [dict(r) for r in session.execute(text(sql), params).mappings()]
+
+
+# ------------------------------------------------------------------------------ heatmap page
+
+
+def collect_heatmap(
+    session: Session,
+    *,
+    filters: Filters,
+    period: Period,
+    suspect_radii_m: Mapping[str, float],
+    max_cells: int = 2000,
+    max_sources: int = 3000,
+) -> dict[str, Any]:
+    """Everything the heatmap page draws, aggregated so that its size does not grow with complaints.
+
+    The cell size is chosen from the zones' extent (at most about ``max_cells`` cells); zone
+    outlines are simplified to a fraction of a cell; only significant hotspot cells are kept;
+    sources beyond ``max_sources`` (the ones pointed at least) are left out.
+    """
+    filters = filters.validated()
+    srid = metric_srid(session)
+    cell_m = suggest_cell_m(session, max_cells=max_cells)
+    period_filters = Filters(date_from=period.start, date_to=period.end, category=filters.category,
+                             channel=filters.channel, status=filters.status)
+    heat = aggregate_grid(session, cell_m=cell_m, filters=period_filters, srid=srid)
+    zones = aggregate_zones(session, filters=period_filters, level="street", simplify_m=cell_m / 10)
+    try:
+        cells = compute_hotspots(session, cell_m=cell_m, period=period, filters=filters, srid=srid)
+    except (InvalidInput, NotFound):
+        cells = []  # no zones yet, or an area too small for a grid: nothing to test
+    sources = source_suspect_counts(session, radii_m=suspect_radii_m, since=period.start, until=period.end)
+    if len(sources) > max_sources:
+        sources = sorted(sources, key=lambda s: -s["suspect_cases"])[:max_sources]
+    extent = session.execute(text("""
+        SELECT ST_XMin(e) AS w, ST_YMin(e) AS s, ST_XMax(e) AS e, ST_YMax(e) AS n
+        FROM (SELECT ST_Extent(geom) AS e FROM zones) t
+    """)).first()
+    bounds = None
+    if extent is not None and extent.w is not None:
+        bounds = (extent.w, extent.s, extent.e, extent.n)
+    return {
+        "cell_m": cell_m,
+        "bounds": bounds,
+        "heat": [(c["lon"], c["lat"], c["count"]) for c in heat],
+        "zones": zones,
+        "hotspots": [c for c in cells if c["confidence"] is not None],
+        "sources": sources,
+    }
