@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import struct
 import zlib
@@ -154,13 +153,31 @@ def test_other_picture_formats_are_refused() -> None:
         inspect_image(data, **LIMITS)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pillow_heif") is not None, reason="HEIC is readable here")
-def test_heic_is_refused_with_advice_when_it_cannot_be_read() -> None:
-    ftyp = struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic"
-    data = ftyp + b"\x00" * 100
+def test_heic_from_a_phone_is_read_with_its_exif_and_thumbnailed_as_jpeg() -> None:
+    from pillow_heif import register_heif_opener
 
-    with pytest.raises(ImageRejected, match="HEIC/HEIF photos cannot be read"):
-        inspect_image(data, **LIMITS)
+    register_heif_opener()
+    exif = camera_exif(offset="+08:00")
+    data = encode(Image.new("RGB", (64, 48), "gray"), "HEIF", exif=exif.tobytes())
+    assert data[4:12] == b"ftypheic"
+
+    info = inspect_image(data, **LIMITS)
+
+    assert info.mime == "image/heic"
+    assert (info.width, info.height) == (64, 48)
+    assert info.exif_lat is not None and abs(info.exif_lat - (31 + 14 / 60 + 2.5 / 3600)) < 1e-6
+    thumb = Image.open(BytesIO(make_thumbnail(data, max_side=32)))
+    assert thumb.format == "JPEG" and "exif" not in thumb.info
+
+
+def test_a_truncated_heic_is_refused() -> None:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    data = encode(Image.new("RGB", (64, 48), "gray"), "HEIF")
+
+    with pytest.raises(ImageRejected):
+        inspect_image(data[: len(data) // 2], **LIMITS)
 
 
 def test_exif_time_with_offset_and_gps_are_read_back() -> None:
