@@ -175,7 +175,8 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         ],
         "suspects": [
             {"source_id": s.source_id, "name": s.name, "industry": s.industry, "distance_m": s.distance_m,
-             "score": s.score, "explanation": list(s.explanation)}
+             "score": s.score, "explanation": list(s.explanation), "explanation_en": list(s.explanation_en),
+             "location": _geojson_point(s.lon, s.lat) if s.lon is not None and s.lat is not None else None}
             for s in ranking.suspects
         ],
     }

@@ -43,7 +43,11 @@ def test_task_detail_shows_complaint_text_and_suspects_but_no_complainant(client
     raw = json.dumps(body, ensure_ascii=False)
     assert "Zhang Wei" not in raw and "13800138000" not in raw and "Hong Kong Road" not in raw
     assert body["complaints"][0]["description"].startswith("KTV music")
-    assert body["suspects"][0]["source_id"] == seeded.source_id
+    first = body["suspects"][0]
+    assert first["source_id"] == seeded.source_id
+    # The inspector sees where the suspect is and why it ranks first.
+    assert first["location"]["type"] == "Point" and len(first["location"]["coordinates"]) == 2
+    assert first["explanation"] and first["explanation_en"]
     assert body["zone"]["noise_class"] == "2"
 
 

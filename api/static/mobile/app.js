@@ -368,7 +368,9 @@ async function caseView(caseId) {
   const suspects = h("div", { class: "card", id: "suspects" }, h("h3", { text: t("suspects") }),
     task.suspects.length
       ? h("ol", { class: "suspects" }, task.suspects.map((s) => h("li", { "data-source-id": s.source_id },
-        h("strong", { text: s.name }), ` · ${label(s.industry)} · ${formatDistance(s.distance_m)}`)))
+        h("strong", { text: s.name }), ` · ${label(s.industry)} · ${formatDistance(s.distance_m)}`,
+        // Why this source ranks here: distance, category, wind, history, in the inspector's language.
+        h("div", { class: "muted why", text: ((lang === "en" ? s.explanation_en : s.explanation) || []).join("；") }))))
       : h("p", { class: "muted", text: t("no_suspects") }));
 
   let draft = loadDraft(caseId);
@@ -462,6 +464,15 @@ async function caseView(caseId) {
     currentMap = L.map(mapBox, { attributionControl: false }).setView([lat, lon], 16);
     L.circleMarker([lat, lon], { radius: 9, color: "#c62828", fillOpacity: 0.8 }).addTo(currentMap);
     L.circle([lat, lon], { radius: 100, color: "#c62828", weight: 1, fill: false }).addTo(currentMap);
+    const bounds = [[lat, lon]];
+    task.suspects.forEach((s, i) => {
+      if (!s.location) return;
+      const [slon, slat] = s.location.coordinates;
+      bounds.push([slat, slon]);
+      L.marker([slat, slon], { icon: L.divIcon({ className: "suspect-pin", html: String(i + 1), iconSize: [22, 22] }) })
+        .bindTooltip(s.name).addTo(currentMap);
+    });
+    if (bounds.length > 1) currentMap.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
   }
 }
 
@@ -471,7 +482,7 @@ async function signOut() {
   localStorage.removeItem(TOKEN_KEY);
   // Cached task pages belong to the signed-out user; the next person on this phone must not see them.
   if (window.caches) {
-    const cache = await caches.open("ecogrid-m-v1");
+    const cache = await caches.open("ecogrid-m-v2");
     for (const request of await cache.keys()) {
       if (new URL(request.url).pathname.startsWith("/api/")) await cache.delete(request);
     }

@@ -2,7 +2,7 @@
 // Submissions are not handled here: the page queues them in IndexedDB and sends them itself.
 "use strict";
 
-const CACHE = "ecogrid-m-v1";
+const CACHE = "ecogrid-m-v2";
 const SHELL = [
   "/m/",
   "/m/app.js",
