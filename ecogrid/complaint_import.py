@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import text
@@ -112,61 +112,94 @@ def _parse_time(value: str) -> datetime:
     return intake.normalise_received_at(moment)
 
 
-def _check_row(raw: dict[str, str], *, default_channel: str | None, default_crs: str) -> dict[str, Any]:
-    """One row as typed values, or InvalidInput naming the field."""
-    def get(name: str) -> str:
-        return (raw.get(name) or "").strip()
+def _check_rows(raws: list[dict[str, str]], *, default_channel: str | None,
+                default_crs: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, tuple[str, str]]]:
+    """The rows as typed values, checked a column at a time, and the first error of each bad row
+    (index -> field, reason). Checks run in a fixed order, so a row with several faults reports the
+    same field as checking it alone would."""
+    n = len(raws)
+    errors: dict[int, tuple[str, str]] = {}
 
-    row: dict[str, Any] = {}
-    row["channel"] = get("channel") or default_channel or ""
-    if row["channel"] not in _CHANNELS:
-        raise InvalidInput(f"unknown channel {row['channel']!r}", field="channel")
-    row["kind"] = get("kind") or "complaint"
-    if row["kind"] not in _KINDS:
-        raise InvalidInput(f"unknown kind {row['kind']!r}", field="kind")
-    row["category"] = get("category")
-    if row["category"] not in _CATEGORIES:
-        raise InvalidInput(f"unknown category {row['category']!r}", field="category")
-    row["urgency"] = get("urgency") or "ordinary"
-    if row["urgency"] not in intake.URGENCIES:
-        raise InvalidInput(f"unknown urgency {row['urgency']!r}", field="urgency")
-    row["description"] = get("description")
-    if not row["description"]:
-        raise InvalidInput("description is required", field="description")
-    row["external_ref"] = get("external_ref")
-    if not row["external_ref"]:
-        raise InvalidInput("external_ref is required so that a re-run stores nothing twice", field="external_ref")
+    def fail(i: int, name: str, reason: str) -> None:
+        errors.setdefault(i, (name, reason))
+
+    def column(name: str) -> list[str]:
+        return [(raw.get(name) or "").strip() for raw in raws]
+
+    cols: dict[str, list[Any]] = {}
+    cols["channel"] = [v or default_channel or "" for v in column("channel")]
+    cols["kind"] = [v or "complaint" for v in column("kind")]
+    cols["category"] = column("category")
+    cols["urgency"] = [v or "ordinary" for v in column("urgency")]
+    for name, allowed, what in (("channel", _CHANNELS, "channel"), ("kind", _KINDS, "kind"),
+                                ("category", _CATEGORIES, "category"), ("urgency", intake.URGENCIES, "urgency")):
+        for i, v in enumerate(cols[name]):
+            if v not in allowed:
+                fail(i, name, f"unknown {what} {v!r}")
+    cols["description"] = column("description")
+    for i, v in enumerate(cols["description"]):
+        if not v:
+            fail(i, "description", "description is required")
+    cols["external_ref"] = column("external_ref")
+    for i, v in enumerate(cols["external_ref"]):
+        if not v:
+            fail(i, "external_ref", "external_ref is required so that a re-run stores nothing twice")
     for name in ("address", "complainant_name", "complainant_phone"):
-        row[name] = get(name) or None
+        cols[name] = [v or None for v in column(name)]
     for name, limit in intake.MAX_LENGTHS.items():
-        if row.get(name) and len(row[name]) > limit:
-            raise InvalidInput(f"longer than {limit} characters", field=name)
-    crs = get("crs") or default_crs
-    if crs not in coords.CRS_NAMES:
-        raise InvalidInput(f"unknown coordinate system {crs!r}", field="crs")
-    row["crs"] = crs
-    lon_s, lat_s = get("lon"), get("lat")
-    if lon_s or lat_s:
-        for name, text_value, limit in (("lon", lon_s, 180.0), ("lat", lat_s, 90.0)):
+        for i, v in enumerate(cols.get(name, ())):
+            if v and len(v) > limit:
+                fail(i, name, f"longer than {limit} characters")
+    cols["crs"] = [v or default_crs for v in column("crs")]
+    for i, v in enumerate(cols["crs"]):
+        if v not in coords.CRS_NAMES:
+            fail(i, "crs", f"unknown coordinate system {v!r}")
+    lon_s, lat_s = column("lon"), column("lat")
+    located = [bool(a or b) for a, b in zip(lon_s, lat_s, strict=True)]
+    numbers: dict[str, np.ndarray] = {}
+    for name, texts in (("lon", lon_s), ("lat", lat_s)):
+        values = np.full(n, np.nan)
+        for i, value in enumerate(texts):
+            if located[i]:
+                try:
+                    values[i] = float(value)
+                except ValueError:
+                    fail(i, name, f"not a number: {value!r}")
+                    located[i] = False
+        numbers[name] = values
+        # Out of range or not finite (nan, inf): refused like any other bad value.
+        limit = 180.0 if name == "lon" else 90.0
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(values) | (np.abs(values) > limit)
+        for i in np.flatnonzero(bad).tolist():
+            if located[i]:
+                fail(i, name, f"{texts[i]} is not a valid {name}")
+                located[i] = False
+    for i in range(n):
+        if not (lon_s[i] or lat_s[i]) and not cols["address"][i]:
+            fail(i, "lon", "a location (lon, lat) or an address is required")
+    cols["lon"], cols["lat"] = numbers["lon"].tolist(), numbers["lat"].tolist()
+    received = column("received_at")
+    cols["received_at"] = [None] * n
+    for i, value in enumerate(received):
+        if not value:
+            fail(i, "received_at", "received_at is required")
+        elif i not in errors:
             try:
-                number = float(text_value)
+                cols["received_at"][i] = _parse_time(value)
             except ValueError:
-                raise InvalidInput(f"not a number: {text_value!r}", field=name) from None
-            if not math.isfinite(number) or not -limit <= number <= limit:
-                raise InvalidInput(f"{text_value} is not a valid {name}", field=name)
-            row[name] = number
-    elif not row["address"]:
-        raise InvalidInput("a location (lon, lat) or an address is required", field="lon")
-    else:
-        row["lon"] = row["lat"] = None
-    received = get("received_at")
-    if not received:
-        raise InvalidInput("received_at is required", field="received_at")
-    try:
-        row["received_at"] = _parse_time(received)
-    except ValueError:
-        raise InvalidInput(f"not a date and time: {received!r}", field="received_at") from None
-    return row
+                fail(i, "received_at", f"not a date and time: {value!r}")
+            except InvalidInput as exc:
+                fail(i, exc.field or "received_at", exc.message)
+    names = list(cols)
+    good = []
+    for i in range(n):
+        if i not in errors:
+            row = {name: cols[name][i] for name in names}
+            if not (lon_s[i] or lat_s[i]):
+                row["lon"] = row["lat"] = None
+            good.append((i, row))
+    return good, errors
 
 
 _STAGE_COLUMNS = ("seq", "channel", "kind", "category", "description", "received_at", "external_ref", "address",
@@ -181,18 +214,16 @@ def import_rows(session: Session, *, rows: Iterable[dict[str, str]], default_cha
     settings = settings or get_settings()
     default_crs = zone_service.normalise_crs(default_crs)
     report = ImportReport()
+    raws = list(rows)
+    report.rows = len(raws)
+    if progress:
+        progress("checking rows", 0, report.rows)
+    checked, errors = _check_rows(raws, default_channel=default_channel, default_crs=default_crs)
+    report.errors = [RowError(first_row_number + i, name, reason) for i, (name, reason) in sorted(errors.items())]
     good: list[dict[str, Any]] = []
-    for number, raw in enumerate(rows, start=first_row_number):
-        report.rows += 1
-        try:
-            row = _check_row(raw, default_channel=default_channel, default_crs=default_crs)
-        except InvalidInput as exc:
-            report.errors.append(RowError(number, exc.field or "", exc.message))
-            continue
-        row["seq"] = number
+    for i, row in checked:
+        row["seq"] = first_row_number + i
         good.append(row)
-        if progress and report.rows % 5000 == 0:
-            progress("checking rows", report.rows, 0)
     _convert(good)
     due = _DueAt()
     for row in good:
@@ -262,7 +293,8 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
             ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1) e ON true
         WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
     """), {"radii": radii, "window_days": settings.repeat_closed_window_days})
-    staged = session.execute(text("SELECT ord, seq, existing_case_id FROM stage ORDER BY ord")).all()
+    cursor.execute("SELECT ord, seq, existing_case_id FROM stage ORDER BY ord")
+    staged = [_Staged(*r) for r in cursor.fetchall()]
     report.duplicates = len(rows) - len(staged)
     if not staged:
         return
@@ -317,11 +349,17 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
 
 
+class _Staged(NamedTuple):
+    ord: int
+    seq: int
+    existing_case_id: int | None
+
+
 def _cursor(session: Session) -> Any:
     return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
-def _link(session: Session, *, staged: list[Any], rows: dict[int, dict[str, Any]],
+def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]],
           settings: Settings) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
     """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at).
 
