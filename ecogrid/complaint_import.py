@@ -1,17 +1,19 @@
 """Bulk complaint import (the hotline's CSV export), set-based, with the same rules as the API.
 
-Rows are checked in Python (cheap per-row checks only), coordinates converted in one vectorised call
-per coordinate system, then COPYed into a temporary staging table. Everything after that is SQL over
-the whole batch: duplicates (channel + external_ref, in the batch and in the database) dropped, the
-zone assigned with ``ecogrid_zone_at``, repeats linked, cases and complaints inserted, histories written.
+Rows are checked a column at a time in Python, coordinates converted in one vectorised call per
+coordinate system, then COPYed into a temporary staging table. One statement over the whole batch then
+drops duplicates (channel + external_ref, in the batch and in the database), assigns the zone with
+``ecogrid_zone_at``, finds the nearest zone for points outside every zone and the nearest eligible case
+already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases).
 
-Repeat linking follows time order. Each complaint first looks for an eligible case already in the
-database (``intake.ELIGIBLE_CASE_SQL``, nearest first), in one set-based UPDATE. The rest are linked
-in one sweep in time order over the batch (``_link_within_batch``): each joins the nearest earlier
-case founded in the batch within its category's radius, or founds one, exactly as one-by-one intake
-would. One difference remains: a complaint that can join an existing case does so even when a
+Repeat linking follows time order. A complaint that can join a case already in the database does so.
+The rest are linked in one sweep in time order over the batch (``_link``): each joins the nearest
+earlier case founded in the batch within its category's radius, or founds one, exactly as one-by-one
+intake would. One difference remains: a complaint that can join an existing case does so even when a
 complaint earlier in the same batch founded a nearer case. Distances in the sweep are haversine
-(sphere), in SQL geography (spheroid): they differ by well under 1 % at the radius.
+(sphere), in SQL geography (spheroid): they differ by well under 1 % at the radius. Cases, complaints
+and their history are then written by INSERT ... SELECT from the staging tables, keyed by the row's
+place in time order.
 """
 
 from __future__ import annotations
