@@ -3,7 +3,7 @@
 Runs on its own database: DATABASE_URL when set (it must be a scratch database: zones and complaints
 are written), otherwise a private cluster in a temporary folder that is removed afterwards.
 
-    PYTHONPATH=. python bench/intake.py [--points 100000] [--rows 100000] [--cell 300]
+    PYTHONPATH=. python bench/intake.py [--points 100000] [--rows 100000] [--repeat 1] [--cell 300]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,6 +27,7 @@ from ecogrid import complaint_import, migrate  # noqa: E402
 from ecogrid import zones as zone_service  # noqa: E402
 from ecogrid.database import Database, normalise_url  # noqa: E402
 from ecogrid.embedded import EmbeddedCluster  # noqa: E402
+from ecogrid.settings import get_settings  # noqa: E402
 
 # A 12 km x 10 km district around central Qingdao.
 X0, Y0, X1, Y1 = 120.30, 36.05, 120.434, 36.14
@@ -76,7 +77,7 @@ def bench_assignment(database: Database, points: int) -> None:
           f"({assigned} assigned)")
 
 
-def bench_import(database: Database, rows: int, folder: Path) -> None:
+def bench_import(database: Database, rows: int, folder: Path, repeat: int) -> None:
     rng = random.Random(7)
     t0 = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
     path = folder / "hotline.csv"
@@ -91,13 +92,38 @@ def bench_import(database: Database, rows: int, folder: Path) -> None:
     mapping = {"external_ref": "工单号", "channel": "来源", "category": "类别", "description": "内容",
                "received_at": "受理时间", "lon": "经度", "lat": "纬度", "complainant_name": "姓名",
                "complainant_phone": "电话"}
-    with database.sessionmaker() as session:
-        started = time.perf_counter()
-        report, _ = complaint_import.import_csv(session, path=path, mapping=mapping)
-        session.commit()
-        seconds = time.perf_counter() - started
-    print(f"CSV import, {rows} rows: {rows / seconds:,.0f} rows/s ({seconds:.1f} s; {report.new_cases} cases, "
-          f"{report.repeats} repeats, {report.out_of_jurisdiction} outside, {len(report.errors)} refused)")
+    get_settings()  # loaded once per process (it imports the map catalogue), not part of an import
+    statements: list[tuple[float, str]] = []
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _start(conn, *_args):  # noqa: ANN001, ANN002
+        conn.info["bench_t0"] = time.perf_counter()
+
+    @event.listens_for(database.engine, "after_cursor_execute")
+    def _stop(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN002
+        statements.append((time.perf_counter() - conn.info["bench_t0"], " ".join(statement.split())[:60]))
+
+    best = None
+    for attempt in range(repeat):
+        if attempt:
+            with database.engine.begin() as conn:
+                conn.execute(text("TRUNCATE complaints, case_events, cases CASCADE"))
+        statements.clear()
+        with database.sessionmaker() as session:
+            started = time.perf_counter()
+            report, _ = complaint_import.import_csv(session, path=path, mapping=mapping)
+            session.commit()
+            seconds = time.perf_counter() - started
+        if best is None or seconds < best[0]:
+            best = (seconds, report, sorted(statements, reverse=True)[:4])
+    seconds, report, slowest = best
+    event.remove(database.engine, "before_cursor_execute", _start)
+    event.remove(database.engine, "after_cursor_execute", _stop)
+    print(f"CSV import, {rows} rows (best of {repeat}): {rows / seconds:,.0f} rows/s ({seconds:.2f} s; "
+          f"{report.new_cases} cases, {report.repeats} repeats, {report.out_of_jurisdiction} outside, "
+          f"{len(report.errors)} refused)")
+    for took, statement in slowest:
+        print(f"    {took:6.2f} s  {statement}")
     with database.sessionmaker() as session:
         started = time.perf_counter()
         again, _ = complaint_import.import_csv(session, path=path, mapping=mapping)
@@ -110,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=1, help="import this often into emptied tables; best counts")
     parser.add_argument("--cell", type=float, default=300.0, help="grid cell side in metres")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ecogrid-bench-", dir="/tmp"))
@@ -125,7 +152,7 @@ def main() -> None:
         cells = setup_zones(database, args.cell)
         print(f"{cells} grid zones of {args.cell:g} m in one district")
         bench_assignment(database, args.points)
-        bench_import(database, args.rows, folder)
+        bench_import(database, args.rows, folder, args.repeat)
         database.dispose()
     finally:
         if cluster is not None:

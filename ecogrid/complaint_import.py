@@ -1,17 +1,19 @@
 """Bulk complaint import (the hotline's CSV export), set-based, with the same rules as the API.
 
-Rows are checked in Python (cheap per-row checks only), coordinates converted in one vectorised call
-per coordinate system, then COPYed into a temporary staging table. Everything after that is SQL over
-the whole batch: duplicates (channel + external_ref, in the batch and in the database) dropped, the
-zone assigned with ``ecogrid_zone_at``, repeats linked, cases and complaints inserted, histories written.
+Rows are checked a column at a time in Python, coordinates converted in one vectorised call per
+coordinate system, then COPYed into a temporary staging table. One statement over the whole batch then
+drops duplicates (channel + external_ref, in the batch and in the database), assigns the zone with
+``ecogrid_zone_at``, finds the nearest zone for points outside every zone and the nearest eligible case
+already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases).
 
-Repeat linking follows time order. Each complaint first looks for an eligible case already in the
-database (``intake.ELIGIBLE_CASE_SQL``, nearest first), in one set-based UPDATE. The rest are linked
-in one sweep in time order over the batch (``_link_within_batch``): each joins the nearest earlier
-case founded in the batch within its category's radius, or founds one, exactly as one-by-one intake
-would. One difference remains: a complaint that can join an existing case does so even when a
+Repeat linking follows time order. A complaint that can join a case already in the database does so.
+The rest are linked in one sweep in time order over the batch (``_link``): each joins the nearest
+earlier case founded in the batch within its category's radius, or founds one, exactly as one-by-one
+intake would. One difference remains: a complaint that can join an existing case does so even when a
 complaint earlier in the same batch founded a nearer case. Distances in the sweep are haversine
-(sphere), in SQL geography (spheroid): they differ by well under 1 % at the radius.
+(sphere), in SQL geography (spheroid): they differ by well under 1 % at the radius. Cases, complaints
+and their history are then written by INSERT ... SELECT from the staging tables, keyed by the row's
+place in time order.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import text
@@ -112,61 +114,94 @@ def _parse_time(value: str) -> datetime:
     return intake.normalise_received_at(moment)
 
 
-def _check_row(raw: dict[str, str], *, default_channel: str | None, default_crs: str) -> dict[str, Any]:
-    """One row as typed values, or InvalidInput naming the field."""
-    def get(name: str) -> str:
-        return (raw.get(name) or "").strip()
+def _check_rows(raws: list[dict[str, str]], *, default_channel: str | None,
+                default_crs: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, tuple[str, str]]]:
+    """The rows as typed values, checked a column at a time, and the first error of each bad row
+    (index -> field, reason). Checks run in a fixed order, so a row with several faults reports the
+    same field as checking it alone would."""
+    n = len(raws)
+    errors: dict[int, tuple[str, str]] = {}
 
-    row: dict[str, Any] = {}
-    row["channel"] = get("channel") or default_channel or ""
-    if row["channel"] not in _CHANNELS:
-        raise InvalidInput(f"unknown channel {row['channel']!r}", field="channel")
-    row["kind"] = get("kind") or "complaint"
-    if row["kind"] not in _KINDS:
-        raise InvalidInput(f"unknown kind {row['kind']!r}", field="kind")
-    row["category"] = get("category")
-    if row["category"] not in _CATEGORIES:
-        raise InvalidInput(f"unknown category {row['category']!r}", field="category")
-    row["urgency"] = get("urgency") or "ordinary"
-    if row["urgency"] not in intake.URGENCIES:
-        raise InvalidInput(f"unknown urgency {row['urgency']!r}", field="urgency")
-    row["description"] = get("description")
-    if not row["description"]:
-        raise InvalidInput("description is required", field="description")
-    row["external_ref"] = get("external_ref")
-    if not row["external_ref"]:
-        raise InvalidInput("external_ref is required so that a re-run stores nothing twice", field="external_ref")
+    def fail(i: int, name: str, reason: str) -> None:
+        errors.setdefault(i, (name, reason))
+
+    def column(name: str) -> list[str]:
+        return [(raw.get(name) or "").strip() for raw in raws]
+
+    cols: dict[str, list[Any]] = {}
+    cols["channel"] = [v or default_channel or "" for v in column("channel")]
+    cols["kind"] = [v or "complaint" for v in column("kind")]
+    cols["category"] = column("category")
+    cols["urgency"] = [v or "ordinary" for v in column("urgency")]
+    for name, allowed, what in (("channel", _CHANNELS, "channel"), ("kind", _KINDS, "kind"),
+                                ("category", _CATEGORIES, "category"), ("urgency", intake.URGENCIES, "urgency")):
+        for i, v in enumerate(cols[name]):
+            if v not in allowed:
+                fail(i, name, f"unknown {what} {v!r}")
+    cols["description"] = column("description")
+    for i, v in enumerate(cols["description"]):
+        if not v:
+            fail(i, "description", "description is required")
+    cols["external_ref"] = column("external_ref")
+    for i, v in enumerate(cols["external_ref"]):
+        if not v:
+            fail(i, "external_ref", "external_ref is required so that a re-run stores nothing twice")
     for name in ("address", "complainant_name", "complainant_phone"):
-        row[name] = get(name) or None
+        cols[name] = [v or None for v in column(name)]
     for name, limit in intake.MAX_LENGTHS.items():
-        if row.get(name) and len(row[name]) > limit:
-            raise InvalidInput(f"longer than {limit} characters", field=name)
-    crs = get("crs") or default_crs
-    if crs not in coords.CRS_NAMES:
-        raise InvalidInput(f"unknown coordinate system {crs!r}", field="crs")
-    row["crs"] = crs
-    lon_s, lat_s = get("lon"), get("lat")
-    if lon_s or lat_s:
-        for name, text_value, limit in (("lon", lon_s, 180.0), ("lat", lat_s, 90.0)):
+        for i, v in enumerate(cols.get(name, ())):
+            if v and len(v) > limit:
+                fail(i, name, f"longer than {limit} characters")
+    cols["crs"] = [v or default_crs for v in column("crs")]
+    for i, v in enumerate(cols["crs"]):
+        if v not in coords.CRS_NAMES:
+            fail(i, "crs", f"unknown coordinate system {v!r}")
+    lon_s, lat_s = column("lon"), column("lat")
+    located = [bool(a or b) for a, b in zip(lon_s, lat_s, strict=True)]
+    numbers: dict[str, np.ndarray] = {}
+    for name, texts in (("lon", lon_s), ("lat", lat_s)):
+        values = np.full(n, np.nan)
+        for i, value in enumerate(texts):
+            if located[i]:
+                try:
+                    values[i] = float(value)
+                except ValueError:
+                    fail(i, name, f"not a number: {value!r}")
+                    located[i] = False
+        numbers[name] = values
+        # Out of range or not finite (nan, inf): refused like any other bad value.
+        limit = 180.0 if name == "lon" else 90.0
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(values) | (np.abs(values) > limit)
+        for i in np.flatnonzero(bad).tolist():
+            if located[i]:
+                fail(i, name, f"{texts[i]} is not a valid {name}")
+                located[i] = False
+    for i in range(n):
+        if not (lon_s[i] or lat_s[i]) and not cols["address"][i]:
+            fail(i, "lon", "a location (lon, lat) or an address is required")
+    cols["lon"], cols["lat"] = numbers["lon"].tolist(), numbers["lat"].tolist()
+    received = column("received_at")
+    cols["received_at"] = [None] * n
+    for i, value in enumerate(received):
+        if not value:
+            fail(i, "received_at", "received_at is required")
+        elif i not in errors:
             try:
-                number = float(text_value)
+                cols["received_at"][i] = _parse_time(value)
             except ValueError:
-                raise InvalidInput(f"not a number: {text_value!r}", field=name) from None
-            if not math.isfinite(number) or not -limit <= number <= limit:
-                raise InvalidInput(f"{text_value} is not a valid {name}", field=name)
-            row[name] = number
-    elif not row["address"]:
-        raise InvalidInput("a location (lon, lat) or an address is required", field="lon")
-    else:
-        row["lon"] = row["lat"] = None
-    received = get("received_at")
-    if not received:
-        raise InvalidInput("received_at is required", field="received_at")
-    try:
-        row["received_at"] = _parse_time(received)
-    except ValueError:
-        raise InvalidInput(f"not a date and time: {received!r}", field="received_at") from None
-    return row
+                fail(i, "received_at", f"not a date and time: {value!r}")
+            except InvalidInput as exc:
+                fail(i, exc.field or "received_at", exc.message)
+    names = list(cols)
+    good = []
+    for i in range(n):
+        if i not in errors:
+            row = {name: cols[name][i] for name in names}
+            if not (lon_s[i] or lat_s[i]):
+                row["lon"] = row["lat"] = None
+            good.append((i, row))
+    return good, errors
 
 
 _STAGE_COLUMNS = ("seq", "channel", "kind", "category", "description", "received_at", "external_ref", "address",
@@ -181,18 +216,16 @@ def import_rows(session: Session, *, rows: Iterable[dict[str, str]], default_cha
     settings = settings or get_settings()
     default_crs = zone_service.normalise_crs(default_crs)
     report = ImportReport()
+    raws = list(rows)
+    report.rows = len(raws)
+    if progress:
+        progress("checking rows", 0, report.rows)
+    checked, errors = _check_rows(raws, default_channel=default_channel, default_crs=default_crs)
+    report.errors = [RowError(first_row_number + i, name, reason) for i, (name, reason) in sorted(errors.items())]
     good: list[dict[str, Any]] = []
-    for number, raw in enumerate(rows, start=first_row_number):
-        report.rows += 1
-        try:
-            row = _check_row(raw, default_channel=default_channel, default_crs=default_crs)
-        except InvalidInput as exc:
-            report.errors.append(RowError(number, exc.field or "", exc.message))
-            continue
-        row["seq"] = number
+    for i, row in checked:
+        row["seq"] = first_row_number + i
         good.append(row)
-        if progress and report.rows % 5000 == 0:
-            progress("checking rows", report.rows, 0)
     _convert(good)
     due = _DueAt()
     for row in good:
@@ -221,146 +254,171 @@ def _convert(rows: list[dict[str, Any]]) -> None:
 def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport, created_by_id: int | None,
            settings: Settings) -> None:
     run = session.execute
+    # Sorts of a whole batch fit in memory; JIT compilation costs more than it saves on these statements.
+    run(text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"))
     # Dropped explicitly as well: inside an outer transaction ON COMMIT never comes.
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stored"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
     run(text("""
         CREATE TEMP TABLE stage_raw (seq int, channel text, kind text, category text, description text,
             received_at timestamptz, external_ref text, address text, complainant_name text,
             complainant_phone text, urgency text, orig_lon float8, orig_lat float8, orig_crs text,
             lon float8, lat float8, due_at timestamptz) ON COMMIT DROP
     """))
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _cursor(session)
     with cursor.copy(f"COPY stage_raw ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[c] for c in _STAGE_COLUMNS])
     radii = json.dumps(settings.repeat_radius_m)
-    # Duplicates: the first row of a channel + external_ref in the file, and none already stored.
-    run(text("""
-        CREATE TEMP TABLE stage ON COMMIT DROP AS
-        SELECT r.*, p.g AS geom, ecogrid_zone_at(p.g) AS zone_id,
-               COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius,
-               row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
-               NULL::int AS case_id, false AS founder, false AS is_repeat, false AS joined_existing,
-               NULL::int AS nearest_zone_id, NULL::float8 AS nearest_zone_distance_m
-        FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, seq) r
-        CROSS JOIN LATERAL (SELECT CASE WHEN r.lon IS NULL THEN NULL
-                                   ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g) p
-        WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
-    """), {"radii": radii})
-    run(text("CREATE INDEX ON stage USING gist ((geom::geography))"))
-    run(text("CREATE UNIQUE INDEX ON stage (ord)"))
-    run(text("ANALYZE stage"))
-    staged = session.scalar(text("SELECT count(*) FROM stage")) or 0
-    report.duplicates = len(rows) - staged
-
-    run(text("""
-        UPDATE stage s SET nearest_zone_id = n.id, nearest_zone_distance_m = n.d
-        FROM stage t CROSS JOIN LATERAL (
-            SELECT near.id, ST_Distance(near.geom::geography, t.geom::geography) AS d
-            FROM (SELECT z.id, z.geom, z.code FROM zones z ORDER BY z.geom <-> t.geom LIMIT 8) near
-            ORDER BY d, near.code LIMIT 1) n
-        WHERE s.ord = t.ord AND t.zone_id IS NULL AND t.geom IS NOT NULL
-    """))
-    # Repeats of cases already in the database.
-    eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="s.category", pt="s.geom", r="s.radius", at="s.received_at")
+    eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
+    # One pass over the batch: duplicates (the first row of a channel + external_ref in the file, and none
+    # already stored) dropped; the zone; the nearest zone for points outside every zone; the nearest
+    # eligible case already in the database (geography GiST index on cases).
     run(text(f"""
-        UPDATE stage s SET case_id = (
-            SELECT k.id FROM cases k WHERE {eligible}
-            ORDER BY ST_Distance(k.geom::geography, s.geom::geography), k.id LIMIT 1)
-        WHERE s.kind = 'complaint' AND s.geom IS NOT NULL
-          AND EXISTS (SELECT 1 FROM cases k WHERE {eligible})
-    """), {"window_days": settings.repeat_closed_window_days})
-    run(text("UPDATE stage SET is_repeat = true, joined_existing = true WHERE case_id IS NOT NULL"))
-    run(text("""UPDATE stage SET founder = true, case_id = nextval('cases_id_seq')
-                WHERE case_id IS NULL AND (kind <> 'complaint' OR geom IS NULL)"""))
-    _link_within_batch(session)
-
+        CREATE TEMP TABLE stage ON COMMIT DROP AS
+        SELECT r.*, p.g AS geom, p.zone_id, p.radius,
+               row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
+               e.id AS existing_case_id, n.id AS nearest_zone_id, n.d AS nearest_zone_distance_m
+        FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, seq) r
+        CROSS JOIN LATERAL (
+            SELECT q.g, ecogrid_zone_at(q.g) AS zone_id, q.radius
+            FROM (SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
+                         COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) q
+            OFFSET 0) p
+        LEFT JOIN LATERAL (
+            SELECT near.id, ST_Distance(near.geom::geography, p.g::geography) AS d
+            FROM (SELECT z.id, z.geom, z.code FROM zones z
+                  WHERE p.zone_id IS NULL AND p.g IS NOT NULL ORDER BY z.geom <-> p.g LIMIT 8) near
+            ORDER BY d, near.code LIMIT 1) n ON true
+        LEFT JOIN LATERAL (
+            SELECT k.id FROM cases k
+            WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
+            ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1) e ON true
+        WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
+    """), {"radii": radii, "window_days": settings.repeat_closed_window_days})
+    cursor.execute("SELECT ord, seq, existing_case_id FROM stage ORDER BY ord")
+    staged = [_Staged(*r) for r in cursor.fetchall()]
+    report.duplicates = len(rows) - len(staged)
+    if not staged:
+        return
+    links = _link(session, staged=staged, rows={row["seq"]: row for row in rows}, settings=settings)
+    run(text("""CREATE TEMP TABLE stage_link (ord bigint PRIMARY KEY, case_id int, is_repeat bool, founder bool,
+                                                repeats int, last_at timestamptz) ON COMMIT DROP"""))
+    with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at) FROM STDIN") as copy:
+        for link in links:
+            copy.write_row(link)
+    run(text("ANALYZE stage_link"))
     run(text("""
         INSERT INTO cases (id, kind, category, status, urgency, channel, zone_id, geom, opened_at, due_at,
                            last_complaint_at, repeat_count)
-        SELECT f.case_id, f.kind, f.category, 'registered', f.urgency, f.channel, f.zone_id, f.geom, f.received_at,
-               f.due_at, COALESCE(j.last_at, f.received_at), COALESCE(j.n, 0)
-        FROM stage f LEFT JOIN (SELECT case_id, count(*) AS n, max(received_at) AS last_at FROM stage
-                                WHERE is_repeat GROUP BY case_id) j ON j.case_id = f.case_id
-        WHERE f.founder ORDER BY f.ord
+        SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, s.zone_id, s.geom, s.received_at,
+               s.due_at, COALESCE(l.last_at, s.received_at), l.repeats
+        FROM stage_link l JOIN stage s ON s.ord = l.ord
+        WHERE l.founder ORDER BY l.ord
     """))
     run(text("""
         UPDATE cases k SET repeat_count = k.repeat_count + j.n,
                            last_complaint_at = GREATEST(k.last_complaint_at, j.last_at)
-        FROM (SELECT case_id, count(*) AS n, max(received_at) AS last_at FROM stage s
-              WHERE joined_existing GROUP BY case_id) j
+        FROM (SELECT existing_case_id AS case_id, count(*) AS n, max(received_at) AS last_at FROM stage
+              WHERE existing_case_id IS NOT NULL GROUP BY existing_case_id) j
         WHERE k.id = j.case_id
     """))
-    run(text("""
-        CREATE TEMP TABLE stored ON COMMIT DROP AS WITH ins AS (
+    totals = session.execute(text("""
+        WITH stored AS (
             INSERT INTO complaints (case_id, channel, kind, category, description, received_at, external_ref, address,
                 complainant_name, complainant_phone, geom, orig_lon, orig_lat, orig_crs, zone_id, out_of_jurisdiction,
                 nearest_zone_id, nearest_zone_distance_m, is_repeat, urgency, created_by_id)
-            SELECT case_id, channel, kind, category, description, received_at, external_ref, address,
-                   complainant_name, complainant_phone, geom, orig_lon, orig_lat, orig_crs, zone_id,
-                   nearest_zone_id IS NOT NULL, nearest_zone_id, nearest_zone_distance_m, is_repeat, urgency, :by
-            FROM stage ORDER BY ord
+            SELECT l.case_id, s.channel, s.kind, s.category, s.description, s.received_at, s.external_ref, s.address,
+                   s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, s.zone_id,
+                   s.nearest_zone_id IS NOT NULL, s.nearest_zone_id, s.nearest_zone_distance_m, l.is_repeat,
+                   s.urgency, :by
+            FROM stage s JOIN stage_link l ON l.ord = s.ord ORDER BY s.ord
             ON CONFLICT (channel, external_ref) DO NOTHING
-            RETURNING id, case_id, is_repeat, channel, out_of_jurisdiction)
-        SELECT * FROM ins
-    """), {"by": created_by_id})
-    run(text("""
-        INSERT INTO case_events (case_id, actor_id, action, from_status, to_status, note, data)
-        SELECT s.case_id, :by, CASE WHEN s.is_repeat THEN 'repeat' ELSE 'register' END,
-               CASE WHEN s.is_repeat THEN k.status END, k.status,
-               CASE WHEN s.is_repeat THEN 'repeat complaint via ' ELSE 'registered from ' END
-                   || s.channel || ' (import)',
-               jsonb_build_object('complaint_id', s.id)
-        FROM stored s JOIN cases k ON k.id = s.case_id ORDER BY s.id
-    """), {"by": created_by_id})
-    totals = session.execute(text("""
+            RETURNING id, case_id, is_repeat, channel, out_of_jurisdiction),
+        events AS (
+            INSERT INTO case_events (case_id, actor_id, action, from_status, to_status, note, data)
+            SELECT s.case_id, :by, CASE WHEN s.is_repeat THEN 'repeat' ELSE 'register' END,
+                   CASE WHEN s.is_repeat THEN k.status END, k.status,
+                   CASE WHEN s.is_repeat THEN 'repeat complaint via ' ELSE 'registered from ' END
+                       || s.channel || ' (import)',
+                   jsonb_build_object('complaint_id', s.id)
+            FROM stored s JOIN cases k ON k.id = s.case_id ORDER BY s.id)
         SELECT count(*) AS stored, count(*) FILTER (WHERE is_repeat) AS repeats,
                count(*) FILTER (WHERE NOT is_repeat) AS new_cases,
                count(*) FILTER (WHERE out_of_jurisdiction) AS outside FROM stored
-    """)).one()
+    """), {"by": created_by_id}).one()
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stored"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
 
 
-def _link_within_batch(session: Session) -> None:
-    """One pass in time order over the batch's unresolved complaints (those that joined no existing
-    case): each joins the nearest earlier founder of its category within its radius, or founds a case.
-    Founders are kept in a per-category hash of cells at least one radius wide, so each complaint
-    compares itself only with the founders of the 3 x 3 cells around it."""
-    rows = session.execute(text("""SELECT ord, category, ST_X(geom) AS lon, ST_Y(geom) AS lat, radius FROM stage
-                                   WHERE case_id IS NULL ORDER BY ord""")).all()
-    if not rows:
-        return
-    max_lat = min(89.0, max(abs(r.lat) for r in rows))
+class _Staged(NamedTuple):
+    ord: int
+    seq: int
+    existing_case_id: int | None
+
+
+def _cursor(session: Session) -> Any:
+    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]],
+          settings: Settings) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
+    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at).
+
+    Rows that found an eligible case in the database join it. The other located complaints are swept
+    once in time order: each joins the nearest earlier founder of its category within its radius, or
+    founds a case. Founders sit in a per-category hash of cells at least one radius wide, so each
+    complaint compares itself only with the founders of the 3 x 3 cells around it (O(n) overall).
+    Everything else (consultations, suggestions, rows with an address only) founds a case."""
+    located = [rows[s.seq] for s in staged if s.existing_case_id is None and rows[s.seq]["kind"] == "complaint"
+               and rows[s.seq]["lon"] is not None]
+    max_lat = min(89.0, max((abs(r["lat"]) for r in located), default=0.0))
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
+    default_radius = 100.0
+    radii = {k: float(v) for k, v in settings.repeat_radius_m.items()}
     cells: dict[tuple[str, int, int], list[tuple[int, float, float]]] = {}
-    links: list[tuple[int, int | None]] = []
-    for r in rows:
-        size_lat, size_lon = r.radius / 111_320.0, r.radius / lon_scale
-        cx, cy = int(math.floor(r.lon / size_lon)), int(math.floor(r.lat / size_lat))
+    founder_of: dict[int, int] = {}  # ord -> founder's ord, for rows of the sweep that join a founder
+    founders: list[int] = []
+    for s in staged:
+        if s.existing_case_id is not None:
+            continue
+        r = rows[s.seq]
+        if r["kind"] != "complaint" or r["lon"] is None:
+            founders.append(s.ord)
+            continue
+        lon, lat, category = r["lon"], r["lat"], r["category"]
+        radius = radii.get(category, default_radius)
+        size_lat, size_lon = radius / 111_320.0, radius / lon_scale
+        cx, cy = int(math.floor(lon / size_lon)), int(math.floor(lat / size_lat))
         best: tuple[float, int] | None = None
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                for f_ord, f_lon, f_lat in cells.get((r.category, cx + dx, cy + dy), ()):
-                    d = coords.haversine_m(r.lon, r.lat, f_lon, f_lat)
-                    if d <= r.radius and (best is None or (d, f_ord) < best):
+                for f_ord, f_lon, f_lat in cells.get((category, cx + dx, cy + dy), ()):
+                    d = coords.haversine_m(lon, lat, f_lon, f_lat)
+                    if d <= radius and (best is None or (d, f_ord) < best):
                         best = (d, f_ord)
         if best is None:
-            cells.setdefault((r.category, cx, cy), []).append((r.ord, r.lon, r.lat))
-            links.append((r.ord, None))
+            cells.setdefault((category, cx, cy), []).append((s.ord, lon, lat))
+            founders.append(s.ord)
         else:
-            links.append((r.ord, best[1]))
-    session.execute(text("CREATE TEMP TABLE stage_link (ord bigint, founder_ord bigint) ON COMMIT DROP"))
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy("COPY stage_link (ord, founder_ord) FROM STDIN") as copy:
-        for link in links:
-            copy.write_row(link)
-    session.execute(text("""UPDATE stage s SET founder = true, case_id = nextval('cases_id_seq') FROM stage_link l
-                            WHERE l.ord = s.ord AND l.founder_ord IS NULL"""))
-    session.execute(text("""UPDATE stage u SET is_repeat = true, case_id = f.case_id
-                            FROM stage_link l JOIN stage f ON f.ord = l.founder_ord WHERE u.ord = l.ord"""))
-    session.execute(text("DROP TABLE stage_link"))
+            founder_of[s.ord] = best[1]
+    ids = session.scalars(text("SELECT nextval('cases_id_seq') FROM generate_series(1, :n) ORDER BY 1"),
+                          {"n": len(founders)}).all() if founders else []
+    case_of = dict(zip(founders, ids, strict=True))
+    repeats: dict[int, int] = {}
+    last_at: dict[int, datetime] = {}
+    links: list[tuple[int, int, bool, bool, int, datetime | None]] = []
+    for s in staged:
+        if s.existing_case_id is not None:
+            links.append((s.ord, s.existing_case_id, True, False, 0, None))
+        elif s.ord in founder_of:
+            f = founder_of[s.ord]
+            repeats[f] = repeats.get(f, 0) + 1
+            # Staged rows come in time order, so the last repeat seen is the latest.
+            last_at[f] = rows[s.seq]["received_at"]
+            links.append((s.ord, case_of[f], True, False, 0, None))
+    links.extend((f, case_of[f], False, True, repeats.get(f, 0), last_at.get(f)) for f in founders)
+    return links
 
 
 def read_csv(path: Path, mapping: dict[str, str]) -> Iterable[dict[str, str]]:

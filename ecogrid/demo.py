@@ -508,11 +508,9 @@ def _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_
 
 
 def _assign_zones(session: Session) -> None:
-    """Deepest zone containing each complaint; the nearest zone and distance for those outside all."""
-    deepest = """(SELECT z.id FROM zones z WHERE ST_Covers(z.geom, {t}.geom)
-                  ORDER BY CASE z.level WHEN 'grid' THEN 3 WHEN 'street' THEN 2 ELSE 1 END DESC, z.code
-                  LIMIT 1)"""
-    session.execute(text(f"UPDATE complaints c SET zone_id = {deepest.format(t='c')} WHERE c.zone_id IS NULL"))
+    """Zone of each complaint and source by ``ecogrid_zone_at`` (the one rule of which zone owns a point);
+    the nearest zone and distance for complaints outside all."""
+    session.execute(text("UPDATE complaints c SET zone_id = ecogrid_zone_at(c.geom) WHERE c.zone_id IS NULL"))
     session.execute(text("""
         UPDATE complaints c SET out_of_jurisdiction = true, (nearest_zone_id, nearest_zone_distance_m) = (
             SELECT z.id, ST_Distance(z.geom::geography, c.geom::geography) FROM zones z
@@ -524,7 +522,7 @@ def _assign_zones(session: Session) -> None:
         FROM (SELECT DISTINCT ON (case_id) case_id, zone_id FROM complaints ORDER BY case_id, received_at) c
         WHERE c.case_id = k.id
     """))
-    session.execute(text(f"UPDATE sources s SET zone_id = {deepest.format(t='s')}"))
+    session.execute(text("UPDATE sources s SET zone_id = ecogrid_zone_at(s.geom)"))
 
 
 def _wkt(geom) -> str:
