@@ -216,7 +216,8 @@ def bench_tiles(url: str, session: Session, tipg_venv: Path | None) -> list[tupl
                         raise RuntimeError("tipg did not start")
                     time.sleep(0.5)
             for name, z, (lon, lat) in (("city z=11", 11, centre), ("city z=12", 12, centre),
-                                        ("street z=15", 15, busiest), ("street z=16", 16, busiest)):
+                                        ("street z=14", 14, busiest), ("street z=15", 15, busiest),
+                                        ("street z=16", 16, busiest)):
                 x, y = _tile_xy(lon, lat, z)
                 ours_url = f"http://127.0.0.1:{port}/tiles/complaints/{z}/{x}/{y}.mvt"
                 size = len(client.get(ours_url, headers=headers).content)
@@ -275,6 +276,11 @@ def main() -> int:
         with factory() as session:
             srid = aggregates.metric_srid(session)
             params = {"cell": args.cell, "srid": srid}
+            ours_zones = [(z["code"], z["complaints"], z["repeats"], z["cases"], z["overdue"], z["rated"])
+                          for z in aggregates.aggregate_zones(session, level="street")]
+            raw_zones = [tuple(r[:6]) for r in session.execute(text(RAW_ZONES))]
+            if ours_zones != raw_zones:
+                raise AssertionError(f"zone figures differ from the raw SQL: {ours_zones} != {raw_zones}")
             rows.append(("zone aggregate (streets)",
                          timed(lambda: aggregates.aggregate_zones(session, level="street")),
                          timed(lambda: session.execute(text(RAW_ZONES)).all())))
