@@ -320,24 +320,24 @@ def _decode_features(tile: bytes) -> list[dict[str, object]]:
 
 
 def test_tiles_merge_nearby_complaints_below_the_cluster_zoom(client, auth, db, city):
-    # Five complaints within a few metres (one screen pixel at z=13), three of them about dust,
-    # and one 900 m away: two merged points at z=13, six single complaints at the cluster zoom.
+    # Five complaints within half a metre, three of them about dust, and one 450 m away: two
+    # merged points below the cluster zoom, six single complaints from it.
     west_grid = city["west_grid"]
     for k, category in enumerate(["dust", "dust", "odour", "dust", "noise_social"]):
-        _complaint(db, west_grid, 120.3100 + k * 1e-5, 36.0100, category=category)
+        _complaint(db, west_grid, 120.3150 + k * 1e-6, 36.0100, category=category)
     _complaint(db, west_grid, 120.3200, 36.0100)
     db.flush()
     zoom = aggregate_service.CLUSTER_BELOW_ZOOM
     assert zoom >= 14  # a z=13 tile of every point in a dense city is megabytes
 
-    x, y = _tile_of(120.315, 36.01, zoom - 1)
+    x, y = _tile_of(120.3175, 36.01, zoom - 1)
     r = client.get(f"/tiles/complaints/{zoom - 1}/{x}/{y}.mvt", headers=auth("chief"))
     assert r.status_code == 200
     merged = sorted(_decode_features(r.content), key=lambda f: -f["count"])
     assert [(f["count"], f["category"]) for f in merged] == [(5, "dust"), (1, "odour")]
     assert all("id" not in f for f in merged)
 
-    x, y = _tile_of(120.315, 36.01, zoom)
+    x, y = _tile_of(120.3175, 36.01, zoom)
     single = _decode_features(client.get(f"/tiles/complaints/{zoom}/{x}/{y}.mvt", headers=auth("chief")).content)
     assert len(single) == 6
     assert all("count" not in f and {"id", "category", "received_at"} <= set(f) for f in single)
