@@ -260,3 +260,84 @@ def test_vector_tile_of_an_empty_area_is_empty(client, auth):
     assert r.status_code == 204
     assert r.content == b""
     assert client.get("/tiles/complaints/3/9/1.mvt", headers=auth("chief")).status_code == 422
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = buf[i]
+        value |= (byte & 0x7F) << shift
+        i += 1
+        if not byte & 0x80:
+            return value, i
+        shift += 7
+
+
+def _fields(buf: bytes) -> list[tuple[int, int | bytes]]:
+    """(field number, value) of a protobuf message: varints as int, length-delimited as bytes."""
+    out, i = [], 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i:i + size], i + size
+        elif wire == 1:
+            value, i = buf[i:i + 8], i + 8
+        elif wire == 5:
+            value, i = buf[i:i + 4], i + 4
+        else:
+            raise AssertionError(f"unexpected wire type {wire}")
+        out.append((number, value))
+    return out
+
+
+def _decode_features(tile: bytes) -> list[dict[str, object]]:
+    """The properties of every feature of the tile's one layer (Mapbox Vector Tile 2.1)."""
+    layers = [v for n, v in _fields(tile) if n == 3]
+    assert len(layers) == 1
+    layer = _fields(layers[0])
+    keys = [v.decode() for n, v in layer if n == 3]
+    values = []
+    for n, v in layer:
+        if n == 4:
+            (kind, raw), = _fields(v)
+            values.append(raw.decode() if kind == 1 else raw)
+    features = []
+    for n, v in layer:
+        if n == 2:
+            tags: list[int] = []
+            for fn, fv in _fields(v):
+                if fn == 2:
+                    i = 0
+                    while i < len(fv):
+                        t, i = _varint(fv, i)
+                        tags.append(t)
+            features.append({keys[tags[k]]: values[tags[k + 1]] for k in range(0, len(tags), 2)})
+    return features
+
+
+def test_tiles_merge_nearby_complaints_below_the_cluster_zoom(client, auth, db, city):
+    # Five complaints within half a metre, three of them about dust, and one 450 m away: two
+    # merged points below the cluster zoom, six single complaints from it.
+    west_grid = city["west_grid"]
+    for k, category in enumerate(["dust", "dust", "odour", "dust", "noise_social"]):
+        _complaint(db, west_grid, 120.3150 + k * 1e-6, 36.0100, category=category)
+    _complaint(db, west_grid, 120.3200, 36.0100)
+    db.flush()
+    zoom = aggregate_service.CLUSTER_BELOW_ZOOM
+    assert zoom >= 14  # a z=13 tile of every point in a dense city is megabytes
+
+    x, y = _tile_of(120.3175, 36.01, zoom - 1)
+    r = client.get(f"/tiles/complaints/{zoom - 1}/{x}/{y}.mvt", headers=auth("chief"))
+    assert r.status_code == 200
+    merged = sorted(_decode_features(r.content), key=lambda f: -f["count"])
+    assert [(f["count"], f["category"]) for f in merged] == [(5, "dust"), (1, "odour")]
+    assert all("id" not in f for f in merged)
+
+    x, y = _tile_of(120.3175, 36.01, zoom)
+    single = _decode_features(client.get(f"/tiles/complaints/{zoom}/{x}/{y}.mvt", headers=auth("chief")).content)
+    assert len(single) == 6
+    assert all("count" not in f and {"id", "category", "received_at"} <= set(f) for f in single)
