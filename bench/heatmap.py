@@ -1,6 +1,6 @@
 """Heatmap aggregates at scale: ecogrid's functions beside hand-written SQL, tiles beside tipg.
 
-    PYTHONPATH=$PWD /work/main/.venv/bin/python bench/heatmap.py [--complaints 1000000] [--tipg /tmp/tipg-venv]
+    .venv/bin/python bench/heatmap.py [--complaints 1000000] [--tipg /tmp/tipg-venv]
 
 Creates a private PostGIS cluster in a temporary folder (or uses DATABASE_URL), migrates it,
 loads the demo zones and sources with a few complaints, then COPYs synthetic complaints

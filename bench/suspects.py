@@ -7,7 +7,7 @@ Generates the demo city into a private, throw-away PostgreSQL cluster (a temp fo
 - plan: EXPLAIN of the candidate query, which must use the spatial index ix_sources_geog;
 - speed: time per case at the demo's ~300 sources and after adding synthetic sources up to 30,000.
 
-Run: PYTHONPATH=$PWD /work/main/.venv/bin/python bench/suspects.py [--complaints 5000] [--cases 400]
+Run: .venv/bin/python bench/suspects.py [--complaints 5000] [--cases 400]
 """
 
 from __future__ import annotations
