@@ -23,6 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from ecogrid.vocabulary import Kind, Role
 from ecogrid.workflow import deadlines
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -51,20 +52,6 @@ class Action(StrEnum):
     close = "close"
     extend = "extend"
     answer = "answer"
-
-
-class Kind(StrEnum):
-    complaint = "complaint"
-    consultation = "consultation"
-    suggestion = "suggestion"
-
-
-class Role(StrEnum):
-    admin = "admin"
-    chief = "chief"
-    planner = "planner"
-    inspector = "inspector"
-    clerk = "clerk"
 
 
 class Satisfaction(StrEnum):
