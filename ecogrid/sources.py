@@ -35,9 +35,8 @@ CATEGORIES = frozenset(c.value for c in Category)
 _TRUE = {"1", "true", "t", "yes", "y", "是", "重点", "√"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "", "非重点"}
 
-_DEEPEST_ZONE = """(SELECT z.id FROM zones z WHERE ST_Covers(z.geom, s.geom)
-                    ORDER BY CASE z.level WHEN 'grid' THEN 3 WHEN 'street' THEN 2 ELSE 1 END DESC, z.code
-                    LIMIT 1)"""
+# Which zone owns a point is defined once, in the database (migration 0002).
+_DEEPEST_ZONE = "ecogrid_zone_at(s.geom)"
 
 
 @dataclass
