@@ -257,7 +257,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     # Sorts of a whole batch fit in memory; JIT compilation costs more than it saves on these statements.
     run(text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"))
     # Dropped explicitly as well: inside an outer transaction ON COMMIT never comes.
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
     run(text("""
         CREATE TEMP TABLE stage_raw (seq int, channel text, kind text, category text, description text,
             received_at timestamptz, external_ref text, address text, complainant_name text,
@@ -269,38 +269,59 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         for row in rows:
             copy.write_row([row[c] for c in _STAGE_COLUMNS])
     radii = json.dumps(settings.repeat_radius_m)
+    params = {"radii": radii, "window_days": settings.repeat_closed_window_days}
     eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
-    # One pass over the batch: duplicates (the first row of a channel + external_ref in the file, and none
-    # already stored) dropped; the zone; the nearest zone for points outside every zone; the nearest
-    # eligible case already in the database (geography GiST index on cases).
+    # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
+    # per-row search run: a first import into an empty or unrelated area then skips it altogether.
+    any_eligible = session.scalar(text("""
+        SELECT EXISTS (SELECT 1 FROM cases k, (SELECT array_agg(DISTINCT category) AS cats, min(received_at) AS lo,
+                                                      max(received_at) AS hi FROM stage_raw
+                                               WHERE kind = 'complaint' AND lon IS NOT NULL) b
+                       WHERE k.kind = 'complaint' AND k.category = ANY (b.cats) AND k.geom IS NOT NULL
+                         AND k.opened_at <= b.hi
+                         AND (k.status NOT IN ('closed', 'rejected')
+                              OR (k.status = 'closed' AND k.closed_at >= b.lo - make_interval(days => :window_days))))
+    """), params)
+    existing = "NULL"
+    if any_eligible:
+        existing = f"""(SELECT k.id FROM cases k WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
+                        ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1)"""
+    # First what the repeat sweep needs: duplicates (the first row of a channel + external_ref in the file,
+    # and none already stored) dropped, time order, and the nearest eligible case already in the database
+    # (geography GiST index on cases).
     run(text(f"""
         CREATE TEMP TABLE stage ON COMMIT DROP AS
-        SELECT r.*, p.g AS geom, p.zone_id, p.radius,
-               row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
-               e.id AS existing_case_id, n.id AS nearest_zone_id, n.d AS nearest_zone_distance_m
+        SELECT r.*, p.g AS geom, p.radius, row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
+               {existing}::int AS existing_case_id
         FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, seq) r
         CROSS JOIN LATERAL (
-            SELECT q.g, ecogrid_zone_at(q.g) AS zone_id, q.radius
-            FROM (SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
-                         COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) q
-            OFFSET 0) p
-        LEFT JOIN LATERAL (
-            SELECT near.id, ST_Distance(near.geom::geography, p.g::geography) AS d
-            FROM (SELECT z.id, z.geom, z.code FROM zones z
-                  WHERE p.zone_id IS NULL AND p.g IS NOT NULL ORDER BY z.geom <-> p.g LIMIT 8) near
-            ORDER BY d, near.code LIMIT 1) n ON true
-        LEFT JOIN LATERAL (
-            SELECT k.id FROM cases k
-            WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
-            ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1) e ON true
+            SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
+                   COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) p
         WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
-    """), {"radii": radii, "window_days": settings.repeat_closed_window_days})
+    """), params)
     cursor.execute("SELECT ord, seq, existing_case_id FROM stage ORDER BY ord")
     staged = [_Staged(*r) for r in cursor.fetchall()]
     report.duplicates = len(rows) - len(staged)
     if not staged:
         return
-    links = _link(session, staged=staged, rows={row["seq"]: row for row in rows}, settings=settings)
+    # The zones (the one per-row GiST probe that costs) are looked up by the server while the repeat sweep
+    # runs here: pipeline mode sends the statement without waiting for it.
+    connection = cursor.connection
+    with connection.pipeline():
+        connection.execute("""
+            CREATE TEMP TABLE stage_zone ON COMMIT DROP AS
+            SELECT s.ord, z.zone_id, n.id AS nearest_zone_id, n.d AS nearest_zone_distance_m
+            FROM stage s
+            CROSS JOIN LATERAL (SELECT ecogrid_zone_at(s.geom) AS zone_id OFFSET 0) z
+            LEFT JOIN LATERAL (
+                SELECT near.id, ST_Distance(near.geom::geography, s.geom::geography) AS d
+                FROM (SELECT zz.id, zz.geom, zz.code FROM zones zz
+                      WHERE z.zone_id IS NULL AND s.geom IS NOT NULL ORDER BY zz.geom <-> s.geom LIMIT 8) near
+                ORDER BY d, near.code LIMIT 1) n ON true
+        """)
+        by_seq = {row["seq"]: row for row in rows}
+        founder_of, founders = _sweep(staged=staged, rows=by_seq, settings=settings)
+    links = _link(session, staged=staged, rows=by_seq, founder_of=founder_of, founders=founders)
     run(text("""CREATE TEMP TABLE stage_link (ord bigint PRIMARY KEY, case_id int, is_repeat bool, founder bool,
                                                 repeats int, last_at timestamptz) ON COMMIT DROP"""))
     with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at) FROM STDIN") as copy:
@@ -310,9 +331,9 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     run(text("""
         INSERT INTO cases (id, kind, category, status, urgency, channel, zone_id, geom, opened_at, due_at,
                            last_complaint_at, repeat_count)
-        SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, s.zone_id, s.geom, s.received_at,
+        SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, z.zone_id, s.geom, s.received_at,
                s.due_at, COALESCE(l.last_at, s.received_at), l.repeats
-        FROM stage_link l JOIN stage s ON s.ord = l.ord
+        FROM stage_link l JOIN stage s ON s.ord = l.ord JOIN stage_zone z ON z.ord = l.ord
         WHERE l.founder ORDER BY l.ord
     """))
     run(text("""
@@ -328,10 +349,10 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
                 complainant_name, complainant_phone, geom, orig_lon, orig_lat, orig_crs, zone_id, out_of_jurisdiction,
                 nearest_zone_id, nearest_zone_distance_m, is_repeat, urgency, created_by_id)
             SELECT l.case_id, s.channel, s.kind, s.category, s.description, s.received_at, s.external_ref, s.address,
-                   s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, s.zone_id,
-                   s.nearest_zone_id IS NOT NULL, s.nearest_zone_id, s.nearest_zone_distance_m, l.is_repeat,
+                   s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, z.zone_id,
+                   z.nearest_zone_id IS NOT NULL, z.nearest_zone_id, z.nearest_zone_distance_m, l.is_repeat,
                    s.urgency, :by
-            FROM stage s JOIN stage_link l ON l.ord = s.ord ORDER BY s.ord
+            FROM stage s JOIN stage_link l ON l.ord = s.ord JOIN stage_zone z ON z.ord = s.ord ORDER BY s.ord
             ON CONFLICT (channel, external_ref) DO NOTHING
             RETURNING id, case_id, is_repeat, channel, out_of_jurisdiction),
         events AS (
@@ -348,7 +369,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     """), {"by": created_by_id}).one()
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
 
 
 class _Staged(NamedTuple):
@@ -361,9 +382,9 @@ def _cursor(session: Session) -> Any:
     return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
-def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]],
-          settings: Settings) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
-    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at).
+def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
+           settings: Settings) -> tuple[dict[int, int], list[int]]:
+    """Founder of every row of the sweep that joins one (ord -> founder's ord), and the founders.
 
     Rows that found an eligible case in the database join it. The other located complaints are swept
     once in time order: each joins the nearest earlier founder of its category within its radius, or
@@ -402,6 +423,12 @@ def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, 
             founders.append(s.ord)
         else:
             founder_of[s.ord] = best[1]
+    return founder_of, founders
+
+
+def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]], founder_of: dict[int, int],
+          founders: list[int]) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
+    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at)."""
     ids = session.scalars(text("SELECT nextval('cases_id_seq') FROM generate_series(1, :n) ORDER BY 1"),
                           {"n": len(founders)}).all() if founders else []
     case_of = dict(zip(founders, ids, strict=True))
