@@ -119,14 +119,21 @@ def _check_rows(raws: list[dict[str, str]], *, default_channel: str | None,
     """The rows as typed values, checked a column at a time, and the first error of each bad row
     (index -> field, reason). Checks run in a fixed order, so a row with several faults reports the
     same field as checking it alone would."""
-    n = len(raws)
+    texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
+    return _check_columns(texts, len(raws), default_channel=default_channel, default_crs=default_crs)
+
+
+def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str | None,
+                   default_crs: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, tuple[str, str]]]:
+    """`_check_rows` on the text of each field, a list per field (absent fields may be missing)."""
     errors: dict[int, tuple[str, str]] = {}
+    blank = [""] * n
 
     def fail(i: int, name: str, reason: str) -> None:
         errors.setdefault(i, (name, reason))
 
     def column(name: str) -> list[str]:
-        return [(raw.get(name) or "").strip() for raw in raws]
+        return [v.strip() for v in fields.get(name, blank)]
 
     cols: dict[str, list[Any]] = {}
     cols["channel"] = [v or default_channel or "" for v in column("channel")]
@@ -213,14 +220,23 @@ def import_rows(session: Session, *, rows: Iterable[dict[str, str]], default_cha
                 default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
                 progress: Progress | None = None, first_row_number: int = 2) -> ImportReport:
     """Import mapped rows (field -> text) in one transaction; bad rows are reported, not stored."""
+    raws = list(rows)
+    texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
+    return _import_columns(session, texts=texts, n=len(raws), default_channel=default_channel,
+                           default_crs=default_crs, created_by_id=created_by_id, settings=settings,
+                           progress=progress, first_row_number=first_row_number)
+
+
+def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, default_channel: str | None,
+                    default_crs: str, created_by_id: int | None, settings: Settings | None,
+                    progress: Progress | None, first_row_number: int) -> ImportReport:
     settings = settings or get_settings()
     default_crs = zone_service.normalise_crs(default_crs)
     report = ImportReport()
-    raws = list(rows)
-    report.rows = len(raws)
+    report.rows = n
     if progress:
         progress("checking rows", 0, report.rows)
-    checked, errors = _check_rows(raws, default_channel=default_channel, default_crs=default_crs)
+    checked, errors = _check_columns(texts, n, default_channel=default_channel, default_crs=default_crs)
     report.errors = [RowError(first_row_number + i, name, reason) for i, (name, reason) in sorted(errors.items())]
     good: list[dict[str, Any]] = []
     for i, row in checked:
@@ -397,9 +413,14 @@ def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
     default_radius = 100.0
     radii = {k: float(v) for k, v in settings.repeat_radius_m.items()}
-    cells: dict[tuple[str, int, int], list[tuple[int, float, float]]] = {}
+    # Per category: cell -> founders as (ord, lon, lat, lat in radians, its cosine), so the haversine
+    # below (the same operations as coords.haversine_m, hence the same distances) reuses them.
+    cells: dict[str, dict[tuple[int, int], list[tuple[int, float, float, float, float]]]] = {}
     founder_of: dict[int, int] = {}  # ord -> founder's ord, for rows of the sweep that join a founder
     founders: list[int] = []
+    earth = 2.0 * coords.EARTH_MEAN_RADIUS_M
+    radians, sin, cos, asin, sqrt, floor = math.radians, math.sin, math.cos, math.asin, math.sqrt, math.floor
+    offsets = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     for s in staged:
         if s.existing_case_id is not None:
             continue
@@ -409,17 +430,27 @@ def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
             continue
         lon, lat, category = r["lon"], r["lat"], r["category"]
         radius = radii.get(category, default_radius)
+        # A great-circle distance is at least the latitude difference (as an arc): founders further
+        # than the radius in latitude alone are passed over without the trigonometry (with a margin).
+        max_d_lat = math.degrees(radius / coords.EARTH_MEAN_RADIUS_M) * (1.0 + 1e-9) + 1e-12
         size_lat, size_lon = radius / 111_320.0, radius / lon_scale
-        cx, cy = int(math.floor(lon / size_lon)), int(math.floor(lat / size_lat))
+        cx, cy = int(floor(lon / size_lon)), int(floor(lat / size_lat))
+        grid = cells.get(category)
+        if grid is None:
+            grid = cells[category] = {}
+        phi1 = radians(lat)
+        cos1 = cos(phi1)
         best: tuple[float, int] | None = None
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for f_ord, f_lon, f_lat in cells.get((category, cx + dx, cy + dy), ()):
-                    d = coords.haversine_m(lon, lat, f_lon, f_lat)
-                    if d <= radius and (best is None or (d, f_ord) < best):
-                        best = (d, f_ord)
+        for dx, dy in offsets:
+            for f_ord, f_lon, f_lat, phi2, cos2 in grid.get((cx + dx, cy + dy), ()):
+                if abs(f_lat - lat) > max_d_lat:
+                    continue
+                h = sin((phi2 - phi1) / 2.0) ** 2 + cos1 * cos2 * sin(radians(f_lon - lon) / 2.0) ** 2
+                d = earth * asin(min(1.0, sqrt(h)))
+                if d <= radius and (best is None or (d, f_ord) < best):
+                    best = (d, f_ord)
         if best is None:
-            cells.setdefault((category, cx, cy), []).append((s.ord, lon, lat))
+            grid.setdefault((cx, cy), []).append((s.ord, lon, lat, phi1, cos1))
             founders.append(s.ord)
         else:
             founder_of[s.ord] = best[1]
@@ -457,6 +488,24 @@ def read_csv(path: Path, mapping: dict[str, str]) -> Iterable[dict[str, str]]:
             yield {name: raw.get(column) or "" for name, column in columns.items()}
 
 
+def _read_columns(path: Path, mapping: dict[str, str]) -> tuple[dict[str, list[str]], int]:
+    """What `read_csv` yields, as one list per field (fields without a CSV column are left out)."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None) or []
+        records = list(reader)
+    position = {name: i for i, name in enumerate(header)}  # the last of repeated names, as in DictReader
+    width = len(header)
+    # DictReader pads short records with "" and keeps extra values under another key: the same here.
+    records = [r if len(r) >= width else r + [""] * (width - len(r)) for r in records if r]
+    texts = {}
+    for name in FIELDS:
+        i = position.get(mapping.get(name, name))
+        if i is not None:
+            texts[name] = [r[i] for r in records]
+    return texts, len(records)
+
+
 def write_errors(path: Path, errors: list[RowError]) -> Path:
     target = path.with_name(path.name.removesuffix(".csv") + ".errors.csv")
     with open(target, "w", newline="", encoding="utf-8") as handle:
@@ -471,6 +520,7 @@ def import_csv(session: Session, *, path: Path, mapping: dict[str, str], default
                default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
                progress: Progress | None = None) -> tuple[ImportReport, Path]:
     """Import a CSV file; the per-row error report is written beside it as ``NAME.errors.csv``."""
-    report = import_rows(session, rows=read_csv(path, mapping), default_channel=default_channel,
-                         default_crs=default_crs, created_by_id=created_by_id, settings=settings, progress=progress)
+    texts, n = _read_columns(path, mapping)
+    report = _import_columns(session, texts=texts, n=n, default_channel=default_channel, default_crs=default_crs,
+                             created_by_id=created_by_id, settings=settings, progress=progress, first_row_number=2)
     return report, write_errors(path, report.errors)
