@@ -2,12 +2,14 @@
 
 Rows are checked a column at a time in Python, coordinates converted in one vectorised call per
 coordinate system, then COPYed into a temporary staging table. One statement over the whole batch then
-drops duplicates (channel + external_ref, in the batch and in the database), assigns the zone with
-``ecogrid_zone_at``, finds the nearest zone for points outside every zone and the nearest eligible case
-already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases).
+drops duplicates (channel + external_ref, in the batch and in the database) and finds the nearest
+eligible case already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases;
+skipped when no case could be eligible). A second assigns the zone with ``ecogrid_zone_at`` and the
+nearest zone for points outside every zone; it is sent in pipeline mode, so the server runs it while
+the repeat sweep runs here.
 
 Repeat linking follows time order. A complaint that can join a case already in the database does so.
-The rest are linked in one sweep in time order over the batch (``_link``): each joins the nearest
+The rest are linked in one sweep in time order over the batch (``_sweep``): each joins the nearest
 earlier case founded in the batch within its category's radius, or founds one, exactly as one-by-one
 intake would. One difference remains: a complaint that can join an existing case does so even when a
 complaint earlier in the same batch founded a nearer case. Distances in the sweep are haversine
