@@ -2,12 +2,14 @@
 
 Rows are checked a column at a time in Python, coordinates converted in one vectorised call per
 coordinate system, then COPYed into a temporary staging table. One statement over the whole batch then
-drops duplicates (channel + external_ref, in the batch and in the database), assigns the zone with
-``ecogrid_zone_at``, finds the nearest zone for points outside every zone and the nearest eligible case
-already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases).
+drops duplicates (channel + external_ref, in the batch and in the database) and finds the nearest
+eligible case already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases;
+skipped when no case could be eligible). A second assigns the zone with ``ecogrid_zone_at`` and the
+nearest zone for points outside every zone; it is sent in pipeline mode, so the server runs it while
+the repeat sweep runs here.
 
 Repeat linking follows time order. A complaint that can join a case already in the database does so.
-The rest are linked in one sweep in time order over the batch (``_link``): each joins the nearest
+The rest are linked in one sweep in time order over the batch (``_sweep``): each joins the nearest
 earlier case founded in the batch within its category's radius, or founds one, exactly as one-by-one
 intake would. One difference remains: a complaint that can join an existing case does so even when a
 complaint earlier in the same batch founded a nearer case. Distances in the sweep are haversine
@@ -119,14 +121,21 @@ def _check_rows(raws: list[dict[str, str]], *, default_channel: str | None,
     """The rows as typed values, checked a column at a time, and the first error of each bad row
     (index -> field, reason). Checks run in a fixed order, so a row with several faults reports the
     same field as checking it alone would."""
-    n = len(raws)
+    texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
+    return _check_columns(texts, len(raws), default_channel=default_channel, default_crs=default_crs)
+
+
+def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str | None,
+                   default_crs: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, tuple[str, str]]]:
+    """`_check_rows` on the text of each field, a list per field (absent fields may be missing)."""
     errors: dict[int, tuple[str, str]] = {}
+    blank = [""] * n
 
     def fail(i: int, name: str, reason: str) -> None:
         errors.setdefault(i, (name, reason))
 
     def column(name: str) -> list[str]:
-        return [(raw.get(name) or "").strip() for raw in raws]
+        return [v.strip() for v in fields.get(name, blank)]
 
     cols: dict[str, list[Any]] = {}
     cols["channel"] = [v or default_channel or "" for v in column("channel")]
@@ -213,14 +222,23 @@ def import_rows(session: Session, *, rows: Iterable[dict[str, str]], default_cha
                 default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
                 progress: Progress | None = None, first_row_number: int = 2) -> ImportReport:
     """Import mapped rows (field -> text) in one transaction; bad rows are reported, not stored."""
+    raws = list(rows)
+    texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
+    return _import_columns(session, texts=texts, n=len(raws), default_channel=default_channel,
+                           default_crs=default_crs, created_by_id=created_by_id, settings=settings,
+                           progress=progress, first_row_number=first_row_number)
+
+
+def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, default_channel: str | None,
+                    default_crs: str, created_by_id: int | None, settings: Settings | None,
+                    progress: Progress | None, first_row_number: int) -> ImportReport:
     settings = settings or get_settings()
     default_crs = zone_service.normalise_crs(default_crs)
     report = ImportReport()
-    raws = list(rows)
-    report.rows = len(raws)
+    report.rows = n
     if progress:
         progress("checking rows", 0, report.rows)
-    checked, errors = _check_rows(raws, default_channel=default_channel, default_crs=default_crs)
+    checked, errors = _check_columns(texts, n, default_channel=default_channel, default_crs=default_crs)
     report.errors = [RowError(first_row_number + i, name, reason) for i, (name, reason) in sorted(errors.items())]
     good: list[dict[str, Any]] = []
     for i, row in checked:
@@ -257,7 +275,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     # Sorts of a whole batch fit in memory; JIT compilation costs more than it saves on these statements.
     run(text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"))
     # Dropped explicitly as well: inside an outer transaction ON COMMIT never comes.
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
     run(text("""
         CREATE TEMP TABLE stage_raw (seq int, channel text, kind text, category text, description text,
             received_at timestamptz, external_ref text, address text, complainant_name text,
@@ -269,38 +287,59 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         for row in rows:
             copy.write_row([row[c] for c in _STAGE_COLUMNS])
     radii = json.dumps(settings.repeat_radius_m)
+    params = {"radii": radii, "window_days": settings.repeat_closed_window_days}
     eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
-    # One pass over the batch: duplicates (the first row of a channel + external_ref in the file, and none
-    # already stored) dropped; the zone; the nearest zone for points outside every zone; the nearest
-    # eligible case already in the database (geography GiST index on cases).
+    # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
+    # per-row search run: a first import into an empty or unrelated area then skips it altogether.
+    any_eligible = session.scalar(text("""
+        SELECT EXISTS (SELECT 1 FROM cases k, (SELECT array_agg(DISTINCT category) AS cats, min(received_at) AS lo,
+                                                      max(received_at) AS hi FROM stage_raw
+                                               WHERE kind = 'complaint' AND lon IS NOT NULL) b
+                       WHERE k.kind = 'complaint' AND k.category = ANY (b.cats) AND k.geom IS NOT NULL
+                         AND k.opened_at <= b.hi
+                         AND (k.status NOT IN ('closed', 'rejected')
+                              OR (k.status = 'closed' AND k.closed_at >= b.lo - make_interval(days => :window_days))))
+    """), params)
+    existing = "NULL"
+    if any_eligible:
+        existing = f"""(SELECT k.id FROM cases k WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
+                        ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1)"""
+    # First what the repeat sweep needs: duplicates (the first row of a channel + external_ref in the file,
+    # and none already stored) dropped, time order, and the nearest eligible case already in the database
+    # (geography GiST index on cases).
     run(text(f"""
         CREATE TEMP TABLE stage ON COMMIT DROP AS
-        SELECT r.*, p.g AS geom, p.zone_id, p.radius,
-               row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
-               e.id AS existing_case_id, n.id AS nearest_zone_id, n.d AS nearest_zone_distance_m
+        SELECT r.*, p.g AS geom, p.radius, row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
+               {existing}::int AS existing_case_id
         FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, seq) r
         CROSS JOIN LATERAL (
-            SELECT q.g, ecogrid_zone_at(q.g) AS zone_id, q.radius
-            FROM (SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
-                         COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) q
-            OFFSET 0) p
-        LEFT JOIN LATERAL (
-            SELECT near.id, ST_Distance(near.geom::geography, p.g::geography) AS d
-            FROM (SELECT z.id, z.geom, z.code FROM zones z
-                  WHERE p.zone_id IS NULL AND p.g IS NOT NULL ORDER BY z.geom <-> p.g LIMIT 8) near
-            ORDER BY d, near.code LIMIT 1) n ON true
-        LEFT JOIN LATERAL (
-            SELECT k.id FROM cases k
-            WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
-            ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1) e ON true
+            SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
+                   COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) p
         WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
-    """), {"radii": radii, "window_days": settings.repeat_closed_window_days})
+    """), params)
     cursor.execute("SELECT ord, seq, existing_case_id FROM stage ORDER BY ord")
     staged = [_Staged(*r) for r in cursor.fetchall()]
     report.duplicates = len(rows) - len(staged)
     if not staged:
         return
-    links = _link(session, staged=staged, rows={row["seq"]: row for row in rows}, settings=settings)
+    # The zones (the one per-row GiST probe that costs) are looked up by the server while the repeat sweep
+    # runs here: pipeline mode sends the statement without waiting for it.
+    connection = cursor.connection
+    with connection.pipeline():
+        connection.execute("""
+            CREATE TEMP TABLE stage_zone ON COMMIT DROP AS
+            SELECT s.ord, z.zone_id, n.id AS nearest_zone_id, n.d AS nearest_zone_distance_m
+            FROM stage s
+            CROSS JOIN LATERAL (SELECT ecogrid_zone_at(s.geom) AS zone_id OFFSET 0) z
+            LEFT JOIN LATERAL (
+                SELECT near.id, ST_Distance(near.geom::geography, s.geom::geography) AS d
+                FROM (SELECT zz.id, zz.geom, zz.code FROM zones zz
+                      WHERE z.zone_id IS NULL AND s.geom IS NOT NULL ORDER BY zz.geom <-> s.geom LIMIT 8) near
+                ORDER BY d, near.code LIMIT 1) n ON true
+        """)
+        by_seq = {row["seq"]: row for row in rows}
+        founder_of, founders = _sweep(staged=staged, rows=by_seq, settings=settings)
+    links = _link(session, staged=staged, rows=by_seq, founder_of=founder_of, founders=founders)
     run(text("""CREATE TEMP TABLE stage_link (ord bigint PRIMARY KEY, case_id int, is_repeat bool, founder bool,
                                                 repeats int, last_at timestamptz) ON COMMIT DROP"""))
     with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at) FROM STDIN") as copy:
@@ -310,9 +349,9 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     run(text("""
         INSERT INTO cases (id, kind, category, status, urgency, channel, zone_id, geom, opened_at, due_at,
                            last_complaint_at, repeat_count)
-        SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, s.zone_id, s.geom, s.received_at,
+        SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, z.zone_id, s.geom, s.received_at,
                s.due_at, COALESCE(l.last_at, s.received_at), l.repeats
-        FROM stage_link l JOIN stage s ON s.ord = l.ord
+        FROM stage_link l JOIN stage s ON s.ord = l.ord JOIN stage_zone z ON z.ord = l.ord
         WHERE l.founder ORDER BY l.ord
     """))
     run(text("""
@@ -328,10 +367,10 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
                 complainant_name, complainant_phone, geom, orig_lon, orig_lat, orig_crs, zone_id, out_of_jurisdiction,
                 nearest_zone_id, nearest_zone_distance_m, is_repeat, urgency, created_by_id)
             SELECT l.case_id, s.channel, s.kind, s.category, s.description, s.received_at, s.external_ref, s.address,
-                   s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, s.zone_id,
-                   s.nearest_zone_id IS NOT NULL, s.nearest_zone_id, s.nearest_zone_distance_m, l.is_repeat,
+                   s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, z.zone_id,
+                   z.nearest_zone_id IS NOT NULL, z.nearest_zone_id, z.nearest_zone_distance_m, l.is_repeat,
                    s.urgency, :by
-            FROM stage s JOIN stage_link l ON l.ord = s.ord ORDER BY s.ord
+            FROM stage s JOIN stage_link l ON l.ord = s.ord JOIN stage_zone z ON z.ord = s.ord ORDER BY s.ord
             ON CONFLICT (channel, external_ref) DO NOTHING
             RETURNING id, case_id, is_repeat, channel, out_of_jurisdiction),
         events AS (
@@ -348,7 +387,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     """), {"by": created_by_id}).one()
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_link"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
 
 
 class _Staged(NamedTuple):
@@ -361,9 +400,9 @@ def _cursor(session: Session) -> Any:
     return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
-def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]],
-          settings: Settings) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
-    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at).
+def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
+           settings: Settings) -> tuple[dict[int, int], list[int]]:
+    """Founder of every row of the sweep that joins one (ord -> founder's ord), and the founders.
 
     Rows that found an eligible case in the database join it. The other located complaints are swept
     once in time order: each joins the nearest earlier founder of its category within its radius, or
@@ -376,9 +415,14 @@ def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, 
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
     default_radius = 100.0
     radii = {k: float(v) for k, v in settings.repeat_radius_m.items()}
-    cells: dict[tuple[str, int, int], list[tuple[int, float, float]]] = {}
+    # Per category: cell -> founders as (ord, lon, lat, lat in radians, its cosine), so the haversine
+    # below (the same operations as coords.haversine_m, hence the same distances) reuses them.
+    cells: dict[str, dict[tuple[int, int], list[tuple[int, float, float, float, float]]]] = {}
     founder_of: dict[int, int] = {}  # ord -> founder's ord, for rows of the sweep that join a founder
     founders: list[int] = []
+    earth = 2.0 * coords.EARTH_MEAN_RADIUS_M
+    radians, sin, cos, asin, sqrt, floor = math.radians, math.sin, math.cos, math.asin, math.sqrt, math.floor
+    offsets = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     for s in staged:
         if s.existing_case_id is not None:
             continue
@@ -388,20 +432,36 @@ def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, 
             continue
         lon, lat, category = r["lon"], r["lat"], r["category"]
         radius = radii.get(category, default_radius)
+        # A great-circle distance is at least the latitude difference (as an arc): founders further
+        # than the radius in latitude alone are passed over without the trigonometry (with a margin).
+        max_d_lat = math.degrees(radius / coords.EARTH_MEAN_RADIUS_M) * (1.0 + 1e-9) + 1e-12
         size_lat, size_lon = radius / 111_320.0, radius / lon_scale
-        cx, cy = int(math.floor(lon / size_lon)), int(math.floor(lat / size_lat))
+        cx, cy = int(floor(lon / size_lon)), int(floor(lat / size_lat))
+        grid = cells.get(category)
+        if grid is None:
+            grid = cells[category] = {}
+        phi1 = radians(lat)
+        cos1 = cos(phi1)
         best: tuple[float, int] | None = None
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for f_ord, f_lon, f_lat in cells.get((category, cx + dx, cy + dy), ()):
-                    d = coords.haversine_m(lon, lat, f_lon, f_lat)
-                    if d <= radius and (best is None or (d, f_ord) < best):
-                        best = (d, f_ord)
+        for dx, dy in offsets:
+            for f_ord, f_lon, f_lat, phi2, cos2 in grid.get((cx + dx, cy + dy), ()):
+                if abs(f_lat - lat) > max_d_lat:
+                    continue
+                h = sin((phi2 - phi1) / 2.0) ** 2 + cos1 * cos2 * sin(radians(f_lon - lon) / 2.0) ** 2
+                d = earth * asin(min(1.0, sqrt(h)))
+                if d <= radius and (best is None or (d, f_ord) < best):
+                    best = (d, f_ord)
         if best is None:
-            cells.setdefault((category, cx, cy), []).append((s.ord, lon, lat))
+            grid.setdefault((cx, cy), []).append((s.ord, lon, lat, phi1, cos1))
             founders.append(s.ord)
         else:
             founder_of[s.ord] = best[1]
+    return founder_of, founders
+
+
+def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]], founder_of: dict[int, int],
+          founders: list[int]) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
+    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at)."""
     ids = session.scalars(text("SELECT nextval('cases_id_seq') FROM generate_series(1, :n) ORDER BY 1"),
                           {"n": len(founders)}).all() if founders else []
     case_of = dict(zip(founders, ids, strict=True))
@@ -430,6 +490,24 @@ def read_csv(path: Path, mapping: dict[str, str]) -> Iterable[dict[str, str]]:
             yield {name: raw.get(column) or "" for name, column in columns.items()}
 
 
+def _read_columns(path: Path, mapping: dict[str, str]) -> tuple[dict[str, list[str]], int]:
+    """What `read_csv` yields, as one list per field (fields without a CSV column are left out)."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None) or []
+        records = list(reader)
+    position = {name: i for i, name in enumerate(header)}  # the last of repeated names, as in DictReader
+    width = len(header)
+    # DictReader pads short records with "" and keeps extra values under another key: the same here.
+    records = [r if len(r) >= width else r + [""] * (width - len(r)) for r in records if r]
+    texts = {}
+    for name in FIELDS:
+        i = position.get(mapping.get(name, name))
+        if i is not None:
+            texts[name] = [r[i] for r in records]
+    return texts, len(records)
+
+
 def write_errors(path: Path, errors: list[RowError]) -> Path:
     target = path.with_name(path.name.removesuffix(".csv") + ".errors.csv")
     with open(target, "w", newline="", encoding="utf-8") as handle:
@@ -444,6 +522,7 @@ def import_csv(session: Session, *, path: Path, mapping: dict[str, str], default
                default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
                progress: Progress | None = None) -> tuple[ImportReport, Path]:
     """Import a CSV file; the per-row error report is written beside it as ``NAME.errors.csv``."""
-    report = import_rows(session, rows=read_csv(path, mapping), default_channel=default_channel,
-                         default_crs=default_crs, created_by_id=created_by_id, settings=settings, progress=progress)
+    texts, n = _read_columns(path, mapping)
+    report = _import_columns(session, texts=texts, n=n, default_channel=default_channel, default_crs=default_crs,
+                             created_by_id=created_by_id, settings=settings, progress=progress, first_row_number=2)
     return report, write_errors(path, report.errors)

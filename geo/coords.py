@@ -35,6 +35,7 @@ _INVERSE_TOLERANCE_DEG: Final = 1e-10
 _INVERSE_MAX_STEPS: Final = 30
 
 _EARTH_MEAN_RADIUS_M: Final = 6371008.8
+EARTH_MEAN_RADIUS_M: Final = _EARTH_MEAN_RADIUS_M  # of the sphere haversine_m uses
 
 FloatArray = npt.NDArray[np.float64]
 _Forward = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]

@@ -112,3 +112,48 @@ def test_each_refused_row_names_its_first_fault_and_rows_with_an_address_only_ar
     assert report.stored == 1 and report.new_cases == 1
     stored = db.execute(text("SELECT geom IS NULL, address FROM complaints WHERE external_ref = 'E7'")).one()
     assert tuple(stored) == (True, "某路1号")
+
+
+def test_repeat_sweep_picks_the_same_founders_as_a_search_over_every_earlier_founder():
+    import random
+
+    from ecogrid.settings import get_settings
+    from geo import coords
+
+    settings = get_settings()
+    rng = random.Random(3)
+    rows, staged = {}, []
+    for i in range(1500):
+        category = rng.choice(["odour", "dust", "noise_social"])
+        rows[i] = {"kind": "complaint", "category": category,
+                   "lon": 120.0 + rng.uniform(0, 0.02), "lat": 36.0 + rng.uniform(0, 0.02)}
+        staged.append(complaint_import._Staged(ord=i + 1, seq=i, existing_case_id=None))
+    founder_of, founders = complaint_import._sweep(staged=staged, rows=rows, settings=settings)
+
+    expected, chosen = [], {}
+    for s in staged:
+        r = rows[s.seq]
+        radius = float(settings.repeat_radius_m.get(r["category"], 100.0))
+        near = [(coords.haversine_m(r["lon"], r["lat"], rows[f - 1]["lon"], rows[f - 1]["lat"]), f)
+                for f in expected if rows[f - 1]["category"] == r["category"]]
+        near = [(d, f) for d, f in near if d <= radius]
+        if near:
+            chosen[s.ord] = min(near)[1]
+        else:
+            expected.append(s.ord)
+    assert founders == expected and founder_of == chosen
+    assert chosen  # the sample holds repeats, so the comparison means something
+
+
+def test_csv_columns_read_like_dict_rows_short_rows_blank_lines_and_missing_columns(db, tmp_path):
+    seed_zones(db)
+    path = tmp_path / "short.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        handle.write("工单号,来源,类别,内容,受理时间,经度,纬度\n")
+        handle.write(f"S1,hotline_12345,odour,异味,{T0.isoformat()},120.002,36.002\n")
+        handle.write("\n")                                                      # skipped, not a row
+        handle.write(f"S2,hotline_12345,odour,异味,{T0.isoformat()}\n")         # short: no location
+    report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)   # 地址/姓名/电话 absent
+    assert report.rows == 2 and report.stored == 1
+    assert [(e.row, e.field) for e in report.errors] == [(3, "lon")]
+    assert report.rows == len(list(complaint_import.read_csv(path, MAPPING)))
