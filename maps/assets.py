@@ -47,35 +47,9 @@ STATIC_URL_PREFIX = "/static/vendor"
 _LAYOUT_VERSION = 2
 _STAMP_NAME = ".ecogrid-vendor.json"
 
-# Address that folium 0.20 / branca 0.8 write -> file under vendor_dir().
-CDN_URL_MAP: Mapping[str, str] = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/leaflet.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js":
-        "bootstrap/js/bootstrap.bundle.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css":
-        "bootstrap/css/bootstrap.min.css",
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css":
-        "glyphicons/css/bootstrap-glyphicons.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
-        "fontawesome/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "awesome-markers/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "awesome-markers/leaflet.awesome-markers.css",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
-        "folium/leaflet.awesome.rotate.min.css",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js":
-        "folium/leaflet_heat.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
-        "markercluster/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
-        "markercluster/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
-        "markercluster/MarkerCluster.Default.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3/d3.min.js",
-}
+# Addresses that folium 0.20 / branca 0.8 write -> file under vendor_dir(); kept as data beside this module.
+CDN_URL_MAP: Mapping[str, str] = json.loads(
+    (Path(__file__).resolve().parent / "cdn_url_map.json").read_text(encoding="utf-8"))["urls"]
 
 # (path under maps/node_modules, path under vendor_dir()); a folder is copied whole because
 # the stylesheets next to it load its images and fonts by relative address.
