@@ -10,7 +10,8 @@ import typer
 
 from ecogrid import migrate as migrations
 from ecogrid.commands import discover_commands
-from ecogrid.database import Database, embedded_cluster, resolve_url
+from ecogrid.commands.common import fail, open_database
+from ecogrid.database import embedded_cluster, resolve_url
 from ecogrid.errors import DomainError
 from ecogrid.settings import get_settings
 from ecogrid.vocabulary import Role
@@ -26,18 +27,6 @@ app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 for _name, _group in discover_commands():
     app.add_typer(_group, name=_name)
-
-
-def fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
-
-
-def open_database(*, migrate: bool = True) -> Database:
-    database = Database.from_url(resolve_url(get_settings()))
-    if migrate:
-        migrations.upgrade(database.engine)
-    return database
 
 
 @app.command()

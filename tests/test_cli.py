@@ -67,3 +67,30 @@ def test_migrate_reports_the_head_revision(scratch_url):
     proc = run(scratch_url, "migrate")
     assert proc.returncode == 0, proc.stderr
     assert f"schema at {head_revision()}" in proc.stdout
+
+
+def test_zones_import_of_a_real_datav_file_then_a_grid_inside_one_district(scratch_url):
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "420200_full.json"
+    proc = run(scratch_url, "zones", "import", str(data), "--level", "district", "--code-field", "adcode",
+               "--name-field", "name", "--crs", "gcj02")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("created 6")
+    again = run(scratch_url, "zones", "import", str(data), "--level", "district", "--code-field", "adcode",
+                "--name-field", "name", "--crs", "gcj02")
+    assert "created 0, updated 6" in again.stdout
+    with psycopg.connect(scratch_url.replace("+psycopg", "")) as conn:
+        smallest = conn.execute(
+            "SELECT code FROM zones WHERE level = 'district' ORDER BY ST_Area(geom::geography) LIMIT 1").fetchone()[0]
+    grid = run(scratch_url, "zones", "grid", "--parent", smallest, "--size", "1000")
+    assert grid.returncode == 0, grid.stderr
+    with psycopg.connect(scratch_url.replace("+psycopg", "")) as conn:
+        cells = conn.execute("SELECT count(*) FROM zones WHERE level = 'grid'").fetchone()[0]
+    assert cells > 10
+
+
+def test_a_domain_error_is_a_clear_cli_error_and_writes_nothing(scratch_url):
+    proc = run(scratch_url, "zones", "grid", "--parent", "no-such-zone", "--size", "100")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error:") and "no-such-zone" in proc.stderr

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 
 from ecogrid import complaint_import
-from ecogrid.commands.zones import open_database
+from ecogrid.commands.common import fail, open_database
 from ecogrid.errors import DomainError
 
 NAME = "complaints"
@@ -41,8 +41,7 @@ def import_(
                                                               progress=progress)
             session.commit()
     except DomainError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
+        fail(exc.message)
     finally:
         database.dispose()
     seconds = time.perf_counter() - started

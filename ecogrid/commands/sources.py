@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ecogrid.commands.common import fail, open_database
 from ecogrid.errors import DomainError
 
 NAME = "sources"
@@ -41,7 +42,6 @@ def import_file(
     Fields: name, credit_code, industry, categories, key_discharger, lon, lat, crs, stack_height_m, address.
     """
     from ecogrid import sources as source_service
-    from ecogrid.cli import fail, open_database
 
     mapping = parse_mapping(map_ or [], mapping_file)
     records = source_service.read_file(file)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ecogrid import inspections as inspection_service
-from ecogrid.database import Database, resolve_url
+from ecogrid.commands.common import open_database
 from ecogrid.photos.store import photo_store
 from ecogrid.settings import get_settings
 
@@ -28,7 +28,7 @@ def check(
     Exits 1 when something is wrong and was not fixed (missing or corrupt files need a person).
     """
     settings = get_settings()
-    database = Database.from_url(resolve_url(settings))
+    database = open_database()
     store = photo_store(settings)
     try:
         with database.sessionmaker() as session:

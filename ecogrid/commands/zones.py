@@ -8,20 +8,11 @@ from typing import Annotated
 
 import typer
 
-from ecogrid import migrate as migrations
 from ecogrid import zones as zone_service
-from ecogrid.database import Database, resolve_url
-from ecogrid.errors import DomainError
-from ecogrid.settings import get_settings
+from ecogrid.commands.common import command_session
 
 NAME = "zones"
 app = typer.Typer(help="Jurisdiction zones (district > street > grid).", no_args_is_help=True)
-
-
-def open_database() -> Database:
-    database = Database.from_url(resolve_url(get_settings()))
-    migrations.upgrade(database.engine)
-    return database
 
 
 def _print_result(result: zone_service.ImportResult) -> None:
@@ -45,17 +36,9 @@ def import_(
 ) -> None:
     """Create or update zones from FILE; overlaps with zones of the same level are listed."""
     collection = json.loads(file.read_text(encoding="utf-8"))
-    database = open_database()
-    try:
-        with database.sessionmaker() as session:
-            result = zone_service.import_zones(session, collection=collection, level=level, code_field=code_field,
-                                               name_field=name_field, parent_field=parent_field, crs=crs)
-            session.commit()
-    except DomainError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
-    finally:
-        database.dispose()
+    with command_session() as session:
+        result = zone_service.import_zones(session, collection=collection, level=level, code_field=code_field,
+                                           name_field=name_field, parent_field=parent_field, crs=crs)
     _print_result(result)
 
 
@@ -65,14 +48,6 @@ def grid(
     size: Annotated[float, typer.Option(help="Cell side in metres.")] = 100.0,
 ) -> None:
     """Cover zone PARENT with square cells of SIZE metres (clipped to it), as grid-level zones."""
-    database = open_database()
-    try:
-        with database.sessionmaker() as session:
-            result = zone_service.generate_grid(session, parent_code=parent, size_m=size)
-            session.commit()
-    except DomainError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
-    finally:
-        database.dispose()
+    with command_session() as session:
+        result = zone_service.generate_grid(session, parent_code=parent, size_m=size)
     _print_result(result)
