@@ -17,7 +17,7 @@ from maps.assets import render_offline_html
 from maps.render import new_map, provider_crs
 
 _STOP_STYLE = ("box-sizing:border-box;background:{bg};color:#fff;border:2px solid #fff;border-radius:50%;"
-               "width:26px;height:26px;line-height:22px;text-align:center;font:bold 13px sans-serif;"
+               "width:26px;height:26px;text-align:center;font:bold 13px/22px sans-serif;"
                "box-shadow:0 0 3px #333;")
 _OFFICE_STYLE = ("background:#1f3b73;color:#fff;border-radius:4px;padding:2px 6px;font:bold 12px sans-serif;"
                  "white-space:nowrap;box-shadow:0 0 3px #333;")
