@@ -6,13 +6,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
 from ecogrid import security
 from ecogrid import users as user_service
 from ecogrid.models import Source, Zone
 from maps import assets
+from tests.browser_support import playwright_started
 
 
 def _box(w: float, s: float, e: float, n: float) -> str:
@@ -135,7 +135,7 @@ def test_heatmap_page_loads_offline_with_its_layers(live_server):
     failed: list[str] = []
     outside: list[str] = []
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
+    with playwright_started() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from ecogrid import users as user_service
 from ecogrid.models import Case, Inspection, Photo, Reading
 from ecogrid.photos.store import LocalPhotoStore
+from tests.browser_support import playwright_started
 from tests.inspection_seed import SITE_LAT, SITE_LON, jpeg_with_exif, seed_case
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path("test-artifacts")
@@ -24,7 +23,7 @@ PASSWORD = "field-pass-123"
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed")
-    with playwright_sync.sync_playwright() as p:
+    with playwright_started() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         yield browser

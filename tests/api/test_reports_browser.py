@@ -9,13 +9,13 @@ import pytest
 
 from ecogrid import security
 from ecogrid import users as user_service
+from tests.browser_support import playwright_started
 from tests.casefactory import at, new_case
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def test_daily_bulletin_page_renders_offline(live_server):
-    playwright = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian chromium is not installed")
     with live_server.session() as session:
@@ -25,7 +25,7 @@ def test_daily_bulletin_page_renders_offline(live_server):
         token = security.issue_token(settings=live_server.settings, user_id=chief.id, role=chief.role)
 
     outside, failed = [], []
-    with playwright.sync_playwright() as p:
+    with playwright_started() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--headless", "--no-sandbox", "--disable-gpu",
                                           "--disable-background-networking"])

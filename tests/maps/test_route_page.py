@@ -10,6 +10,7 @@ from ecogrid import users as user_service
 from ecogrid.models import Source
 from maps import assets
 from maps.route_page import RouteStop, render_route_page
+from tests.browser_support import playwright_started
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -31,8 +32,6 @@ def test_route_page_over_gcj02_base_map_shifts_points() -> None:
 
 @pytest.mark.skipif(not assets.is_installed(), reason="map assets not installed (python -m maps.assets install)")
 def test_route_page_loads_in_chromium_from_localhost_only_and_shows_numbered_stops(live_server) -> None:
-    from playwright.sync_api import sync_playwright
-
     with live_server.session() as session:
         planner = user_service.create(session, username="route-planner", role="planner", password="correct-horse-9")
         ids = []
@@ -49,7 +48,7 @@ def test_route_page_loads_in_chromium_from_localhost_only_and_shows_numbered_sto
 
     outside: list[str] = []
     failed: list[str] = []
-    with sync_playwright() as p:
+    with playwright_started() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--headless", "--no-sandbox", "--disable-gpu",
                                           "--disable-background-networking"])
