@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from ecogrid import intake
 from ecogrid import zones as zone_service
-from ecogrid.errors import InvalidInput
+from ecogrid.errors import InvalidInput, RowError
 from ecogrid.settings import Settings, get_settings
 from ecogrid.vocabulary import Category, Channel, Kind
 from ecogrid.workflow import deadlines
@@ -48,13 +48,6 @@ _KINDS = {k.value for k in Kind}
 _CATEGORIES = {c.value for c in Category}
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass

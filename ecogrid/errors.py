@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """Base class; ``field`` names the offending input where there is one."""
@@ -30,3 +32,12 @@ class NotAuthenticated(DomainError):
 
 class Forbidden(DomainError):
     pass
+
+
+@dataclass
+class RowError:
+    """One refused row of a file import: reported (row number, field, reason), never stored."""
+
+    row: int
+    field: str
+    reason: str

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ecogrid import credit_code
-from ecogrid.errors import Conflict, InvalidInput, NotFound
+from ecogrid.errors import Conflict, InvalidInput, NotFound, RowError
 from ecogrid.models import IndustryCategory, Source, Zone
 from ecogrid.vocabulary import Category
 from geo import coords
@@ -37,13 +37,6 @@ _FALSE = {"0", "false", "f", "no", "n", "否", "", "非重点"}
 
 # Which zone owns a point is defined once, in the database (migration 0002).
 _DEEPEST_ZONE = "ecogrid_zone_at(s.geom)"
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass

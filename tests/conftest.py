@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
@@ -34,6 +33,7 @@ from ecogrid.database import Database
 from ecogrid.embedded import EmbeddedCluster
 from ecogrid.models import User
 from ecogrid.settings import Settings
+from tests.databases import scratch_database
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 FAST_UNSAFE = ("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")
@@ -153,15 +153,13 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live_server(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real HTTP server on a fresh committed database (one per test module), for browser tests."""
+    with scratch_database(cluster, "live") as url:
+        yield from _serve(url, tmp_path_factory)
+
+
+def _serve(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     import uvicorn
 
-    name = f"live_{os.getpid()}_{int(time.time() * 1000) % 10_000_000}"
-    admin = cluster.url("postgres").replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = cluster.url(name)
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     database = Database.from_url(url)
     migrate.upgrade(database.engine)
     settings = Settings(secret_key=TEST_SECRET, upload_dir=tmp_path_factory.mktemp("live-uploads"),
@@ -180,5 +178,3 @@ def live_server(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFacto
     server.should_exit = True
     thread.join(timeout=10)
     database.dispose()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

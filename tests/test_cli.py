@@ -9,19 +9,13 @@ import sys
 import psycopg
 import pytest
 
+from tests.databases import scratch_database
+
 
 @pytest.fixture(scope="module")
 def scratch_url(cluster):
-    name = f"cli_{os.getpid()}"
-    admin = cluster.url("postgres").replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = cluster.url(name)
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION postgis")
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(cluster, "cli") as url:
+        yield url
 
 
 def run(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

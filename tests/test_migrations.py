@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import psycopg
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from ecogrid import migrate
 from ecogrid.models import CaseEvent
+from tests.databases import scratch_database
 
 SCHEMA_V1_TABLES = {
     "users", "zones", "sources", "complaints", "cases", "case_events", "inspections", "photos", "readings",
@@ -16,18 +16,10 @@ SCHEMA_V1_TABLES = {
 
 @pytest.fixture
 def empty_database(cluster):
-    name = "migration_check"
-    admin = cluster.url("postgres").replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(cluster.url(name).replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION postgis")
-    engine = create_engine(cluster.url(name))
-    yield engine
-    engine.dispose()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(cluster, "migration_check") as url:
+        engine = create_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def test_up_to_head_down_one_step_and_up_again(empty_database):
