@@ -21,9 +21,11 @@ place in time order.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -109,18 +111,15 @@ def _parse_time(value: str) -> datetime:
     return intake.normalise_received_at(moment)
 
 
-def _check_rows(raws: list[dict[str, str]], *, default_channel: str | None,
-                default_crs: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, tuple[str, str]]]:
-    """The rows as typed values, checked a column at a time, and the first error of each bad row
-    (index -> field, reason). Checks run in a fixed order, so a row with several faults reports the
-    same field as checking it alone would."""
-    texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
-    return _check_columns(texts, len(raws), default_channel=default_channel, default_crs=default_crs)
+Batch = dict[str, list[Any]]
 
 
 def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str | None,
-                   default_crs: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[int, tuple[str, str]]]:
-    """`_check_rows` on the text of each field, a list per field (absent fields may be missing)."""
+                   default_crs: str) -> tuple[Batch, dict[int, tuple[str, str]]]:
+    """The good rows as typed values, a list per field (``index`` holds each one's place in the
+    input), and the first error of each bad row (index -> field, reason). ``fields`` holds the text of
+    each field, a list per field (absent fields may be missing). Checks run a column at a time in a
+    fixed order, so a row with several faults reports the same field as checking it alone would."""
     errors: dict[int, tuple[str, str]] = {}
     blank = [""] * n
 
@@ -195,31 +194,44 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
                 fail(i, "received_at", f"not a date and time: {value!r}")
             except InvalidInput as exc:
                 fail(i, exc.field or "received_at", exc.message)
-    names = list(cols)
-    good = []
-    for i in range(n):
-        if i not in errors:
-            row = {name: cols[name][i] for name in names}
-            if not (lon_s[i] or lat_s[i]):
-                row["lon"] = row["lat"] = None
-            good.append((i, row))
-    return good, errors
+    keep = [i for i in range(n) if i not in errors]
+    batch: Batch = {name: [values[i] for i in keep] for name, values in cols.items()}
+    # Rows with an address only have no coordinates (their parsed values are NaN).
+    located_kept = [bool(lon_s[i] or lat_s[i]) for i in keep]
+    for name in ("lon", "lat"):
+        batch[name] = [v if ok else None for v, ok in zip(batch[name], located_kept, strict=True)]
+    batch["index"] = keep
+    return batch, errors
 
 
-_STAGE_COLUMNS = ("seq", "channel", "kind", "category", "description", "received_at", "external_ref", "address",
+_STAGE_COLUMNS = ("pos", "channel", "kind", "category", "description", "received_at", "external_ref", "address",
                   "complainant_name", "complainant_phone", "urgency", "orig_lon", "orig_lat", "orig_crs", "lon",
-                  "lat", "due_at")
+                  "lat")
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """An import holds a few hundred thousand small objects until it ends and makes no cycles worth
+    collecting; left on, the cycle collector walks them all again and again (a tenth of the import)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def import_rows(session: Session, *, rows: Iterable[dict[str, str]], default_channel: str | None = None,
                 default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
                 progress: Progress | None = None, first_row_number: int = 2) -> ImportReport:
     """Import mapped rows (field -> text) in one transaction; bad rows are reported, not stored."""
-    raws = list(rows)
-    texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
-    return _import_columns(session, texts=texts, n=len(raws), default_channel=default_channel,
-                           default_crs=default_crs, created_by_id=created_by_id, settings=settings,
-                           progress=progress, first_row_number=first_row_number)
+    with _cycle_collector_paused():
+        raws = list(rows)
+        texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
+        return _import_columns(session, texts=texts, n=len(raws), default_channel=default_channel,
+                               default_crs=default_crs, created_by_id=created_by_id, settings=settings,
+                               progress=progress, first_row_number=first_row_number)
 
 
 def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, default_channel: str | None,
@@ -231,38 +243,33 @@ def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, de
     report.rows = n
     if progress:
         progress("checking rows", 0, report.rows)
-    checked, errors = _check_columns(texts, n, default_channel=default_channel, default_crs=default_crs)
+    batch, errors = _check_columns(texts, n, default_channel=default_channel, default_crs=default_crs)
     report.errors = [RowError(first_row_number + i, name, reason) for i, (name, reason) in sorted(errors.items())]
-    good: list[dict[str, Any]] = []
-    for i, row in checked:
-        row["seq"] = first_row_number + i
-        good.append(row)
-    _convert(good)
-    due = _DueAt()
-    for row in good:
-        row["due_at"] = due(row["channel"], row["urgency"], row["received_at"])
+    _convert(batch)
     if progress:
         progress("storing", report.rows, report.rows)
-    if good:
-        _store(session, rows=good, report=report, created_by_id=created_by_id, settings=settings)
+    if batch["index"]:
+        _store(session, batch=batch, report=report, created_by_id=created_by_id, settings=settings)
     return report
 
 
-def _convert(rows: list[dict[str, Any]]) -> None:
-    """WGS-84 for every located row, one vectorised transform per coordinate system."""
-    by_crs: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        row["orig_lon"], row["orig_lat"], row["orig_crs"] = row["lon"], row["lat"], row["crs"]
-        if row["lon"] is not None:
-            by_crs.setdefault(row["crs"], []).append(row)
+def _convert(batch: Batch) -> None:
+    """WGS-84 for every located row, one vectorised transform per coordinate system; the input is
+    kept as ``orig_lon``, ``orig_lat`` and ``orig_crs``."""
+    batch["orig_lon"], batch["orig_lat"], batch["orig_crs"] = batch["lon"], batch["lat"], batch["crs"]
+    lons, lats = list(batch["lon"]), list(batch["lat"])
+    by_crs: dict[str, list[int]] = {}
+    for p, (lon, crs) in enumerate(zip(lons, batch["crs"], strict=True)):
+        if lon is not None and crs != "wgs84":
+            by_crs.setdefault(crs, []).append(p)
     for crs, group in by_crs.items():
-        lons, lats = coords.to_wgs84_many(np.array([r["lon"] for r in group]), np.array([r["lat"] for r in group]),
-                                          crs)
-        for row, lon, lat in zip(group, lons.tolist(), lats.tolist(), strict=True):
-            row["lon"], row["lat"] = lon, lat
+        x, y = coords.to_wgs84_many(np.array([lons[p] for p in group]), np.array([lats[p] for p in group]), crs)
+        for p, lon, lat in zip(group, x.tolist(), y.tolist(), strict=True):
+            lons[p], lats[p] = lon, lat
+    batch["lon"], batch["lat"] = lons, lats
 
 
-def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport, created_by_id: int | None,
+def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_id: int | None,
            settings: Settings) -> None:
     run = session.execute
     # Sorts of a whole batch fit in memory; JIT compilation costs more than it saves on these statements.
@@ -270,15 +277,15 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     # Dropped explicitly as well: inside an outer transaction ON COMMIT never comes.
     run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
     run(text("""
-        CREATE TEMP TABLE stage_raw (seq int, channel text, kind text, category text, description text,
+        CREATE TEMP TABLE stage_raw (pos int, channel text, kind text, category text, description text,
             received_at timestamptz, external_ref text, address text, complainant_name text,
             complainant_phone text, urgency text, orig_lon float8, orig_lat float8, orig_crs text,
-            lon float8, lat float8, due_at timestamptz) ON COMMIT DROP
+            lon float8, lat float8) ON COMMIT DROP
     """))
     cursor = _cursor(session)
     with cursor.copy(f"COPY stage_raw ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in _STAGE_COLUMNS])
+        for values in zip(range(len(batch["index"])), *(batch[c] for c in _STAGE_COLUMNS[1:]), strict=True):
+            copy.write_row(values)
     radii = json.dumps(settings.repeat_radius_m)
     params = {"radii": radii, "window_days": settings.repeat_closed_window_days}
     eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
@@ -302,40 +309,34 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     # (geography GiST index on cases).
     run(text(f"""
         CREATE TEMP TABLE stage ON COMMIT DROP AS
-        SELECT r.*, p.g AS geom, p.radius, row_number() OVER (ORDER BY r.received_at, r.seq) AS ord,
+        SELECT r.*, p.g AS geom, p.radius, row_number() OVER (ORDER BY r.received_at, r.pos) AS ord,
                {existing}::int AS existing_case_id
-        FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, seq) r
+        FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, pos) r
         CROSS JOIN LATERAL (
             SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
                    COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) p
         WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
     """), params)
-    cursor.execute("SELECT ord, seq, existing_case_id FROM stage ORDER BY ord")
+    cursor.execute("SELECT ord, pos, existing_case_id FROM stage ORDER BY ord")
     staged = [_Staged(*r) for r in cursor.fetchall()]
-    report.duplicates = len(rows) - len(staged)
+    report.duplicates = len(batch["index"]) - len(staged)
     if not staged:
         return
-    # The zones (the one per-row GiST probe that costs) are looked up by the server while the repeat sweep
-    # runs here: pipeline mode sends the statement without waiting for it.
+    # Zones are found zone by zone: each zone's polygon probes a GiST index on the batch's points, so
+    # PostGIS reuses its prepared polygon across that zone's points (several times faster than one probe
+    # of the zone index per point). The server does this in pipeline mode while the repeat sweep runs here.
     connection = cursor.connection
     with connection.pipeline():
-        connection.execute("""
-            CREATE TEMP TABLE stage_zone ON COMMIT DROP AS
-            SELECT s.ord, z.zone_id, n.id AS nearest_zone_id, n.d AS nearest_zone_distance_m
-            FROM stage s
-            CROSS JOIN LATERAL (SELECT ecogrid_zone_at(s.geom) AS zone_id OFFSET 0) z
-            LEFT JOIN LATERAL (
-                SELECT near.id, ST_Distance(near.geom::geography, s.geom::geography) AS d
-                FROM (SELECT zz.id, zz.geom, zz.code FROM zones zz
-                      WHERE z.zone_id IS NULL AND s.geom IS NOT NULL ORDER BY zz.geom <-> s.geom LIMIT 8) near
-                ORDER BY d, near.code LIMIT 1) n ON true
-        """)
-        by_seq = {row["seq"]: row for row in rows}
-        founder_of, founders = _sweep(staged=staged, rows=by_seq, settings=settings)
-    links = _link(session, staged=staged, rows=by_seq, founder_of=founder_of, founders=founders)
+        connection.execute("CREATE INDEX ON stage USING gist (geom)")
+        connection.execute(_ZONES_SQL)
+        points = list(zip(batch["kind"], batch["category"], batch["lon"], batch["lat"], strict=True))
+        founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
+        due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
+    links = _link(session, staged=staged, batch=batch, founder_of=founder_of, founders=founders, due_at=due_at)
     run(text("""CREATE TEMP TABLE stage_link (ord bigint PRIMARY KEY, case_id int, is_repeat bool, founder bool,
-                                                repeats int, last_at timestamptz) ON COMMIT DROP"""))
-    with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at) FROM STDIN") as copy:
+                                                repeats int, last_at timestamptz, due_at timestamptz)
+                ON COMMIT DROP"""))
+    with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at, due_at) FROM STDIN") as copy:
         for link in links:
             copy.write_row(link)
     run(text("ANALYZE stage_link"))
@@ -343,8 +344,8 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
         INSERT INTO cases (id, kind, category, status, urgency, channel, zone_id, geom, opened_at, due_at,
                            last_complaint_at, repeat_count)
         SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, z.zone_id, s.geom, s.received_at,
-               s.due_at, COALESCE(l.last_at, s.received_at), l.repeats
-        FROM stage_link l JOIN stage s ON s.ord = l.ord JOIN stage_zone z ON z.ord = l.ord
+               l.due_at, COALESCE(l.last_at, s.received_at), l.repeats
+        FROM stage_link l JOIN stage s ON s.ord = l.ord LEFT JOIN stage_zone z ON z.ord = l.ord
         WHERE l.founder ORDER BY l.ord
     """))
     run(text("""
@@ -363,7 +364,7 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
                    s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, z.zone_id,
                    z.nearest_zone_id IS NOT NULL, z.nearest_zone_id, z.nearest_zone_distance_m, l.is_repeat,
                    s.urgency, :by
-            FROM stage s JOIN stage_link l ON l.ord = s.ord JOIN stage_zone z ON z.ord = s.ord ORDER BY s.ord
+            FROM stage s JOIN stage_link l ON l.ord = s.ord LEFT JOIN stage_zone z ON z.ord = s.ord ORDER BY s.ord
             ON CONFLICT (channel, external_ref) DO NOTHING
             RETURNING id, case_id, is_repeat, channel, out_of_jurisdiction),
         events AS (
@@ -383,9 +384,28 @@ def _store(session: Session, *, rows: list[dict[str, Any]], report: ImportReport
     run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
 
 
+# The owner of each point by the rule of ``ecogrid_zone_at`` (deepest level, then the code that sorts
+# first), visiting only zones that meet the batch's extent; points in no zone get the nearest zone and
+# the distance in metres by ``ecogrid_nearest_zone``. Points without either have no row.
+_ZONES_SQL = """
+    CREATE TEMP TABLE stage_zone ON COMMIT DROP AS
+    WITH extent AS (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326) AS box FROM stage),
+    covering AS (
+        SELECT DISTINCT ON (p.ord) p.ord, z.id AS zone_id
+        FROM extent JOIN zones z ON z.geom && extent.box
+        CROSS JOIN LATERAL (SELECT s.ord FROM stage s WHERE ST_Covers(z.geom, s.geom) OFFSET 0) p
+        ORDER BY p.ord, ecogrid_zone_depth(z.level) DESC, z.code)
+    SELECT c.ord, c.zone_id, NULL::int AS nearest_zone_id, NULL::float8 AS nearest_zone_distance_m FROM covering c
+    UNION ALL
+    SELECT s.ord, NULL, n.zone_id, n.distance_m
+    FROM stage s CROSS JOIN LATERAL ecogrid_nearest_zone(s.geom) n
+    WHERE s.geom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM covering c WHERE c.ord = s.ord)
+"""
+
+
 class _Staged(NamedTuple):
-    ord: int
-    seq: int
+    ord: int  # place in time order
+    pos: int  # place in the batch
     existing_case_id: int | None
 
 
@@ -393,7 +413,7 @@ def _cursor(session: Session) -> Any:
     return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
-def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
+def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, float | None]],
            settings: Settings) -> tuple[dict[int, int], list[int]]:
     """Founder of every row of the sweep that joins one (ord -> founder's ord), and the founders.
 
@@ -401,10 +421,11 @@ def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
     once in time order: each joins the nearest earlier founder of its category within its radius, or
     founds a case. Founders sit in a per-category hash of cells at least one radius wide, so each
     complaint compares itself only with the founders of the 3 x 3 cells around it (O(n) overall).
-    Everything else (consultations, suggestions, rows with an address only) founds a case."""
-    located = [rows[s.seq] for s in staged if s.existing_case_id is None and rows[s.seq]["kind"] == "complaint"
-               and rows[s.seq]["lon"] is not None]
-    max_lat = min(89.0, max((abs(r["lat"]) for r in located), default=0.0))
+    Everything else (consultations, suggestions, rows with an address only) founds a case.
+    ``points`` holds (kind, category, lon, lat) by place in the batch."""
+    located = [points[s.pos] for s in staged if s.existing_case_id is None and points[s.pos][0] == "complaint"
+               and points[s.pos][2] is not None]
+    max_lat = min(89.0, max((abs(p[3]) for p in located), default=0.0))
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
     default_radius = 100.0
     radii = {k: float(v) for k, v in settings.repeat_radius_m.items()}
@@ -419,11 +440,10 @@ def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
     for s in staged:
         if s.existing_case_id is not None:
             continue
-        r = rows[s.seq]
-        if r["kind"] != "complaint" or r["lon"] is None:
+        kind, category, lon, lat = points[s.pos]
+        if kind != "complaint" or lon is None:
             founders.append(s.ord)
             continue
-        lon, lat, category = r["lon"], r["lat"], r["category"]
         radius = radii.get(category, default_radius)
         # A great-circle distance is at least the latitude difference (as an arc): founders further
         # than the radius in latitude alone are passed over without the trigonometry (with a margin).
@@ -452,25 +472,34 @@ def _sweep(*, staged: list[_Staged], rows: dict[int, dict[str, Any]],
     return founder_of, founders
 
 
-def _link(session: Session, *, staged: list[_Staged], rows: dict[int, dict[str, Any]], founder_of: dict[int, int],
-          founders: list[int]) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
-    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at)."""
+def _first_deadlines(*, staged: list[_Staged], batch: Batch, founders: list[int]) -> dict[int, datetime]:
+    """First deadline of each case founded in the batch (founder's ord -> due at)."""
+    received, channel, urgency = batch["received_at"], batch["channel"], batch["urgency"]
+    pos_of = {s.ord: s.pos for s in staged}
+    due = _DueAt()
+    return {f: due(channel[pos_of[f]], urgency[pos_of[f]], received[pos_of[f]]) for f in founders}
+
+
+def _link(session: Session, *, staged: list[_Staged], batch: Batch, founder_of: dict[int, int], founders: list[int],
+          due_at: dict[int, datetime]) -> list[tuple[int, int, bool, bool, int, datetime | None, datetime | None]]:
+    """Case of every staged row, as (ord, case_id, is_repeat, founder, repeats, last repeat at, first deadline)."""
     ids = session.scalars(text("SELECT nextval('cases_id_seq') FROM generate_series(1, :n) ORDER BY 1"),
                           {"n": len(founders)}).all() if founders else []
     case_of = dict(zip(founders, ids, strict=True))
+    received = batch["received_at"]
     repeats: dict[int, int] = {}
     last_at: dict[int, datetime] = {}
-    links: list[tuple[int, int, bool, bool, int, datetime | None]] = []
+    links: list[tuple[int, int, bool, bool, int, datetime | None, datetime | None]] = []
     for s in staged:
         if s.existing_case_id is not None:
-            links.append((s.ord, s.existing_case_id, True, False, 0, None))
+            links.append((s.ord, s.existing_case_id, True, False, 0, None, None))
         elif s.ord in founder_of:
             f = founder_of[s.ord]
             repeats[f] = repeats.get(f, 0) + 1
             # Staged rows come in time order, so the last repeat seen is the latest.
-            last_at[f] = rows[s.seq]["received_at"]
-            links.append((s.ord, case_of[f], True, False, 0, None))
-    links.extend((f, case_of[f], False, True, repeats.get(f, 0), last_at.get(f)) for f in founders)
+            last_at[f] = received[s.pos]
+            links.append((s.ord, case_of[f], True, False, 0, None, None))
+    links.extend((f, case_of[f], False, True, repeats.get(f, 0), last_at.get(f), due_at[f]) for f in founders)
     return links
 
 
@@ -515,7 +544,9 @@ def import_csv(session: Session, *, path: Path, mapping: dict[str, str], default
                default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
                progress: Progress | None = None) -> tuple[ImportReport, Path]:
     """Import a CSV file; the per-row error report is written beside it as ``NAME.errors.csv``."""
-    texts, n = _read_columns(path, mapping)
-    report = _import_columns(session, texts=texts, n=n, default_channel=default_channel, default_crs=default_crs,
-                             created_by_id=created_by_id, settings=settings, progress=progress, first_row_number=2)
+    with _cycle_collector_paused():
+        texts, n = _read_columns(path, mapping)
+        report = _import_columns(session, texts=texts, n=n, default_channel=default_channel,
+                                 default_crs=default_crs, created_by_id=created_by_id, settings=settings,
+                                 progress=progress, first_row_number=2)
     return report, write_errors(path, report.errors)

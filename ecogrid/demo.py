@@ -509,12 +509,11 @@ def _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_
 
 def _assign_zones(session: Session) -> None:
     """Zone of each complaint and source by ``ecogrid_zone_at`` (the one rule of which zone owns a point);
-    the nearest zone and distance for complaints outside all."""
+    the nearest zone and distance for complaints outside all by ``ecogrid_nearest_zone``."""
     session.execute(text("UPDATE complaints c SET zone_id = ecogrid_zone_at(c.geom) WHERE c.zone_id IS NULL"))
     session.execute(text("""
         UPDATE complaints c SET out_of_jurisdiction = true, (nearest_zone_id, nearest_zone_distance_m) = (
-            SELECT z.id, ST_Distance(z.geom::geography, c.geom::geography) FROM zones z
-            ORDER BY z.geom <-> c.geom LIMIT 1)
+            SELECT n.zone_id, n.distance_m FROM ecogrid_nearest_zone(c.geom) n)
         WHERE c.zone_id IS NULL AND c.geom IS NOT NULL
     """))
     session.execute(text("""

@@ -303,12 +303,10 @@ def zone_at(session: Session, *, lon: float, lat: float) -> ZoneHit | None:
 
 
 def nearest_zone(session: Session, *, lon: float, lat: float) -> NearestZone | None:
-    """The nearest zone (KNN on the index, then the exact distance in metres on the spheroid)."""
+    """The nearest zone and the distance in metres on the spheroid, by ``ecogrid_nearest_zone``."""
     row = session.execute(text("""
-        WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-        near AS (SELECT z.id, z.code, z.name, z.geom FROM zones z, pt ORDER BY z.geom <-> pt.g LIMIT 8)
-        SELECT near.id, near.code, near.name, ST_Distance(near.geom::geography, pt.g::geography) AS d
-        FROM near, pt ORDER BY d, near.code LIMIT 1
+        SELECT z.id, z.code, z.name, n.distance_m AS d
+        FROM ecogrid_nearest_zone(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) n JOIN zones z ON z.id = n.zone_id
     """), {"lon": lon, "lat": lat}).one_or_none()
     return NearestZone(row.id, row.code, row.name, round(row.d, 1)) if row else None
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from ecogrid import complaint_import
+from ecogrid import zones as zone_service
 from tests.test_zones import seed_zones
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -69,6 +70,35 @@ def test_good_rows_stored_once_bad_rows_reported_and_rerun_adds_nothing(db, tmp_
     assert db.execute(text("SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM cases)")).one() == before
 
 
+def test_import_assigns_zones_by_the_same_rules_as_single_intake(db, tmp_path):
+    """Inside a street, in a hole, on a shared border and vertex, in both parts of a multipolygon,
+    between them and outside: each imported complaint gets the zone (or nearest zone and distance)
+    that ``zones.zone_at`` and ``zones.nearest_zone`` give for its point."""
+    seed_zones(db)
+    points = [(120.002, 36.002), (120.009, 36.002), (120.007, 36.007), (120.01, 36.005), (120.01, 36.01),
+              (120.02, 36.0), (120.055, 36.005), (120.085, 36.005), (120.07, 36.005), (120.03, 36.005),
+              (119.99, 35.99)]
+    categories = ["odour", "dust", "noise_social", "wastewater", "solid_waste", "smoke"]
+    path = write(tmp_path / "z.csv", [row(f"Z{i}", i * 600, lon, lat, category=categories[i % 6])
+                                     for i, (lon, lat) in enumerate(points)])
+    report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)
+    assert report.stored == len(points)
+    stored = {r.external_ref: r for r in db.execute(text("""
+        SELECT c.external_ref, z.code, n.code AS nearest, c.nearest_zone_distance_m AS d, c.out_of_jurisdiction
+        FROM complaints c LEFT JOIN zones z ON z.id = c.zone_id LEFT JOIN zones n ON n.id = c.nearest_zone_id
+    """))}
+    for i, (lon, lat) in enumerate(points):
+        got = stored[f"Z{i}"]
+        hit = zone_service.zone_at(db, lon=lon, lat=lat)
+        assert got.code == (hit.code if hit else None), (lon, lat)
+        if hit is None:
+            near = zone_service.nearest_zone(db, lon=lon, lat=lat)
+            assert got.out_of_jurisdiction and got.nearest == near.code and round(got.d, 1) == near.distance_m
+        else:
+            assert not got.out_of_jurisdiction and got.nearest is None
+    assert [stored[f"Z{i}"].code for i in range(6)] == ["A1", "A", None, "A", "A", "B"]
+
+
 def test_import_links_repeats_to_cases_already_in_the_database(db, tmp_path):
     seed_zones(db)
     complaint_import.import_csv(db, path=write(tmp_path / "a.csv", [row("A1", 0, 120.002)]), mapping=MAPPING)
@@ -122,17 +152,18 @@ def test_repeat_sweep_picks_the_same_founders_as_a_search_over_every_earlier_fou
 
     settings = get_settings()
     rng = random.Random(3)
-    rows, staged = {}, []
+    rows, staged = [], []
     for i in range(1500):
         category = rng.choice(["odour", "dust", "noise_social"])
-        rows[i] = {"kind": "complaint", "category": category,
-                   "lon": 120.0 + rng.uniform(0, 0.02), "lat": 36.0 + rng.uniform(0, 0.02)}
-        staged.append(complaint_import._Staged(ord=i + 1, seq=i, existing_case_id=None))
-    founder_of, founders = complaint_import._sweep(staged=staged, rows=rows, settings=settings)
+        rows.append({"kind": "complaint", "category": category,
+                     "lon": 120.0 + rng.uniform(0, 0.02), "lat": 36.0 + rng.uniform(0, 0.02)})
+        staged.append(complaint_import._Staged(ord=i + 1, pos=i, existing_case_id=None))
+    points = [(r["kind"], r["category"], r["lon"], r["lat"]) for r in rows]
+    founder_of, founders = complaint_import._sweep(staged=staged, points=points, settings=settings)
 
     expected, chosen = [], {}
     for s in staged:
-        r = rows[s.seq]
+        r = rows[s.pos]
         radius = float(settings.repeat_radius_m.get(r["category"], 100.0))
         near = [(coords.haversine_m(r["lon"], r["lat"], rows[f - 1]["lon"], rows[f - 1]["lat"]), f)
                 for f in expected if rows[f - 1]["category"] == r["category"]]

@@ -83,6 +83,18 @@ def test_outside_every_zone_gives_nearest_zone_and_distance(db):
     assert 880 < near.distance_m < 920
 
 
+def test_nearest_zone_is_the_nearest_on_the_ground_not_in_degrees(db):
+    """At 50 N a degree of longitude is 0.64 of a degree of latitude: the zone 0.010 degrees east
+    (about 715 m) is nearer than the one 0.008 degrees north (about 890 m)."""
+    east = {"type": "Polygon", "coordinates": [square(125.010, 49.990, 125.020, 50.010)]}
+    north = {"type": "Polygon", "coordinates": [square(124.990, 50.008, 125.005, 50.020)]}
+    zone_service.import_zones(db, collection=collection(feature("N", "北", north), feature("E", "东", east)),
+                              level="district", code_field="code", name_field="name")
+    near = zone_service.nearest_zone(db, lon=125.0, lat=50.0)
+    assert near is not None and near.code == "E"
+    assert 700 < near.distance_m < 730
+
+
 def test_street_without_parent_field_gets_the_covering_district(db):
     seed_zones(db)
     parent = db.scalar(text("SELECT p.code FROM zones z JOIN zones p ON p.id = z.parent_id WHERE z.code = 'A1'"))
