@@ -276,16 +276,23 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     run(text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"))
     # Dropped explicitly as well: inside an outer transaction ON COMMIT never comes.
     run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
+    # Time order and the first row of each channel + external_ref in the file are settled here; the
+    # server then only drops rows stored before and finds eligible cases already in the database.
+    kept = _first_of_each_reference(batch)
+    report.duplicates = len(batch["index"]) - len(kept)
+    received = batch["received_at"]
+    kept.sort(key=lambda p: (received[p], p))
     run(text("""
-        CREATE TEMP TABLE stage_raw (pos int, channel text, kind text, category text, description text,
+        CREATE TEMP TABLE stage_raw (ord int, pos int, channel text, kind text, category text, description text,
             received_at timestamptz, external_ref text, address text, complainant_name text,
             complainant_phone text, urgency text, orig_lon float8, orig_lat float8, orig_crs text,
             lon float8, lat float8) ON COMMIT DROP
     """))
     cursor = _cursor(session)
-    with cursor.copy(f"COPY stage_raw ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for values in zip(range(len(batch["index"])), *(batch[c] for c in _STAGE_COLUMNS[1:]), strict=True):
-            copy.write_row(values)
+    columns = [batch[c] for c in _STAGE_COLUMNS[1:]]
+    with cursor.copy(f"COPY stage_raw (ord, {', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+        for ord_, p in enumerate(kept, start=1):
+            copy.write_row([ord_, p, *(column[p] for column in columns)])
     radii = json.dumps(settings.repeat_radius_m)
     params = {"radii": radii, "window_days": settings.repeat_closed_window_days}
     eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
@@ -304,34 +311,35 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     if any_eligible:
         existing = f"""(SELECT k.id FROM cases k WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
                         ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1)"""
-    # First what the repeat sweep needs: duplicates (the first row of a channel + external_ref in the file,
-    # and none already stored) dropped, time order, and the nearest eligible case already in the database
-    # (geography GiST index on cases).
-    run(text(f"""
-        CREATE TEMP TABLE stage ON COMMIT DROP AS
-        SELECT r.*, p.g AS geom, p.radius, row_number() OVER (ORDER BY r.received_at, r.pos) AS ord,
-               {existing}::int AS existing_case_id
-        FROM (SELECT DISTINCT ON (channel, external_ref) * FROM stage_raw ORDER BY channel, external_ref, pos) r
-        CROSS JOIN LATERAL (
-            SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
-                   COALESCE((CAST(:radii AS jsonb) ->> r.category)::float8, 100) AS radius) p
-        WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
-    """), params)
-    cursor.execute("SELECT ord, pos, existing_case_id FROM stage ORDER BY ord")
-    staged = [_Staged(*r) for r in cursor.fetchall()]
-    report.duplicates = len(batch["index"]) - len(staged)
-    if not staged:
-        return
-    # Zones are found zone by zone: each zone's polygon probes a GiST index on the batch's points, so
-    # PostGIS reuses its prepared polygon across that zone's points (several times faster than one probe
-    # of the zone index per point). The server does this in pipeline mode while the repeat sweep runs here.
+    # In one pipeline: the rows not stored before with the nearest eligible case already in the database
+    # (geography GiST index on cases), then the zones. Zones are found zone by zone: each zone's polygon
+    # probes a GiST index on the batch's points, so PostGIS reuses its prepared polygon across that zone's
+    # points (several times faster than one probe of the zone index per point). Meanwhile the repeat
+    # sweep runs here on the guess that no row was stored before or joins a case in the database (true of
+    # a new export into a new area); when the server says otherwise, it runs again on the real rows.
+    staged = [_Staged(ord_, p, None) for ord_, p in enumerate(kept, start=1)]
+    points = list(zip(batch["kind"], batch["category"], batch["lon"], batch["lat"], strict=True))
     connection = cursor.connection
     with connection.pipeline():
+        connection.execute(_STAGE_SQL.format(existing=existing.replace(":window_days", "%(window_days)s")), params)
+        exceptions = connection.execute("""
+            SELECT r.ord, s.ord IS NULL AS stored_before, s.existing_case_id FROM stage_raw r
+            LEFT JOIN stage s ON s.ord = r.ord WHERE s.ord IS NULL OR s.existing_case_id IS NOT NULL
+        """)
         connection.execute("CREATE INDEX ON stage USING gist (geom)")
         connection.execute(_ZONES_SQL)
-        points = list(zip(batch["kind"], batch["category"], batch["lon"], batch["lat"], strict=True))
         founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
         due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
+        found = exceptions.fetchall()
+        if found:
+            stored_before = {o for o, before, _ in found if before}
+            joins = {o: case_id for o, before, case_id in found if not before}
+            staged = [_Staged(s.ord, s.pos, joins.get(s.ord)) for s in staged if s.ord not in stored_before]
+            report.duplicates += len(stored_before)
+            founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
+            due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
+    if not staged:
+        return
     links = _link(session, staged=staged, batch=batch, founder_of=founder_of, founders=founders, due_at=due_at)
     run(text("""CREATE TEMP TABLE stage_link (ord bigint PRIMARY KEY, case_id int, is_repeat bool, founder bool,
                                                 repeats int, last_at timestamptz, due_at timestamptz)
@@ -382,6 +390,30 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
     run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
+
+
+# Rows stored before (by channel + external_ref) are left out; psycopg's own placeholders, since it
+# runs on the driver's connection in pipeline mode.
+_STAGE_SQL = """
+    CREATE TEMP TABLE stage ON COMMIT DROP AS
+    SELECT r.*, p.g AS geom, p.radius, {existing}::int AS existing_case_id
+    FROM stage_raw r
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
+               COALESCE((CAST(%(radii)s AS jsonb) ->> r.category)::float8, 100) AS radius) p
+    WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
+"""
+
+
+def _first_of_each_reference(batch: Batch) -> list[int]:
+    """Places of the rows kept: the first in the file of each channel + external_ref."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for p, key in enumerate(zip(batch["channel"], batch["external_ref"], strict=True)):
+        if key not in seen:
+            seen.add(key)
+            kept.append(p)
+    return kept
 
 
 # The owner of each point by the rule of ``ecogrid_zone_at`` (deepest level, then the code that sorts
