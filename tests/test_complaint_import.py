@@ -110,6 +110,28 @@ def test_import_links_repeats_to_cases_already_in_the_database(db, tmp_path):
     assert count == 1
 
 
+def test_a_file_partly_stored_before_links_its_new_rows_like_a_fresh_import(db, tmp_path):
+    """The sweep first guesses that nothing was stored before; here the guess is wrong for P1 (stored
+    by the first file) and for P2 (its case is in the database), so the new rows are linked again."""
+    seed_zones(db)
+    complaint_import.import_csv(db, path=write(tmp_path / "a.csv", [row("P1", 0, 120.002)]), mapping=MAPPING)
+    path = write(tmp_path / "b.csv", [
+        row("P3", 30, 120.0024),              # 36 m from P2, but P2's case (P1's) is older and nearer
+        row("P1", 0, 120.002),                # stored by a.csv
+        row("P2", 20, 120.0021),              # 9 m from P1: joins P1's case in the database
+        row("P4", 40, 120.009),               # 630 m away: a case of its own
+        row("P5", 50, 120.00905),             # joins P4's new case
+    ])
+    report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)
+    assert report.duplicates == 1 and report.stored == 4
+    assert report.repeats == 3 and report.new_cases == 1
+    case_of = dict(db.execute(text("SELECT external_ref, case_id FROM complaints")).all())
+    assert case_of["P2"] == case_of["P3"] == case_of["P1"]
+    assert case_of["P5"] == case_of["P4"] != case_of["P1"]
+    counts = dict(db.execute(text("SELECT id, repeat_count FROM cases")).all())
+    assert counts[case_of["P1"]] == 2 and counts[case_of["P4"]] == 1
+
+
 def test_chained_complaints_found_a_second_case_when_out_of_reach_of_the_first(db, tmp_path):
     seed_zones(db)
     # dust radius 300 m: C1 founds; C2 (250 m) joins C1; C3 (500 m from C1) is out of C1's reach.
