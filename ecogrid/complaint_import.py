@@ -289,10 +289,10 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
             lon float8, lat float8) ON COMMIT DROP
     """))
     cursor = _cursor(session)
-    columns = [batch[c] for c in _STAGE_COLUMNS[1:]]
+    columns = [[batch[c][p] for p in kept] for c in _STAGE_COLUMNS[1:]]
     with cursor.copy(f"COPY stage_raw (ord, {', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for ord_, p in enumerate(kept, start=1):
-            copy.write_row([ord_, p, *(column[p] for column in columns)])
+        for values in zip(range(1, len(kept) + 1), kept, *columns, strict=True):
+            copy.write_row(values)
     radii = json.dumps(settings.repeat_radius_m)
     params = {"radii": radii, "window_days": settings.repeat_closed_window_days}
     eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
