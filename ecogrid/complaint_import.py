@@ -1,12 +1,12 @@
 """Bulk complaint import (the hotline's CSV export), set-based, with the same rules as the API.
 
-Rows are checked a column at a time in Python, coordinates converted in one vectorised call per
-coordinate system, then COPYed into a temporary staging table. One statement over the whole batch then
-drops duplicates (channel + external_ref, in the batch and in the database) and finds the nearest
-eligible case already in the database (``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases;
-skipped when no case could be eligible). A second assigns the zone with ``ecogrid_zone_at`` and the
-nearest zone for points outside every zone; it is sent in pipeline mode, so the server runs it while
-the repeat sweep runs here.
+Rows are checked a column at a time in Python and coordinates converted in one vectorised call per
+coordinate system; the first row of each channel + external_ref in the file is kept and the rows are
+put in time order, then COPYed into a temporary staging table. In one psycopg pipeline the server then
+drops rows stored before, finds the nearest eligible case already in the database
+(``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases; skipped when no case could be eligible)
+and assigns zones by the rules of ``ecogrid_zone_at`` and ``ecogrid_nearest_zone``, while the repeat
+sweep runs here.
 
 Repeat linking follows time order. A complaint that can join a case already in the database does so.
 The rest are linked in one sweep in time order over the batch (``_sweep``): each joins the nearest
@@ -204,9 +204,13 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
     return batch, errors
 
 
-_STAGE_COLUMNS = ("pos", "channel", "kind", "category", "description", "received_at", "external_ref", "address",
-                  "complainant_name", "complainant_phone", "urgency", "orig_lon", "orig_lat", "orig_crs", "lon",
-                  "lat")
+# The staging table's columns after ``ord`` (place in time order), with their types: one list for the
+# table and for the binary COPY, which must match it exactly.
+_STAGE = (("pos", "int4"), ("channel", "text"), ("kind", "text"), ("category", "text"), ("description", "text"),
+          ("received_at", "timestamptz"), ("external_ref", "text"), ("address", "text"),
+          ("complainant_name", "text"), ("complainant_phone", "text"), ("urgency", "text"),
+          ("orig_lon", "float8"), ("orig_lat", "float8"), ("orig_crs", "text"), ("lon", "float8"),
+          ("lat", "float8"))
 
 
 @contextmanager
@@ -282,15 +286,13 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     report.duplicates = len(batch["index"]) - len(kept)
     received = batch["received_at"]
     kept.sort(key=lambda p: (received[p], p))
-    run(text("""
-        CREATE TEMP TABLE stage_raw (ord int, pos int, channel text, kind text, category text, description text,
-            received_at timestamptz, external_ref text, address text, complainant_name text,
-            complainant_phone text, urgency text, orig_lon float8, orig_lat float8, orig_crs text,
-            lon float8, lat float8) ON COMMIT DROP
-    """))
+    columns_sql = ", ".join(f"{name} {kind}" for name, kind in _STAGE)
+    run(text(f"CREATE TEMP TABLE stage_raw (ord int4, {columns_sql}) ON COMMIT DROP"))
     cursor = _cursor(session)
-    columns = [[batch[c][p] for p in kept] for c in _STAGE_COLUMNS[1:]]
-    with cursor.copy(f"COPY stage_raw (ord, {', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+    columns = [[batch[name][p] for p in kept] for name, _ in _STAGE[1:]]
+    # Binary COPY: the values need no text formatting here (a third of the time of text COPY).
+    with cursor.copy("COPY stage_raw FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", *(kind for _, kind in _STAGE)])
         for values in zip(range(1, len(kept) + 1), kept, *columns, strict=True):
             copy.write_row(values)
     radii = json.dumps(settings.repeat_radius_m)
@@ -344,7 +346,9 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     run(text("""CREATE TEMP TABLE stage_link (ord bigint PRIMARY KEY, case_id int, is_repeat bool, founder bool,
                                                 repeats int, last_at timestamptz, due_at timestamptz)
                 ON COMMIT DROP"""))
-    with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at, due_at) FROM STDIN") as copy:
+    with cursor.copy("COPY stage_link (ord, case_id, is_repeat, founder, repeats, last_at, due_at) FROM STDIN"
+                     " (FORMAT BINARY)") as copy:
+        copy.set_types(["int8", "int4", "bool", "bool", "int4", "timestamptz", "timestamptz"])
         for link in links:
             copy.write_row(link)
     run(text("ANALYZE stage_link"))
