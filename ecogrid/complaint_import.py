@@ -279,7 +279,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     # Sorts of a whole batch fit in memory; JIT compilation costs more than it saves on these statements.
     run(text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"))
     # Dropped explicitly as well: inside an outer transaction ON COMMIT never comes.
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
     # Time order and the first row of each channel + external_ref in the file are settled here; the
     # server then only drops rows stored before and finds eligible cases already in the database.
     kept = _first_of_each_reference(batch)
@@ -287,55 +287,57 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     received = batch["received_at"]
     kept.sort(key=lambda p: (received[p], p))
     columns_sql = ", ".join(f"{name} {kind}" for name, kind in _STAGE)
-    run(text(f"CREATE TEMP TABLE stage_raw (ord int4, {columns_sql}) ON COMMIT DROP"))
+    # The point is computed by the server as the rows arrive (a generated column).
+    run(text(f"""
+        CREATE TEMP TABLE stage (ord int4, {columns_sql}, radius float8, existing_case_id int4,
+            geom geometry GENERATED ALWAYS AS
+                (CASE WHEN lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END) STORED)
+        ON COMMIT DROP
+    """))
     cursor = _cursor(session)
+    radius_of = {name: float(r) for name, r in settings.repeat_radius_m.items()}
     columns = [[batch[name][p] for p in kept] for name, _ in _STAGE[1:]]
+    radii = [radius_of.get(batch["category"][p], _DEFAULT_RADIUS_M) for p in kept]
     # Binary COPY: the values need no text formatting here (a third of the time of text COPY).
-    with cursor.copy("COPY stage_raw FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int4", *(kind for _, kind in _STAGE)])
-        for values in zip(range(1, len(kept) + 1), kept, *columns, strict=True):
+    names = ", ".join(name for name, _ in _STAGE)
+    with cursor.copy(f"COPY stage (ord, {names}, radius) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", *(kind for _, kind in _STAGE), "float8"])
+        for values in zip(range(1, len(kept) + 1), kept, *columns, radii, strict=True):
             copy.write_row(values)
-    radii = json.dumps(settings.repeat_radius_m)
-    params = {"radii": radii, "window_days": settings.repeat_closed_window_days}
-    eligible = intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="p.g", r="p.radius", at="r.received_at")
+    params = {"window_days": settings.repeat_closed_window_days}
     # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
     # per-row search run: a first import into an empty or unrelated area then skips it altogether.
     any_eligible = session.scalar(text("""
         SELECT EXISTS (SELECT 1 FROM cases k, (SELECT array_agg(DISTINCT category) AS cats, min(received_at) AS lo,
-                                                      max(received_at) AS hi FROM stage_raw
+                                                      max(received_at) AS hi FROM stage
                                                WHERE kind = 'complaint' AND lon IS NOT NULL) b
                        WHERE k.kind = 'complaint' AND k.category = ANY (b.cats) AND k.geom IS NOT NULL
                          AND k.opened_at <= b.hi
                          AND (k.status NOT IN ('closed', 'rejected')
                               OR (k.status = 'closed' AND k.closed_at >= b.lo - make_interval(days => :window_days))))
     """), params)
-    existing = "NULL"
-    if any_eligible:
-        existing = f"""(SELECT k.id FROM cases k WHERE r.kind = 'complaint' AND p.g IS NOT NULL AND {eligible}
-                        ORDER BY ST_Distance(k.geom::geography, p.g::geography), k.id LIMIT 1)"""
-    # In one pipeline: the rows not stored before with the nearest eligible case already in the database
-    # (geography GiST index on cases), then the zones. Zones are found zone by zone: each zone's polygon
-    # probes a GiST index on the batch's points, so PostGIS reuses its prepared polygon across that zone's
-    # points (several times faster than one probe of the zone index per point). Meanwhile the repeat
-    # sweep runs here on the guess that no row was stored before or joins a case in the database (true of
-    # a new export into a new area); when the server says otherwise, it runs again on the real rows.
+    # In one pipeline: rows stored before are dropped, the nearest eligible case already in the database
+    # is found (geography GiST index on cases), then the zones. Zones are found zone by zone: each zone's
+    # polygon probes a GiST index on the batch's points, so PostGIS reuses its prepared polygon across
+    # that zone's points (several times faster than one probe of the zone index per point). Meanwhile the
+    # repeat sweep runs here on the guess that no row was stored before or joins a case in the database
+    # (true of a new export into a new area); when the server says otherwise, it runs again on the real rows.
     staged = [_Staged(ord_, p, None) for ord_, p in enumerate(kept, start=1)]
     points = list(zip(batch["kind"], batch["category"], batch["lon"], batch["lat"], strict=True))
     connection = cursor.connection
     with connection.pipeline():
-        connection.execute(_STAGE_SQL.format(existing=existing.replace(":window_days", "%(window_days)s")), params)
-        exceptions = connection.execute("""
-            SELECT r.ord, s.ord IS NULL AS stored_before, s.existing_case_id FROM stage_raw r
-            LEFT JOIN stage s ON s.ord = r.ord WHERE s.ord IS NULL OR s.existing_case_id IS NOT NULL
+        dropped = connection.execute("""
+            DELETE FROM stage s USING complaints c WHERE c.channel = s.channel AND c.external_ref = s.external_ref
+            RETURNING s.ord
         """)
+        joined = connection.execute(_EXISTING_CASE_SQL, params) if any_eligible else None
         connection.execute("CREATE INDEX ON stage USING gist (geom)")
         connection.execute(_ZONES_SQL)
         founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
         due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
-        found = exceptions.fetchall()
-        if found:
-            stored_before = {o for o, before, _ in found if before}
-            joins = {o: case_id for o, before, case_id in found if not before}
+        stored_before = {o for (o,) in dropped.fetchall()}
+        joins = dict(joined.fetchall()) if joined is not None else {}
+        if stored_before or joins:
             staged = [_Staged(s.ord, s.pos, joins.get(s.ord)) for s in staged if s.ord not in stored_before]
             report.duplicates += len(stored_before)
             founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
@@ -393,20 +395,22 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     """), {"by": created_by_id}).one()
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
-    run(text("DROP TABLE IF EXISTS pg_temp.stage_raw, pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
+    run(text("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
 
 
-# Rows stored before (by channel + external_ref) are left out; psycopg's own placeholders, since it
-# runs on the driver's connection in pipeline mode.
-_STAGE_SQL = """
-    CREATE TEMP TABLE stage ON COMMIT DROP AS
-    SELECT r.*, p.g AS geom, p.radius, {existing}::int AS existing_case_id
-    FROM stage_raw r
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN r.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) END AS g,
-               COALESCE((CAST(%(radii)s AS jsonb) ->> r.category)::float8, 100) AS radius) p
-    WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.channel = r.channel AND c.external_ref = r.external_ref)
-"""
+# The nearest eligible case already in the database of each located complaint that has one; psycopg's own
+# placeholders, since it runs on the driver's connection in pipeline mode.
+_EXISTING_CASE_SQL = """
+    UPDATE stage t SET existing_case_id = e.case_id
+    FROM (SELECT r.ord, (SELECT k.id FROM cases k WHERE {eligible}
+                         ORDER BY ST_Distance(k.geom::geography, r.geom::geography), k.id LIMIT 1) AS case_id
+          FROM stage r WHERE r.kind = 'complaint' AND r.geom IS NOT NULL) e
+    WHERE e.case_id IS NOT NULL AND t.ord = e.ord
+    RETURNING t.ord, e.case_id
+""".format(eligible=intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="r.geom", r="r.radius",
+                                                    at="r.received_at").replace(":window_days", "%(window_days)s"))
+# Radius of a category missing from the repeat_radius_m setting.
+_DEFAULT_RADIUS_M = 100.0
 
 
 def _first_of_each_reference(batch: Batch) -> list[int]:
@@ -463,7 +467,6 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
                and points[s.pos][2] is not None]
     max_lat = min(89.0, max((abs(p[3]) for p in located), default=0.0))
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
-    default_radius = 100.0
     radii = {k: float(v) for k, v in settings.repeat_radius_m.items()}
     # Per category: cell -> founders as (ord, lon, lat, lat in radians, its cosine), so the haversine
     # below (the same operations as coords.haversine_m, hence the same distances) reuses them.
@@ -480,7 +483,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
         if kind != "complaint" or lon is None:
             founders.append(s.ord)
             continue
-        radius = radii.get(category, default_radius)
+        radius = radii.get(category, _DEFAULT_RADIUS_M)
         # A great-circle distance is at least the latitude difference (as an arc): founders further
         # than the radius in latitude alone are passed over without the trigonometry (with a margin).
         max_d_lat = math.degrees(radius / coords.EARTH_MEAN_RADIUS_M) * (1.0 + 1e-9) + 1e-12
