@@ -99,6 +99,38 @@ def test_import_assigns_zones_by_the_same_rules_as_single_intake(db, tmp_path):
     assert [stored[f"Z{i}"].code for i in range(6)] == ["A1", "A", None, "A", "A", "B"]
 
 
+def test_import_converts_each_rows_coordinate_system_and_keeps_what_was_received(db, tmp_path):
+    """Rows in GCJ-02 and BD-09 are stored in WGS-84 as the API would store them; a consultation
+    next to a complaint opens a case of its own instead of joining it."""
+    from geo import coords
+
+    seed_zones(db)
+    wgs = (120.002, 36.002)
+    gcj = coords.from_wgs84(*wgs, "gcj02")
+    bd = coords.from_wgs84(120.0021, 36.0021, "bd09")
+    path = tmp_path / "crs.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ref", "category", "kind", "text", "at", "x", "y", "crs"])
+        writer.writerow(["G1", "odour", "", "异味", T0.isoformat(), *gcj, "gcj02"])
+        writer.writerow(["G2", "odour", "", "异味", (T0 + timedelta(minutes=5)).isoformat(), *bd, "bd09"])
+        writer.writerow(["G3", "odour", "consultation", "问询", (T0 + timedelta(minutes=9)).isoformat(), *wgs, ""])
+    mapping = {"external_ref": "ref", "category": "category", "kind": "kind", "description": "text",
+               "received_at": "at", "lon": "x", "lat": "y", "crs": "crs"}
+    report, _ = complaint_import.import_csv(db, path=path, mapping=mapping, default_channel="hotline_12345")
+    assert report.stored == 3 and report.new_cases == 2 and report.repeats == 1
+    rows = {r.external_ref: r for r in db.execute(text("""
+        SELECT external_ref, kind, ST_X(geom) AS lon, ST_Y(geom) AS lat, orig_lon, orig_lat, orig_crs, case_id,
+               is_repeat FROM complaints"""))}
+    for ref, (lon, lat), crs in (("G1", gcj, "gcj02"), ("G2", bd, "bd09"), ("G3", wgs, "wgs84")):
+        expected = coords.to_wgs84(lon, lat, crs)
+        assert coords.haversine_m(rows[ref].lon, rows[ref].lat, *expected) < 0.01, ref
+        assert (rows[ref].orig_lon, rows[ref].orig_lat, rows[ref].orig_crs) == (lon, lat, crs)
+    assert coords.haversine_m(rows["G1"].lon, rows["G1"].lat, *wgs) < 1.0
+    assert rows["G2"].case_id == rows["G1"].case_id and rows["G2"].is_repeat
+    assert rows["G3"].kind == "consultation" and rows["G3"].case_id != rows["G1"].case_id
+
+
 def test_import_links_repeats_to_cases_already_in_the_database(db, tmp_path):
     seed_zones(db)
     complaint_import.import_csv(db, path=write(tmp_path / "a.csv", [row("A1", 0, 120.002)]), mapping=MAPPING)
