@@ -363,6 +363,24 @@ def node_modules_current() -> bool:
     return _locked_packages(installed) == _locked_packages(package_dir() / "package-lock.json")
 
 
+# Sample pages some packages ship (leaflet.markercluster's example/ loads Leaflet from a CDN). ecogrid
+# serves none of them; they are removed after npm so that no file under maps/ points at a CDN.
+_UNSERVED_FOLDERS = ("example", "examples", "demo")
+
+
+def prune_unserved_pages(modules: Path | None = None) -> list[Path]:
+    """Remove the sample-page folders of every installed package; returns what was removed."""
+    modules = modules or node_modules_dir()
+    if not modules.is_dir():
+        return []
+    tops = [p for p in modules.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    packages = [c for p in tops for c in (p.iterdir() if p.name.startswith("@") else [p]) if c.is_dir()]
+    removed = [p / name for p in packages for name in _UNSERVED_FOLDERS if (p / name).is_dir()]
+    for folder in removed:
+        shutil.rmtree(folder)
+    return removed
+
+
 def _run_npm_ci(npm: str) -> None:
     executable = shutil.which(npm)
     if executable is None:
@@ -450,11 +468,13 @@ def install_vendor_assets(
     reading it never sees half a copy.
     """
     folder = target or vendor_dir()
+    prune_unserved_pages()
     if not force and is_installed(target=folder):
         return InstallResult(target=folder, skipped=True, ran_npm=False, files=0)
     ran_npm = force or not node_modules_current()
     if ran_npm:
         _run_npm_ci(npm)
+        prune_unserved_pages()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".vendor-", dir=folder.parent))
     # mkdtemp makes the folder private; a web server running as another user must read it.

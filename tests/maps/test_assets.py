@@ -231,3 +231,25 @@ def test_bureau_can_supply_its_own_base_map_list(tmp_path: Path) -> None:
 
     assert render.provider_crs("tencent", path=own) == "gcj02"
     assert assets.tile_urls(m.get_root().render()) == ["https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={-y}"]
+
+
+def test_sample_pages_of_packages_are_removed_and_package_files_kept(tmp_path) -> None:
+    modules = tmp_path / "node_modules"
+    for path in ("leaflet.markercluster/example/marker-clustering.html", "leaflet.markercluster/dist/mc.js",
+                 "@scope/pkg/demo/index.html", "@scope/pkg/index.js", "leaflet/dist/leaflet.js"):
+        (modules / path).parent.mkdir(parents=True, exist_ok=True)
+        (modules / path).write_text("x", encoding="utf-8")
+
+    removed = assets.prune_unserved_pages(modules)
+
+    assert sorted(p.relative_to(modules).as_posix() for p in removed) == [
+        "@scope/pkg/demo", "leaflet.markercluster/example"]
+    assert sorted(p.relative_to(modules).as_posix() for p in modules.rglob("*") if p.is_file()) == [
+        "@scope/pkg/index.js", "leaflet.markercluster/dist/mc.js", "leaflet/dist/leaflet.js"]
+
+
+def test_no_installed_page_loads_anything_from_the_internet() -> None:
+    assets.install_vendor_assets()
+    pages = list(assets.node_modules_dir().rglob("*.html")) + list(assets.vendor_dir().rglob("*.html"))
+    loading = {str(p): assets.external_urls(p.read_text(encoding="utf-8", errors="replace")) for p in pages}
+    assert {page: urls for page, urls in loading.items() if urls} == {}
