@@ -15,6 +15,7 @@ from ecogrid import users as user_service
 from ecogrid.errors import Forbidden, NotAuthenticated
 from ecogrid.models import User
 from ecogrid.settings import Settings
+from geo.bbox import BBox
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -36,6 +37,16 @@ def get_db(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+def bbox_query(bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
+               ) -> tuple[float, float, float, float] | None:
+    box = BBox.parse(bbox)
+    return box.as_tuple() if box else None
+
+
+# The ``bbox`` query parameter of list endpoints, checked by the one parser.
+BBoxQuery = Annotated[tuple[float, float, float, float] | None, Depends(bbox_query)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ecogrid import privacy
-from ecogrid.errors import InvalidInput, NotFound
+from ecogrid.errors import NotFound
 
 _SELECT = """
     SELECT c.id, c.channel, c.kind, c.category, c.description, c.received_at, c.external_ref, c.address,
@@ -93,8 +93,6 @@ def list_complaints(session: Session, *, role: str, actor_id: int | None, actor_
         params["date_to"] = date_to
     if bbox:
         x0, y0, x1, y1 = bbox
-        if not (x0 < x1 and y0 < y1):
-            raise InvalidInput("bbox must be minLon,minLat,maxLon,maxLat", field="bbox")
         where.append("c.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
         params.update(x0=x0, y0=y0, x1=x1, y1=y1)
     condition = " AND ".join(where)

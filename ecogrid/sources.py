@@ -312,16 +312,6 @@ def effective_categories(session: Session, src: Source) -> list[str]:
     return list(src.categories) or _industry_categories(session, src.industry)
 
 
-def parse_bbox(value: str) -> tuple[float, float, float, float]:
-    try:
-        parts = tuple(float(p) for p in value.split(","))
-    except ValueError:
-        raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat", field="bbox") from None
-    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
-    return parts  # type: ignore[return-value]
-
-
 # -- industries -----------------------------------------------------------------------------------------
 
 def list_industries(session: Session) -> list[IndustryCategory]:

@@ -40,6 +40,7 @@ from ecogrid.errors import InvalidInput, NotFound
 from ecogrid.vocabulary import Category, Channel, ZoneLevel
 from ecogrid.workflow.states import Status
 from geo import hotspots as hotspot_stats
+from geo.bbox import BBox
 
 Shape = Literal["square", "hex"]
 SHAPES: tuple[str, ...] = ("square", "hex")
@@ -79,27 +80,6 @@ class Filters:
         return self
 
 
-@dataclass(frozen=True, slots=True)
-class BBox:
-    west: float
-    south: float
-    east: float
-    north: float
-
-    @classmethod
-    def parse(cls, raw: str | None, *, field: str = "bbox") -> BBox | None:
-        if raw is None or raw == "":
-            return None
-        try:
-            west, south, east, north = (float(p) for p in raw.split(","))
-        except ValueError:
-            raise InvalidInput("bbox must be four numbers: west,south,east,north", field=field) from None
-        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-            raise InvalidInput("bbox must be west,south,east,north in WGS-84 degrees, west<east, south<north",
-                               field=field)
-        return cls(west, south, east, north)
-
-
 def _check_choice(field: str, value: str | None, allowed: Sequence[str]) -> None:
     if value is not None and value not in allowed:
         raise InvalidInput(f"{field} must be one of {', '.join(allowed)}; got {value!r}", field=field)
@@ -111,46 +91,32 @@ def _check_cell(cell_m: float, shape: str) -> None:
     _check_choice("shape", shape, SHAPES)
 
 
+def _filter_conditions(filters: Filters, params: dict[str, Any], *, alias: str, time_column: str,
+                       status_alias: str) -> list[str]:
+    """The WHERE conditions of the filters set (time on ``time_column``, status on ``status_alias``)."""
+    wanted = (("date_from", f"{alias}.{time_column} >= :date_from"), ("date_to", f"{alias}.{time_column} < :date_to"),
+              ("category", f"{alias}.category = :category"), ("channel", f"{alias}.channel = :channel"),
+              ("status", f"{status_alias}.status = :status"))
+    conditions = []
+    for name, condition in wanted:
+        value = getattr(filters, name)
+        if value:
+            conditions.append(condition)
+            params[name] = value
+    return conditions
+
+
 def _complaint_where(filters: Filters, params: dict[str, Any], *, alias: str = "c") -> tuple[str, str]:
     """(extra JOIN, WHERE conditions) selecting the filtered complaints; fills ``params``."""
-    conditions = [f"{alias}.geom IS NOT NULL"]
-    join = ""
-    if filters.date_from:
-        conditions.append(f"{alias}.received_at >= :date_from")
-        params["date_from"] = filters.date_from
-    if filters.date_to:
-        conditions.append(f"{alias}.received_at < :date_to")
-        params["date_to"] = filters.date_to
-    if filters.category:
-        conditions.append(f"{alias}.category = :category")
-        params["category"] = filters.category
-    if filters.channel:
-        conditions.append(f"{alias}.channel = :channel")
-        params["channel"] = filters.channel
-    if filters.status:
-        join = f"JOIN cases fk ON fk.id = {alias}.case_id"
-        conditions.append("fk.status = :status")
-        params["status"] = filters.status
+    # A complaint's status is its case's.
+    join = f"JOIN cases fk ON fk.id = {alias}.case_id" if filters.status else ""
+    conditions = [f"{alias}.geom IS NOT NULL",
+                  *_filter_conditions(filters, params, alias=alias, time_column="received_at", status_alias="fk")]
     return join, " AND ".join(conditions)
 
 
 def _case_where(filters: Filters, params: dict[str, Any]) -> str:
-    conditions = ["true"]
-    if filters.date_from:
-        conditions.append("k.opened_at >= :date_from")
-        params["date_from"] = filters.date_from
-    if filters.date_to:
-        conditions.append("k.opened_at < :date_to")
-        params["date_to"] = filters.date_to
-    if filters.category:
-        conditions.append("k.category = :category")
-        params["category"] = filters.category
-    if filters.channel:
-        conditions.append("k.channel = :channel")
-        params["channel"] = filters.channel
-    if filters.status:
-        conditions.append("k.status = :status")
-        params["status"] = filters.status
+    conditions = ["true", *_filter_conditions(filters, params, alias="k", time_column="opened_at", status_alias="k")]
     return " AND ".join(conditions)
 
 

@@ -5,26 +5,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from api.schemas.complaints import ComplaintCreate, ComplaintList, ComplaintRead
 from ecogrid import complaints as complaint_service
 from ecogrid import intake as intake_service
-from ecogrid.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
-
-
-def bbox_query(bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-               ) -> tuple[float, float, float, float] | None:
-    if bbox is None:
-        return None
-    try:
-        parts = tuple(float(p) for p in bbox.split(","))
-    except ValueError:
-        raise InvalidInput("bbox must be four numbers", field="bbox") from None
-    if len(parts) != 4:
-        raise InvalidInput("bbox must be four numbers", field="bbox")
-    return parts  # type: ignore[return-value]
 
 
 @router.post("", response_model=ComplaintRead, status_code=201,
@@ -54,7 +40,7 @@ def read_complaint(complaint_id: int, session: DbSession, principal: CurrentPrin
 @router.get("", response_model=ComplaintList | dict[str, Any])
 def list_complaints(
     session: DbSession, principal: CurrentPrincipal,
-    bbox: Annotated[tuple[float, float, float, float] | None, Depends(bbox_query)],
+    bbox: BBoxQuery,
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
     date_from: Annotated[datetime | None, Query(alias="from")] = None,
     date_to: Annotated[datetime | None, Query(alias="to")] = None,

@@ -11,7 +11,7 @@ from shapely.geometry import mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentPrincipal, DbSession, Principal, require_roles
+from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
 from ecogrid import sources as source_service
 from ecogrid.models import IndustryCategory, Source, Zone
 from ecogrid.vocabulary import Category, Crs
@@ -80,15 +80,14 @@ def _one(session: Session, src: Source) -> dict[str, Any]:
 
 
 @router.get("/sources")
-def list_sources(session: DbSession, _: CurrentPrincipal, zone: str | None = None, industry: str | None = None,
-                 category: Category | None = None, key_discharger: bool | None = None,
-                 bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS-84)")] = None,
+def list_sources(session: DbSession, _: CurrentPrincipal, bbox: BBoxQuery, zone: str | None = None,
+                 industry: str | None = None, category: Category | None = None, key_discharger: bool | None = None,
                  format: Annotated[str | None, Query(pattern="^(json|geojson)$")] = None,
                  limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
     geojson = format == "geojson"
     items, total = source_service.list_sources(
         session, zone=zone, industry=industry, category=category.value if category else None,
-        key_discharger=key_discharger, bbox=source_service.parse_bbox(bbox) if bbox else None,
+        key_discharger=key_discharger, bbox=bbox,
         limit=None if geojson else limit, offset=0 if geojson else offset)
     industries, zones = _industries(session), _zone_codes(session, items)
     rows = [source_dict(s, industries, zones) for s in items]

@@ -5,8 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentPrincipal, DbSession, Principal, require_roles
-from api.routers.complaints import bbox_query
+from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
 from ecogrid import zones as zone_service
 
 router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
@@ -31,7 +30,7 @@ def import_zones(session: DbSession, _: Annotated[Principal, Depends(require_rol
 
 @router.get("")
 def list_zones(session: DbSession, _: CurrentPrincipal,
-               bbox: Annotated[tuple[float, float, float, float] | None, Depends(bbox_query)],
+               bbox: BBoxQuery,
                level: str | None = None, parent: str | None = None) -> dict[str, Any]:
     return zone_service.list_zones(session, level=level, parent=parent, bbox=bbox)
 
