@@ -226,18 +226,6 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def import_rows(session: Session, *, rows: Iterable[dict[str, str]], default_channel: str | None = None,
-                default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
-                progress: Progress | None = None, first_row_number: int = 2) -> ImportReport:
-    """Import mapped rows (field -> text) in one transaction; bad rows are reported, not stored."""
-    with _cycle_collector_paused():
-        raws = list(rows)
-        texts = {name: [raw.get(name) or "" for raw in raws] for name in FIELDS}
-        return _import_columns(session, texts=texts, n=len(raws), default_channel=default_channel,
-                               default_crs=default_crs, created_by_id=created_by_id, settings=settings,
-                               progress=progress, first_row_number=first_row_number)
-
-
 def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, default_channel: str | None,
                     default_crs: str, created_by_id: int | None, settings: Settings | None,
                     progress: Progress | None, first_row_number: int) -> ImportReport:
@@ -295,9 +283,9 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
         ON COMMIT DROP
     """))
     cursor = _cursor(session)
-    radius_of = {name: float(r) for name, r in settings.repeat_radius_m.items()}
+    radius_of = _radius_by_category(settings)
     columns = [[batch[name][p] for p in kept] for name, _ in _STAGE[1:]]
-    radii = [radius_of.get(batch["category"][p], _DEFAULT_RADIUS_M) for p in kept]
+    radii = [radius_of[batch["category"][p]] for p in kept]
     # Binary COPY: the values need no text formatting here (a third of the time of text COPY).
     names = ", ".join(name for name, _ in _STAGE)
     with cursor.copy(f"COPY stage (ord, {names}, radius) FROM STDIN (FORMAT BINARY)") as copy:
@@ -409,8 +397,10 @@ _EXISTING_CASE_SQL = """
     RETURNING t.ord, e.case_id
 """.format(eligible=intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="r.geom", r="r.radius",
                                                     at="r.received_at").replace(":window_days", "%(window_days)s"))
-# Radius of a category missing from the repeat_radius_m setting.
-_DEFAULT_RADIUS_M = 100.0
+
+
+def _radius_by_category(settings: Settings) -> dict[str, float]:
+    return {category: intake.repeat_radius_m(settings, category) for category in _CATEGORIES}
 
 
 def _first_of_each_reference(batch: Batch) -> list[int]:
@@ -467,7 +457,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
                and points[s.pos][2] is not None]
     max_lat = min(89.0, max((abs(p[3]) for p in located), default=0.0))
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
-    radii = {k: float(v) for k, v in settings.repeat_radius_m.items()}
+    radii = _radius_by_category(settings)
     # Per category: cell -> founders as (ord, lon, lat, lat in radians, its cosine), so the haversine
     # below (the same operations as coords.haversine_m, hence the same distances) reuses them.
     cells: dict[str, dict[tuple[int, int], list[tuple[int, float, float, float, float]]]] = {}
@@ -483,7 +473,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
         if kind != "complaint" or lon is None:
             founders.append(s.ord)
             continue
-        radius = radii.get(category, _DEFAULT_RADIUS_M)
+        radius = radii[category]
         # A great-circle distance is at least the latitude difference (as an arc): founders further
         # than the radius in latitude alone are passed over without the trigonometry (with a margin).
         max_d_lat = math.degrees(radius / coords.EARTH_MEAN_RADIUS_M) * (1.0 + 1e-9) + 1e-12
@@ -542,17 +532,9 @@ def _link(session: Session, *, staged: list[_Staged], batch: Batch, founder_of: 
     return links
 
 
-def read_csv(path: Path, mapping: dict[str, str]) -> Iterable[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) as field -> text using the column mapping."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = {name: mapping.get(name, name) for name in FIELDS}
-        for raw in reader:
-            yield {name: raw.get(column) or "" for name, column in columns.items()}
-
-
 def _read_columns(path: Path, mapping: dict[str, str]) -> tuple[dict[str, list[str]], int]:
-    """What `read_csv` yields, as one list per field (fields without a CSV column are left out)."""
+    """The text of each mapped field, a list per field, read as ``csv.DictReader`` reads rows (UTF-8,
+    with or without BOM); fields without a CSV column are left out."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, None) or []

@@ -147,9 +147,18 @@ def find_existing(session: Session, *, channel: str, external_ref: str | None) -
                                                    Complaint.external_ref == external_ref)).one_or_none()
 
 
+# Radius of a category missing from the repeat_radius_m setting.
+DEFAULT_REPEAT_RADIUS_M = 100.0
+
+
+def repeat_radius_m(settings: Settings, category: str) -> float:
+    """How far from a case a complaint of ``category`` may be and still repeat it."""
+    return float(settings.repeat_radius_m.get(category, DEFAULT_REPEAT_RADIUS_M))
+
+
 def find_repeat_case(session: Session, *, category: str, lon: float, lat: float, received_at: datetime,
                      settings: Settings) -> int | None:
-    radius = float(settings.repeat_radius_m.get(category, 100.0))
+    radius = repeat_radius_m(settings, category)
     condition = ELIGIBLE_CASE_SQL.format(k="k", cat=":cat", pt="pt.g", r=":radius", at=":at")
     return session.scalar(text(f"""
         WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)

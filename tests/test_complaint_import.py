@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from ecogrid import complaint_import
+from ecogrid import complaint_import, intake
 from ecogrid import zones as zone_service
 from tests.test_zones import seed_zones
 
@@ -218,7 +218,7 @@ def test_repeat_sweep_picks_the_same_founders_as_a_search_over_every_earlier_fou
     expected, chosen = [], {}
     for s in staged:
         r = rows[s.pos]
-        radius = float(settings.repeat_radius_m.get(r["category"], 100.0))
+        radius = intake.repeat_radius_m(settings, r["category"])
         near = [(coords.haversine_m(r["lon"], r["lat"], rows[f - 1]["lon"], rows[f - 1]["lat"]), f)
                 for f in expected if rows[f - 1]["category"] == r["category"]]
         near = [(d, f) for d, f in near if d <= radius]
@@ -241,4 +241,5 @@ def test_csv_columns_read_like_dict_rows_short_rows_blank_lines_and_missing_colu
     report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)   # 地址/姓名/电话 absent
     assert report.rows == 2 and report.stored == 1
     assert [(e.row, e.field) for e in report.errors] == [(3, "lon")]
-    assert report.rows == len(list(complaint_import.read_csv(path, MAPPING)))
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        assert report.rows == len(list(csv.DictReader(handle)))
