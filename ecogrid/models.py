@@ -52,6 +52,8 @@ class User(Base):
     qualified: Mapped[bool] = mapped_column(Boolean, server_default="true")
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _now()
+    # Raised by sign-out and deactivation: tokens carrying an older version are refused.
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ApiKey(Base):
@@ -324,6 +326,17 @@ class InspectorConflict(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
     reason: Mapped[str | None] = mapped_column(Text)
     declared_at: Mapped[datetime] = _now()
+
+
+class SignInAttempt(Base):
+    """One sign-in attempt: the name as typed, the client address, the outcome (for throttling)."""
+
+    __tablename__ = "sign_in_attempts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = _now()
 
 
 class AuditEntry(Base):
