@@ -10,18 +10,22 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, page_auth
 from api.routers import discover_routers
+from ecogrid import log_redaction, signing_secret
 from ecogrid.database import Database, resolve_url
 from ecogrid.settings import Settings, get_settings
 from maps import assets
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    # With no configured secret, the one generated in data_dir on first start (never a built-in one).
+    settings = signing_secret.resolve(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Here rather than in ``ecogrid serve`` alone: ``uvicorn --factory`` configures its logging first too.
+        log_redaction.install()
         owned = database is None
         app.state.db = database or Database.from_url(resolve_url(settings))
         try:
@@ -43,6 +47,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     errors.install(app)
+    page_auth.install(app)
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.page_auth import require_page_roles
 from ecogrid import patrols as patrol_service
 from maps.route_page import RouteStop, render_route_page
 
@@ -20,6 +21,7 @@ Planner = Annotated[Principal, Depends(require_roles("planner"))]
 Chief = Annotated[Principal, Depends(require_roles("chief"))]
 PlannerOrChief = Annotated[Principal, Depends(require_roles("planner", "chief"))]
 RouteReader = Annotated[Principal, Depends(require_roles("planner", "chief", "inspector"))]
+RoutePageReader = Annotated[Principal, Depends(require_page_roles("planner", "chief", "inspector"))]
 
 
 class DrawCreate(BaseModel):
@@ -139,7 +141,7 @@ def mark_stop_done(route_id: int, target_id: int, body: StopDone, session: DbSes
 
 
 @router.get("/maps/routes/{route_id}", response_class=HTMLResponse, include_in_schema=False)
-def route_map(route_id: int, session: DbSession, settings: SettingsDep, _: RouteReader) -> HTMLResponse:
+def route_map(route_id: int, session: DbSession, settings: SettingsDep, _: RoutePageReader) -> HTMLResponse:
     route = patrol_service.describe_route(session, plan_id=route_id)
     stops = [RouteStop(seq=s["seq"], name=s["name"], lon=s["geometry"]["coordinates"][0],
                        lat=s["geometry"]["coordinates"][1], done=s["done"]) for s in route["stops"]]

@@ -479,6 +479,8 @@ async function caseView(caseId) {
 // --- start ---------------------------------------------------------------------------------
 
 async function signOut() {
+  // Revoke the token on the server too (offline or already invalid: nothing more to do).
+  if (localStorage.getItem(TOKEN_KEY)) await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});
   localStorage.removeItem(TOKEN_KEY);
   // Cached task pages belong to the signed-out user; the next person on this phone must not see them.
   if (window.caches) {
