@@ -76,14 +76,14 @@ def _form(request: Request, settings: Settings, *, lang: str, next_path: str, st
     return response
 
 
-def _same_site(request: Request) -> bool:
+def _same_site(request: Request, settings: Settings) -> bool:
     """False when Origin (or, without it, Referer) names another host than the one asked."""
     claimed = request.headers.get("origin") or request.headers.get("referer")
     if not claimed:
         return True  # old browsers and privacy settings omit both; the form token still has to match
     if claimed == "null":
         return False
-    return urlsplit(claimed).netloc == request.headers.get("host", "")
+    return urlsplit(claimed).netloc in forwarded.hosts(request, settings)
 
 
 @router.get(SIGN_IN_PATH, response_class=HTMLResponse, include_in_schema=False)
@@ -106,7 +106,7 @@ def sign_in(
 ) -> Response:
     language, back_to = _lang(lang), safe_next(next_path)
     expected = request.cookies.get(CSRF_COOKIE, "")
-    if not (expected and hmac.compare_digest(expected.encode(), csrf.encode()) and _same_site(request)):
+    if not (expected and hmac.compare_digest(expected.encode(), csrf.encode()) and _same_site(request, settings)):
         return _form(request, settings, lang=language, next_path=back_to, status=403,
                      error=TEXT[language]["forged"], username=username)
     try:

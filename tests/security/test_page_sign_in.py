@@ -110,3 +110,13 @@ def test_the_cookie_is_secure_behind_a_trusted_proxy_that_says_https(db, engine,
     with client_on(db, engine, settings) as client:
         cookie = _token_cookie(sign_in_by_form(client, "proxy-chief", **proxied))
     assert cookie is not None and "Secure" not in cookie
+
+
+def test_behind_a_trusted_proxy_the_origin_is_checked_against_the_forwarded_host(db, engine, settings, make_user):
+    make_user("chief", username="nginx-chief")
+    browser = {"Origin": "https://ecogrid.bureau.example", "X-Forwarded-Host": "ecogrid.bureau.example"}
+    trusting = settings.model_copy(update={"trust_proxy_headers": True, "forwarded_allow_ips": ["testclient"]})
+    with client_on(db, engine, trusting) as client:
+        assert sign_in_by_form(client, "nginx-chief", **browser).status_code == 303
+    with client_on(db, engine, settings) as client:
+        assert sign_in_by_form(client, "nginx-chief", **browser).status_code == 403
