@@ -17,6 +17,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import DbSession, SettingsDep
+from api.security_headers import CspNonce
 from ecogrid import security
 from ecogrid.errors import Forbidden, InvalidInput, NotAuthenticated
 from ecogrid.models import User
@@ -65,6 +66,7 @@ def heatmap(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
+    nonce: CspNonce,
     token: Annotated[str | None, Query(description="access token; moved into a cookie")] = None,
     date_from: Annotated[str | None, Query(alias="from")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="last day included")] = None,
@@ -104,5 +106,5 @@ def heatmap(
         categories=[c.value for c in Category], statuses=[s.value for s in Status],
     )
     page = heatmap_page.render_heatmap_page(view, lang=language, provider=settings.base_map,
-                                            tianditu_key=settings.tianditu_key)
+                                            tianditu_key=settings.tianditu_key, nonce=nonce)
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
