@@ -12,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, page_auth
 from api.routers import discover_routers
+from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid import log_redaction, signing_secret
 from ecogrid.database import Database, resolve_url
 from ecogrid.settings import Settings, get_settings
-from maps import assets
+from maps import assets, render, safe_html
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
     errors.install(app)
     page_auth.install(app)
+    app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
@@ -56,19 +58,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     docs_assets = f"{assets.STATIC_URL_PREFIX}/swagger-ui"
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="ecogrid API",
+    def docs(nonce: CspNonce) -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="ecogrid API",
                                    swagger_js_url=f"{docs_assets}/swagger-ui-bundle.js",
                                    swagger_css_url=f"{docs_assets}/swagger-ui.css",
                                    swagger_favicon_url=f"{docs_assets}/favicon-32x32.png",
                                    oauth2_redirect_url="/docs/oauth2-redirect")
+        return _with_nonce(page, nonce)
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    def docs_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+    def docs_redirect(nonce: CspNonce) -> HTMLResponse:
+        return _with_nonce(get_swagger_ui_oauth2_redirect_html(), nonce)
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
     return app
+
+
+def _with_nonce(page: HTMLResponse, nonce: str | None) -> HTMLResponse:
+    # Swagger UI starts from an inline script; the page's policy runs it only with the nonce.
+    return HTMLResponse(safe_html.with_script_nonce(bytes(page.body).decode("utf-8"), nonce))

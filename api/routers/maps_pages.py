@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import DbSession, Principal, SettingsDep
 from api.page_auth import require_page_roles
+from api.security_headers import CspNonce
 from ecogrid.errors import InvalidInput
 from ecogrid.vocabulary import Category
 from ecogrid.workflow.states import Status
@@ -50,6 +51,7 @@ def heatmap(
     session: DbSession,
     settings: SettingsDep,
     _: PageReader,
+    nonce: CspNonce,
     date_from: Annotated[str | None, Query(alias="from")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="last day included")] = None,
     category: Annotated[str | None, Query()] = None,
@@ -76,5 +78,5 @@ def heatmap(
         categories=[c.value for c in Category], statuses=[s.value for s in Status],
     )
     page = heatmap_page.render_heatmap_page(view, lang=language, provider=settings.base_map,
-                                            tianditu_key=settings.tianditu_key)
+                                            tianditu_key=settings.tianditu_key, nonce=nonce)
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
