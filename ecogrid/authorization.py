@@ -81,12 +81,15 @@ def sees_case(role: str, reach: states.Reach, case: Case) -> bool:
 
 
 def check_sees_case(session: Session, *, case_id: int, user_id: int | None, role: str,
-                    lock: bool = False) -> Case:
-    """The case, if it exists and the user may see it; NotFound otherwise (the same answer for both)."""
+                    lock: bool = False, field: str | None = None) -> Case:
+    """The case, if it exists and the user may see it; NotFound otherwise (the same answer for both).
+
+    ``field`` names the input that carried the id when it came in a body (not in the path).
+    """
     query = select(Case).where(Case.id == case_id)
     case = session.scalars(query.with_for_update() if lock else query).first()
     if case is None or not sees_case(role, reach_of(session, user_id=user_id, role=role), case):
-        raise NotFound(f"case {case_id} not found", field="case_id")
+        raise NotFound(f"case {case_id} not found", field=field)
     return case
 
 
@@ -116,7 +119,7 @@ def check_may_act(session: Session, *, case: Case, user_id: int | None, role: st
     """Refuse (NotFound for a case the user cannot see, Forbidden outside their reach); the reach."""
     reach = reach_of(session, user_id=user_id, role=role)
     if not sees_case(role, reach, case):
-        raise NotFound(f"case {case.id} not found", field="case_id")
+        raise NotFound(f"case {case.id} not found")
     try:
         states.check_place(Role(role), reach, assignment_of(case))
     except states.NotYours as exc:

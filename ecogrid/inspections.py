@@ -1,7 +1,8 @@
 """Field inspections: the inspector's task list, submitted findings with readings, and photo evidence.
 
 What the mobile form at ``/m`` needs and nothing more: an inspector sees the cases dispatched to
-them, submits one inspection per visit (findings, position, conclusion, readings judged against
+them or their team (any other case, its inspections and photos are not found: the one check in
+:mod:`ecogrid.authorization`), submits one inspection per visit (findings, position, conclusion, readings judged against
 the national limits) and adds photos to it. Phones retry when the signal comes back, so every
 submission carries a client-generated id and is stored once.
 
@@ -599,7 +600,8 @@ def _case_for(session: Session, *, actor: Actor, case_id: int, acting: bool = Fa
     Forbidden outside a chief's zones (the one check shared with case actions)."""
     if actor.role not in FIELD_ROLES:
         raise Forbidden("field work is done by inspectors and chiefs")
-    case = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role)
+    case = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                         field="case_id")
     if acting:
         authorization.check_may_act(session, case=case, user_id=actor.user_id, role=actor.role)
     return case
