@@ -17,8 +17,8 @@ from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from ecogrid import privacy
-from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecogrid import authorization, privacy
+from ecogrid.errors import Conflict, Forbidden, InvalidInput
 from ecogrid.models import Case, CaseEvent, Complaint, Revisit, User, Zone
 from ecogrid.workflow import colours, deadlines, states
 from ecogrid.workflow.deadlines import SHANGHAI
@@ -137,12 +137,18 @@ def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, date
 
 
 def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
-               now: datetime | None = None, yellow_fraction: float | None = None
-               ) -> tuple[list[dict[str, Any]], int]:
-    """One page of cases (newest first) with their deadline and colour marks, and the total."""
+               now: datetime | None = None, yellow_fraction: float | None = None,
+               viewer: Actor | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of cases (newest first) with their deadline and colour marks, and the total.
+
+    With a ``viewer``, only the cases they may see (an inspector: their own and their team's).
+    """
     moment = _now(now)
     fraction = yellow_fraction or default_yellow_fraction()
     query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
+    if viewer is not None:
+        reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
+        query = query.where(authorization.visible_cases(viewer.role, reach))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
     ids = [c.id for c in rows]
@@ -216,10 +222,8 @@ def _human(span: timedelta) -> str:
 def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | None = None,
              yellow_fraction: float | None = None) -> dict[str, Any]:
     """One case with its complaints (personal data per role, audited), history, revisits and the
-    actions the viewer may take now."""
-    row = session.get(Case, case_id)
-    if row is None:
-        raise NotFound(f"no case {case_id}")
+    actions the viewer may take now. A case the viewer may not see is NotFound, like a missing one."""
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=viewer.user_id, role=viewer.role)
     moment = _now(now)
     revisits = list(session.scalars(select(Revisit).where(Revisit.case_id == case_id)
                                     .order_by(Revisit.at, Revisit.id)))
@@ -233,7 +237,7 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
                         "data": e.data} for e in events]
     body["revisits"] = [{"id": r.id, "at": local_iso(r.at), "by_id": r.by_id, "satisfaction": r.satisfaction,
                          "handling": r.handling, "note": r.note} for r in revisits]
-    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, role=viewer.role)]
+    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer)]
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
     body["rectification_due_at"] = local_iso(row.rectification_due_at)
@@ -272,9 +276,12 @@ def _facts(session: Session, row: Case) -> states.CaseFacts:
                             last_satisfaction=states.Satisfaction(last) if last else None)
 
 
-def allowed_for(row: Case, *, session: Session, role: str) -> tuple[states.Action, ...]:
+def allowed_for(row: Case, *, session: Session, actor: Actor) -> tuple[states.Action, ...]:
+    """What ``actor`` may do on the case now: the role's actions, and none on a case not theirs."""
+    reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
     try:
-        return states.allowed_actions(row.status, row.kind, role, facts=_facts(session, row))
+        return states.allowed_actions(row.status, row.kind, actor.role, facts=_facts(session, row), reach=reach,
+                                      assignment=authorization.assignment_of(row))
     except states.InvalidValue:
         return ()
 
@@ -284,19 +291,32 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
     """Take one workflow action on a case and persist it; returns the case as a list item.
 
     ``now`` is when the action happens (tests pass a fixed moment; the API passes nothing).
-    Raises Conflict (illegal now, with the reason), Forbidden (wrong role), InvalidInput (payload
-    field), NotFound.
+    Raises Conflict (illegal now, with the reason), Forbidden (wrong role, or a chief outside their
+    zones), InvalidInput (payload field), NotFound (no such case, or an inspector's case not theirs).
     """
     moment = _now(now)
-    row = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
-    if row is None:
-        raise NotFound(f"no case {case_id}")
+    try:
+        # The role first: a refusal that holds for every case says nothing about this one.
+        states.check_role(action, actor.role)
+    except states.RoleNotAllowed as exc:
+        raise Forbidden(exc.reason) from None
+    except states.InvalidValue as exc:
+        raise InvalidInput(str(exc), field=exc.field) from None
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                        lock=True)
+    reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
     payload = dict(payload or {})
-    if action == states.Action.dispatch.value and "team" in payload:
-        payload["team_id"] = payload.pop("team")
+    target_field = "user_id"
+    if action == states.Action.dispatch.value:
+        if "team" in payload:
+            payload["team_id"] = payload.pop("team")
+            target_field = "team"
+        elif "team_id" in payload:
+            target_field = "team_id"
     try:
         step = states.transition(status=row.status, kind=row.kind, action=action, role=actor.role,
-                                 payload=payload, facts=_facts(session, row))
+                                 payload=payload, facts=_facts(session, row), reach=reach,
+                                 assignment=authorization.assignment_of(row))
     except states.RoleNotAllowed as exc:
         raise Forbidden(exc.reason) from None
     except states.IllegalTransition as exc:
@@ -317,12 +337,13 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
             data["reason"] = step.reject_reason.value
         case states.Action.dispatch:
             assert step.assignee is not None
-            if step.assignee.kind == "user":
-                user = _active_user(session, step.assignee.id)
-                row.assigned_to_id, row.assigned_team = user.id, None
-                data["user_id"] = user.id
+            target = authorization.check_dispatch_target(
+                session, step.assignee, field="user_id" if step.assignee.kind == "user" else target_field)
+            if isinstance(target, User):
+                row.assigned_to_id, row.assigned_team = target.id, None
+                data["user_id"] = target.id
             else:
-                row.assigned_to_id, row.assigned_team = None, str(step.assignee.id)
+                row.assigned_to_id, row.assigned_team = None, target
                 data["team"] = row.assigned_team
         case states.Action.rectify:
             assert step.rectification_due_at is not None
@@ -415,10 +436,12 @@ def default_supervisor(session: Session, *, zone_id: int | None) -> int | None:
 
 def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Actor,
                       now: datetime | None = None) -> dict[str, Any]:
-    """Name the owner of a supervision-ledger item (a chief); recorded in the case history."""
-    row = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
-    if row is None:
-        raise NotFound(f"no case {case_id}")
+    """Name the owner of a supervision-ledger item (a chief); recorded in the case history.
+
+    Only a chief whose zones hold the case (or admin) names its supervisor."""
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                        lock=True)
+    authorization.check_may_act(session, case=row, user_id=actor.user_id, role=actor.role)
     user = _active_user(session, user_id)
     if user.role not in ("chief", "admin"):
         raise InvalidInput(f"the supervisor must be a chief; user {user.id} is {user.role}", field="user_id")

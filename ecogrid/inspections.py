@@ -1,7 +1,8 @@
 """Field inspections: the inspector's task list, submitted findings with readings, and photo evidence.
 
 What the mobile form at ``/m`` needs and nothing more: an inspector sees the cases dispatched to
-them, submits one inspection per visit (findings, position, conclusion, readings judged against
+them or their team (any other case, its inspections and photos are not found: the one check in
+:mod:`ecogrid.authorization`), submits one inspection per visit (findings, position, conclusion, readings judged against
 the national limits) and adds photos to it. Phones retry when the signal comes back, so every
 submission carries a client-generated id and is stored once.
 
@@ -22,8 +23,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid import authorization, vocabulary
 from ecogrid import suspects as suspect_service
-from ecogrid import vocabulary
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
 from ecogrid.photos import evidence
@@ -52,6 +53,7 @@ CONCLUSIONS = ("problem_confirmed", "not_confirmed", "source_identified")
 THUMBNAIL_SIDES = (320, 1280)
 # Roles that see every case's inspections and photos; an inspector sees only their own.
 SUPERVISING_ROLES = ("chief", "admin")
+FIELD_ROLES = ("inspector", *SUPERVISING_ROLES)
 
 # A zone's category decides which noise standard applies at the measuring point.
 _NOISE_SETTING_BY_CATEGORY = {
@@ -98,7 +100,7 @@ class InspectionIn:
 def list_tasks(
     session: Session, *, actor: Actor, lon: float | None = None, lat: float | None = None
 ) -> list[dict[str, Any]]:
-    """Cases dispatched to the actor that are still being handled, soonest due first.
+    """Cases dispatched to the actor (or their team) that are still being handled, soonest due first.
 
     With the inspector's position, each task carries its distance in metres (on the geography).
     """
@@ -115,11 +117,12 @@ def list_tasks(
                                          ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
                    END AS distance_m
             FROM cases c LEFT JOIN zones z ON z.id = c.zone_id
-            WHERE c.assigned_to_id = :user_id AND c.status = ANY(:statuses)
+            WHERE (c.assigned_to_id = :user_id OR c.assigned_team = :team) AND c.status = ANY(:statuses)
             ORDER BY c.due_at NULLS LAST, c.id
         """),
         {
             "user_id": actor.user_id,
+            "team": authorization.reach_of(session, user_id=actor.user_id, role=actor.role).team,
             "statuses": list(TASK_STATUSES),
             "lon": here[0] if here else None,
             "lat": here[1] if here else None,
@@ -215,7 +218,7 @@ def submit_inspection(
         return existing, False
 
     moment = now or datetime.now(UTC)
-    case = _case_for(session, actor=actor, case_id=data.case_id)
+    case = _case_for(session, actor=actor, case_id=data.case_id, acting=True)
     if case.status not in TASK_STATUSES:
         raise Conflict(f"case {case.id} is {case.status}; inspections are recorded while it is handled",
                        field="case_id")
@@ -253,7 +256,9 @@ def submit_inspection(
     session.flush()
 
     if case.status == states.Status.dispatched:
-        move = states.transition(status=case.status, kind=case.kind, action="start", role=actor.role)
+        move = states.transition(status=case.status, kind=case.kind, action="start", role=actor.role,
+                                 reach=authorization.reach_of(session, user_id=actor.user_id, role=actor.role),
+                                 assignment=authorization.assignment_of(case))
         session.add(CaseEvent(case_id=case.id, actor_id=actor.user_id, action=move.action.value,
                               from_status=move.from_status.value, to_status=move.status.value,
                               data={"inspection_id": inspection.id}))
@@ -590,28 +595,33 @@ def rows_missing_files(session: Session, *, keys: list[str]) -> list[tuple[int, 
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _case_for(session: Session, *, actor: Actor, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"case {case_id} not found", field="case_id")
-    if actor.role in SUPERVISING_ROLES:
-        return case
-    if actor.role != "inspector" or case.assigned_to_id != actor.user_id:
-        raise Forbidden(f"case {case_id} is not dispatched to you")
+def _case_for(session: Session, *, actor: Actor, case_id: int, acting: bool = False) -> Case:
+    """The case for field work: NotFound when the actor may not see it; for ``acting``, also
+    Forbidden outside a chief's zones (the one check shared with case actions)."""
+    if actor.role not in FIELD_ROLES:
+        raise Forbidden("field work is done by inspectors and chiefs")
+    case = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                         field="case_id")
+    if acting:
+        authorization.check_may_act(session, case=case, user_id=actor.user_id, role=actor.role)
     return case
 
 
 def _check_sees_inspection(session: Session, *, actor: Actor, inspection: Inspection) -> None:
+    """Chiefs and admin see every inspection; an inspector their own visits and those of the cases
+    they see. Anything else is NotFound, like a missing inspection."""
     if actor.role in SUPERVISING_ROLES:
         return
     if actor.role == "inspector" and actor.user_id is not None:
         if inspection.inspector_id == actor.user_id:
             return
         if inspection.case_id is not None:
-            assigned = session.scalar(select(Case.assigned_to_id).where(Case.id == inspection.case_id))
-            if assigned == actor.user_id:
+            case = session.get(Case, inspection.case_id)
+            reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
+            if case is not None and authorization.sees_case(actor.role, reach, case):
                 return
-    raise Forbidden("this inspection belongs to another inspector's case")
+        raise NotFound(f"inspection {inspection.id} not found", field="inspection_id")
+    raise Forbidden("inspections are seen by inspectors and chiefs")
 
 
 def _inspection_by_client_id(session: Session, *, client_id: str, actor: Actor) -> Inspection | None:

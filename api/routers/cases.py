@@ -42,11 +42,14 @@ Filters = Annotated[casework.CaseFilters, Depends(case_filters)]
 
 
 @router.get("")
-def list_cases(session: DbSession, settings: SettingsDep, _: Annotated[Principal, Depends(require_roles(*STAFF))],
+def list_cases(session: DbSession, settings: SettingsDep,
+               principal: Annotated[Principal, Depends(require_roles(*STAFF))],
                filters: Filters, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """The ledger; an inspector's list holds only the cases dispatched to them or their team."""
     items, total = casework.list_cases(session, filters=filters, limit=limit, offset=offset,
-                                       yellow_fraction=settings.deadline_yellow_fraction)
+                                       yellow_fraction=settings.deadline_yellow_fraction,
+                                       viewer=actor_of(principal))
     return {"items": items, "total": total}
 
 
@@ -91,6 +94,7 @@ for _action in Action:
         f"/{{case_id}}/{_action.value}", _action_endpoint(_action), methods=["POST"],
         name=f"case_{_action.value}", summary=f"{_action.value} a case",
         description="Roles per action: clerk accepts, rejects, answers, revisits, closes; chief dispatches and "
-        "extends; inspector starts, rectifies, replies (admin may do all). 409 with the reason when the action "
-        "is not possible now; 422 naming the payload field.",
+        "extends; inspector starts, rectifies, replies (admin may do all). An inspector acts only on cases "
+        "dispatched to them or their team (404 for any other), a chief only on cases in their zones (403). "
+        "409 with the reason when the action is not possible now; 422 naming the payload field.",
     )

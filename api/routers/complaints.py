@@ -5,18 +5,25 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
 from api.schemas.complaints import ComplaintCreate, ComplaintList, ComplaintRead
+from ecogrid import authorization
 from ecogrid import complaints as complaint_service
 from ecogrid import intake as intake_service
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 
+def registrar(principal: CurrentPrincipal) -> Principal:
+    """Who may register complaints: the one intake rule, shared with Open311 (before the body is read)."""
+    authorization.check_may_register(principal.role)
+    return principal
+
+
 @router.post("", response_model=ComplaintRead, status_code=201,
              responses={200: {"description": "already registered (same channel + external_ref)"}})
 def create_complaint(body: ComplaintCreate, session: DbSession, settings: SettingsDep, response: Response,
-                     principal: Annotated[Principal, Depends(require_roles("clerk"))]) -> dict[str, Any]:
+                     principal: Annotated[Principal, Depends(registrar)]) -> dict[str, Any]:
     data = intake_service.ComplaintIn(**body.model_dump())
     registration = intake_service.register_complaint(session, data=data, created_by_id=principal.user_id,
                                                      settings=settings)

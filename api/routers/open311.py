@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import DbSession, SettingsDep
 from api.errors import status_for
+from ecogrid import authorization
 from ecogrid import open311 as open311_service
 from ecogrid import users as user_service
 from ecogrid.errors import DomainError, NotAuthenticated
@@ -43,7 +44,8 @@ async def create_request(request: Request, session: DbSession, settings: Setting
     def call() -> Any:
         if not form.get("api_key"):
             raise NotAuthenticated("api_key is required")
-        user_service.check_api_key(session, key=form["api_key"])
+        key = user_service.check_api_key(session, key=form["api_key"])
+        authorization.check_may_register(key.role)
         result = open311_service.create_request(session, form=form, settings=settings)
         session.commit()
         return result

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from ecogrid import authorization
 from ecogrid import suspects as suspect_service
 
 router = APIRouter(prefix="/api/v1/cases", tags=["suspects"])
@@ -31,8 +32,9 @@ def ranking_dict(ranking: suspect_service.SuspectRanking) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/suspects")
-def get_suspects(case_id: int, session: DbSession, settings: SettingsDep, _: CurrentPrincipal,
+def get_suspects(case_id: int, session: DbSession, settings: SettingsDep, principal: CurrentPrincipal,
                  limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
+    authorization.check_sees_case(session, case_id=case_id, user_id=principal.user_id, role=principal.role)
     ranking = suspect_service.rank_suspects(session, case_id=case_id, limit=limit, settings=settings)
     return ranking_dict(ranking)
 
@@ -40,6 +42,10 @@ def get_suspects(case_id: int, session: DbSession, settings: SettingsDep, _: Cur
 @router.post("/{case_id}/source")
 def confirm_source(case_id: int, body: SourceConfirm, session: DbSession,
                    principal: Annotated[Principal, Depends(require_roles("inspector", "chief"))]) -> dict[str, Any]:
+    """The handler names the source: the inspector the case is dispatched to, or a chief of its zone."""
+    found = authorization.check_sees_case(session, case_id=case_id, user_id=principal.user_id,
+                                          role=principal.role, lock=True)
+    authorization.check_may_act(session, case=found, user_id=principal.user_id, role=principal.role)
     case = suspect_service.confirm_source(session, case_id=case_id, source_id=body.source_id,
                                           user_id=principal.user_id, note=body.note)
     session.commit()
