@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ecogrid import privacy
+from ecogrid.core.time import rfc3339
 from ecogrid.errors import NotFound
 
 _SELECT = """
@@ -27,7 +28,7 @@ _SELECT = """
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return rfc3339(value)
 
 
 def _shape(row: Any, *, unmasked: bool) -> dict[str, Any]:
