@@ -44,14 +44,15 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 CLOSED_STATUSES = rules.FINISHED
 
 # Which cases a complaint may join as a repeat: one definition for the API and the bulk import.
-# Placeholders: {k} the cases alias, {cat} category, {pt} WGS-84 point, {r} radius in m, {at} received_at.
+# Placeholders: {k} the cases alias, {cat} category, {pt} WGS-84 point, {r} radius in m, {at} received_at;
+# {finished} is filled in here from ecogrid.cases.rules.
 ELIGIBLE_CASE_SQL = """
     {k}.kind = 'complaint' AND {k}.category = {cat} AND {k}.geom IS NOT NULL
     AND ST_DWithin({k}.geom::geography, {pt}::geography, {r})
     AND {k}.opened_at <= {at}
-    AND ({k}.status <> ALL(CAST(:finished AS text[]))
+    AND ({k}.status NOT IN ({finished})
          OR ({k}.status = 'closed' AND {k}.closed_at >= {at} - make_interval(days => :window_days)))
-"""
+""".replace("{finished}", ", ".join(f"'{s}'" for s in rules.FINISHED))  # fixed vocabulary, never user input
 
 
 @dataclass
@@ -164,7 +165,7 @@ def find_repeat_case(session: Session, *, category: str, lon: float, lat: float,
         SELECT k.id FROM cases k, pt WHERE {condition}
         ORDER BY ST_Distance(k.geom::geography, pt.g::geography), k.id LIMIT 1
     """), {"cat": category, "lon": lon, "lat": lat, "radius": radius, "at": received_at,
-           "window_days": settings.repeat_closed_window_days, "finished": list(rules.FINISHED)})
+           "window_days": settings.repeat_closed_window_days})
 
 
 def register_complaint(session: Session, *, data: ComplaintIn, created_by_id: int | None = None,
