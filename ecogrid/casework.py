@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from ecogrid import authorization, privacy
+from ecogrid.cases import rules
+from ecogrid.core.time import day_start, rfc3339
 from ecogrid.errors import Conflict, Forbidden, InvalidInput
 from ecogrid.models import Case, CaseEvent, Complaint, Revisit, User, Zone
 from ecogrid.workflow import colours, deadlines, states
-from ecogrid.workflow.deadlines import SHANGHAI
 
-FINISHED = (states.Status.closed.value, states.Status.rejected.value)
+FINISHED = rules.FINISHED
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Actor:
 @dataclass(frozen=True)
 class CaseFilters:
     zone_id: int | None = None
+    zone: str | None = None  # a zone code: that zone and every zone in it
     category: str | None = None
     status: str | None = None
     channel: str | None = None
@@ -48,14 +50,7 @@ class CaseFilters:
     opened_to: date | None = None
 
 
-def local_iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in Asia/Shanghai (+08:00), the way every time leaves the API."""
-    return None if moment is None else moment.astimezone(SHANGHAI).isoformat()
-
-
-def day_start(day: date) -> datetime:
-    """00:00 Asia/Shanghai of ``day``."""
-    return datetime.combine(day, time(0), SHANGHAI)
+local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
 
 
 def _now(now: datetime | None) -> datetime:
@@ -65,9 +60,10 @@ def _now(now: datetime | None) -> datetime:
 # ---------------------------------------------------------------- querying
 
 
-def zone_and_descendants(zone_id: int) -> Select:
-    """Ids of ``zone_id`` and every zone nested in it (district > street > grid)."""
-    tree = select(Zone.id).where(Zone.id == zone_id).cte("zone_tree", recursive=True)
+def zone_and_descendants(zone_id: int | None = None, *, code: str | None = None) -> Select:
+    """Ids of the zone ``zone_id`` (or the zone of ``code``) and every zone nested in it."""
+    start = Zone.id == zone_id if code is None else Zone.code == code
+    tree = select(Zone.id).where(start).cte("zone_tree", recursive=True)
     tree = tree.union_all(select(Zone.id).where(Zone.parent_id == tree.c.id))
     return select(tree.c.id)
 
@@ -83,7 +79,7 @@ def progress_colour_sql(*, now: datetime, yellow_fraction: float):
     due = func.extract("epoch", Case.due_at)
     yellow = literal(now.timestamp()) - started >= (due - started) * yellow_fraction
     return case(
-        (Case.status.in_(FINISHED), literal("green")),
+        (Case.status.not_in(rules.HANDLING), literal("green")),
         (Case.due_at.is_(None), literal(None)),
         (Case.due_at < now, literal("red")),
         (yellow, literal("yellow")),
@@ -95,12 +91,14 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
     query = select(Case)
     if filters.zone_id is not None:
         query = query.where(Case.zone_id.in_(zone_and_descendants(filters.zone_id)))
+    if filters.zone is not None:
+        query = query.where(Case.zone_id.in_(zone_and_descendants(code=filters.zone)))
     for column, value in ((Case.category, filters.category), (Case.status, filters.status),
                           (Case.channel, filters.channel), (Case.assigned_to_id, filters.assigned_to)):
         if value is not None:
             query = query.where(column == value)
     if filters.overdue is not None:
-        overdue = and_(Case.status.not_in(FINISHED), Case.due_at < now)
+        overdue = rules.overdue_sql(now)
         query = query.where(overdue if filters.overdue else ~overdue)
     if filters.colour is not None:
         if filters.colour not in ("green", "blue", "yellow", "red"):
@@ -113,6 +111,12 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
     return query
 
 
+def check_zone_code(session: Session, code: str | None) -> None:
+    """A zone filter names a known zone, or the answer would be an empty list that looks true."""
+    if code is not None and session.scalar(select(Zone.id).where(Zone.code == code)) is None:
+        raise InvalidInput(f"no zone with code {code!r}", field="zone")
+
+
 def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisit]:
     if not case_ids:
         return {}
@@ -123,7 +127,7 @@ def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisi
     return {r.case_id: r for r in rows}
 
 
-CONCLUDING_ACTIONS = (states.Action.reply.value, states.Action.answer.value)
+CONCLUDING_ACTIONS = rules.CONCLUDING_ACTIONS
 
 
 def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
@@ -145,6 +149,7 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
     """
     moment = _now(now)
     fraction = yellow_fraction or default_yellow_fraction()
+    check_zone_code(session, filters.zone)
     query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
     if viewer is not None:
         reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
@@ -166,7 +171,9 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
         "urgency": row.urgency, "zone_id": row.zone_id, "opened_at": local_iso(row.opened_at),
         "accepted_at": local_iso(row.accepted_at), "closed_at": local_iso(row.closed_at),
-        "due_at": local_iso(row.due_at), "assigned_to_id": row.assigned_to_id,
+        "due_at": local_iso(row.due_at), "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at,
+                                                                                 row.due_at),
+        "assigned_to_id": row.assigned_to_id,
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
         "repeat_count": row.repeat_count, "handling_count": row.handling_count, "extended": row.extended,
         "satisfaction": row.satisfaction, **marks,
@@ -181,7 +188,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow
     ``due_at``; the revisit and 销号 that follow are the bureau's own checks, not the handler's time.
     Without a recorded conclusion the closing time is used.
     """
-    finished = row.status in FINISHED
+    finished = row.status not in rules.HANDLING  # done (green) once concluded
     started = row.accepted_at or row.opened_at
     progress = None
     left = None
@@ -194,9 +201,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow
                                                yellow_fraction=yellow_fraction)
         else:
             progress = "red" if now > row.due_at else "yellow"
-    on_time = None
-    if row.status == states.Status.closed.value and row.closed_at is not None:
-        on_time = True if row.due_at is None else colours.closed_on_time(row.due_at, concluded_at or row.closed_at)
+    on_time = rules.closed_on_time(row.status, row.due_at, concluded_at, row.closed_at)
     sat_colour = None
     if last_revisit is not None:
         sat_colour = colours.satisfaction_colour(handlings=max(1, last_revisit.handling),
@@ -204,7 +209,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow
     return {
         "time_left_seconds": None if left is None else int(left.total_seconds()),
         "time_left": None if left is None else _human(left),
-        "overdue": bool(left is not None and left < timedelta(0)),
+        "overdue": rules.is_overdue(row.status, row.due_at, now),
         "progress_colour": progress,
         "satisfaction_colour": sat_colour,
         "closed_on_time": on_time,
@@ -373,7 +378,7 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
         case states.Action.close:
             row.closed_at = moment
             concluded = concluded_times(session, [row.id]).get(row.id) or moment
-            data["on_time"] = row.due_at is None or concluded <= row.due_at
+            data["on_time"] = rules.closed_on_time(states.Status.closed.value, row.due_at, concluded, moment)
         case states.Action.extend:
             assert step.extension_days is not None
             row.extended = True
@@ -456,7 +461,8 @@ def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Ac
                      concluded_at=concluded_times(session, [row.id]).get(row.id))
 
 
-def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: int = 100, offset: int = 0,
+def supervision_ledger(session: Session, *, zone_id: int | None = None, zone: str | None = None,
+                       limit: int = 100, offset: int = 0,
                        now: datetime | None = None, yellow_fraction: float | None = None
                        ) -> tuple[list[dict[str, Any]], int]:
     """Red satisfaction items: unsatisfied at the last revisit after two or more handlings, open."""
@@ -469,6 +475,9 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: i
                     Case.status.not_in(FINISHED)))
     if zone_id is not None:
         query = query.where(Case.zone_id.in_(zone_and_descendants(zone_id)))
+    if zone is not None:
+        check_zone_code(session, zone)
+        query = query.where(Case.zone_id.in_(zone_and_descendants(code=zone)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.due_at.asc().nulls_last(), Case.id).limit(limit).offset(offset)))
     revisits, concluded = last_revisits(session, [c.id for c in rows]), concluded_times(session, [c.id for c in rows])

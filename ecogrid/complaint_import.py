@@ -292,7 +292,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
         copy.set_types(["int4", *(kind for _, kind in _STAGE), "float8"])
         for values in zip(range(1, len(kept) + 1), kept, *columns, radii, strict=True):
             copy.write_row(values)
-    params = {"window_days": settings.repeat_closed_window_days}
+    params = {"window_days": settings.repeat_closed_window_days, "finished": list(intake.CLOSED_STATUSES)}
     # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
     # per-row search run: a first import into an empty or unrelated area then skips it altogether.
     any_eligible = session.scalar(text("""
@@ -301,7 +301,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
                                                WHERE kind = 'complaint' AND lon IS NOT NULL) b
                        WHERE k.kind = 'complaint' AND k.category = ANY (b.cats) AND k.geom IS NOT NULL
                          AND k.opened_at <= b.hi
-                         AND (k.status NOT IN ('closed', 'rejected')
+                         AND (k.status <> ALL(CAST(:finished AS text[]))
                               OR (k.status = 'closed' AND k.closed_at >= b.lo - make_interval(days => :window_days))))
     """), params)
     # In one pipeline: rows stored before are dropped, the nearest eligible case already in the database

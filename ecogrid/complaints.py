@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ecogrid import authorization, privacy
+from ecogrid.core.time import rfc3339
 from ecogrid.errors import NotFound
 from ecogrid.vocabulary import Role
 
@@ -32,7 +33,7 @@ _SELECT = """
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return rfc3339(value)
 
 
 def _shape(row: Any, *, unmasked: bool) -> dict[str, Any]:

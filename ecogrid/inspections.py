@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ecogrid import authorization, vocabulary
 from ecogrid import suspects as suspect_service
+from ecogrid.core.time import as_aware, rfc3339
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
 from ecogrid.photos import evidence
@@ -134,8 +135,8 @@ def list_tasks(
             "category": r.category,
             "status": r.status,
             "urgency": r.urgency,
-            "due_at": r.due_at,
-            "opened_at": r.opened_at,
+            "due_at": rfc3339(r.due_at),
+            "opened_at": rfc3339(r.opened_at),
             "repeat_count": r.repeat_count,
             "exceedance": r.exceedance,
             "zone": r.zone_name,
@@ -161,8 +162,8 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         "category": case.category,
         "status": case.status,
         "urgency": case.urgency,
-        "due_at": case.due_at,
-        "opened_at": case.opened_at,
+        "due_at": rfc3339(case.due_at),
+        "opened_at": rfc3339(case.opened_at),
         "repeat_count": case.repeat_count,
         "exceedance": case.exceedance,
         "confirmed_source_id": case.confirmed_source_id,
@@ -172,7 +173,7 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         },
         # Only what was reported and when: the complainant's identity stays with intake staff.
         "complaints": [
-            {"id": c.id, "received_at": c.received_at, "channel": c.channel, "category": c.category,
+            {"id": c.id, "received_at": rfc3339(c.received_at), "channel": c.channel, "category": c.category,
              "description": c.description}
             for c in complaints
         ],
@@ -234,7 +235,7 @@ def submit_inspection(
     point = _point_or_none(data.lon, data.lat)
     started_at = data.started_at
     if started_at is not None:
-        started_at = _aware(started_at, "started_at")
+        started_at = as_aware(started_at)  # without offset: Beijing time
         if started_at > moment + timedelta(minutes=5):
             raise InvalidInput("the visit cannot start in the future", field="started_at")
 
@@ -273,7 +274,7 @@ def submit_inspection(
             parameter=reading.parameter,
             value=reading.value,
             unit=reading.unit or get_parameter(reading.parameter).unit,
-            measured_at=reading.measured_at,
+            measured_at=as_aware(reading.measured_at),
             geom=_ewkt(point),
             instrument=reading.instrument,
             exceeded=is_exceeded,
@@ -334,8 +335,8 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
         "client_id": inspection.client_id,
         "case_id": inspection.case_id,
         "inspector_id": inspection.inspector_id,
-        "started_at": inspection.started_at,
-        "submitted_at": inspection.submitted_at,
+        "started_at": rfc3339(inspection.started_at),
+        "submitted_at": rfc3339(inspection.submitted_at),
         "location": _geojson_point(lon, lat),
         "findings": inspection.findings,
         "conclusion": inspection.conclusion,
@@ -343,7 +344,7 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
         "flags": list(inspection.flags or []),
         "readings": [
             {"id": r.id, "client_id": r.client_id, "parameter": r.parameter, "value": r.value, "unit": r.unit,
-             "measured_at": r.measured_at, "instrument": r.instrument, "exceeded": r.exceeded,
+             "measured_at": rfc3339(r.measured_at), "instrument": r.instrument, "exceeded": r.exceeded,
              "verdict": r.verdict}
             for r in readings
         ],
@@ -366,7 +367,7 @@ def _judge_readings(
             if cid in seen_client_ids or taken is not None:
                 raise Conflict(f"reading client id {cid!r} is already stored", field=f"{where}.client_id")
             seen_client_ids.add(cid)
-        measured_at = _aware(reading.measured_at, f"{where}.measured_at")
+        measured_at = as_aware(reading.measured_at)
         try:
             normalise_reading(reading.parameter, reading.value, reading.unit)
             if reading.background is not None:
@@ -533,9 +534,9 @@ def describe_photo(session: Session, *, photo: Photo) -> dict[str, Any]:
         "width": photo.width,
         "height": photo.height,
         "original_name": photo.original_name,
-        "exif_taken_at": photo.exif_taken_at,
+        "exif_taken_at": rfc3339(photo.exif_taken_at),
         "exif_location": _geojson_point(lon, lat),
-        "uploaded_at": photo.uploaded_at,
+        "uploaded_at": rfc3339(photo.uploaded_at),
         "flags": list(photo.flags or []),
         "url": f"/api/v1/photos/{photo.id}",
         "thumbnails": {str(side): f"/api/v1/photos/{photo.id}/thumb?size={side}" for side in THUMBNAIL_SIDES},
@@ -636,12 +637,6 @@ def _client_id(value: str, field: str) -> str:
     if not 8 <= len(cleaned) <= 64 or not all(ch.isalnum() or ch in "-_." for ch in cleaned):
         raise InvalidInput("a client id is 8-64 letters, digits, '-', '_' or '.' (e.g. a UUID)", field=field)
     return cleaned
-
-
-def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput("give the time with its UTC offset (e.g. 2026-05-01T23:00:00+08:00)", field=field)
-    return moment
 
 
 def _point_or_none(lon: float | None, lat: float | None) -> tuple[float, float] | None:

@@ -19,18 +19,18 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ecogrid import audit
+from ecogrid.core.time import BEIJING, as_aware
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Inspection, InspectorConflict, PatrolPlan, PatrolTarget, Source, User
 from ecogrid.settings import Settings
 from geo import double_random, patrol_risk, routing
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BEIJING
 ROUTE_ALGORITHM = "geo.routing.plan_route/nn+2opt+oropt/haversine"
 MAX_ROUTE_STOPS = 200
 CONFLICT_DECLARERS = ("chief", "admin")
@@ -56,8 +56,7 @@ def _window(settings: Settings, start: datetime | None, end: datetime | None) ->
     return start, end
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+_aware = as_aware  # a time without offset is Beijing time (ecogrid.core.time)
 
 
 def rank_targets(session: Session, *, settings: Settings, zone: str | None = None, start: datetime | None = None,

@@ -12,16 +12,14 @@ but only for China. A cell (i, j) of size s covers [i*s, (i+1)*s) x [j*s, (j+1)*
 projection: the same numbering as ST_SquareGrid / ST_Square, so a cell can be rebuilt from
 its index alone.
 
-Definitions used by the zone figures:
+Definitions used by the zone figures here:
 - complaints: complaints received in the period (and of the category / channel; with a status
   filter: whose case has that status), counted in the zone at the requested level that holds
   the zone the complaint was assigned to;
-- repeats: those complaints marked as repeats of a known case;
-- cases: cases opened in the period (same filters), by the case's zone;
-- overdue: of those cases, the ones still being handled (registered, accepted, dispatched,
-  in progress, under rectification) whose due time has passed;
-- satisfaction rate: of those cases revisited or closed with a recorded satisfaction, the
-  share satisfied or basically satisfied (None when no case was rated).
+- repeats: those complaints marked as repeats of a known case.
+Case figures (overdue, on-time closure, satisfaction) are the bureau's rules, not spatial ones:
+the caller adds them per zone code from ``ecogrid.cases.figures``, so a zone map, a bulletin and a
+summary count them the same way.
 """
 
 from __future__ import annotations
@@ -44,9 +42,6 @@ from geo.bbox import BBox
 
 Shape = Literal["square", "hex"]
 SHAPES: tuple[str, ...] = ("square", "hex")
-OPEN_STATUSES: tuple[str, ...] = ("registered", "accepted", "dispatched", "in_progress", "rectification")
-RATED_STATUSES: tuple[str, ...] = ("revisited", "closed")
-GOOD_SATISFACTION: tuple[str, ...] = ("satisfied", "basically_satisfied")
 MIN_CELL_M = 20.0
 MAX_CELL_M = 100_000.0
 # Above this the answer (and Gi*'s weights) would be too big to be useful on a map: ask for larger cells.
@@ -115,20 +110,11 @@ def _complaint_where(filters: Filters, params: dict[str, Any], *, alias: str = "
     return join, " AND ".join(conditions)
 
 
-def _case_where(filters: Filters, params: dict[str, Any]) -> str:
-    conditions = ["true", *_filter_conditions(filters, params, alias="k", time_column="opened_at", status_alias="k")]
-    return " AND ".join(conditions)
-
-
 def _bbox_where(bbox: BBox | None, params: dict[str, Any], *, alias: str = "c") -> str:
     if bbox is None:
         return ""
     params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
     return f" AND {alias}.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
-
-
-def _in_list(values: Sequence[str]) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # fixed vocabulary constants, never user input
 
 
 # ------------------------------------------------------------------------------------- zones
@@ -142,7 +128,7 @@ def aggregate_zones(
     parent_code: str | None = None,
     simplify_m: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Figures per zone of ``level`` (optionally only under the zone ``parent_code``), each with its
+    """Complaint figures per zone of ``level`` (optionally only under the zone ``parent_code``), each with its
     geometry as a GeoJSON dict (simplified by about ``simplify_m`` metres when given)."""
     filters = filters.validated()
     _check_choice("level", level, [z.value for z in ZoneLevel])
@@ -157,7 +143,6 @@ def aggregate_zones(
                                    UNION ALL SELECT z.id FROM zones z JOIN sub ON z.parent_id = sub.id)
             SELECT id FROM sub)"""
     complaint_join, complaint_where = _complaint_where(filters, params)
-    case_where = _case_where(filters, params)
     if simplify_m:
         # Degrees per metre of latitude; good enough for a display tolerance.
         params["tolerance"] = float(simplify_m) / 111_320.0
@@ -183,44 +168,21 @@ def aggregate_zones(
             SELECT a.target_id, sum(cz.complaints) AS complaints, sum(cz.repeats) AS repeats
             FROM cz JOIN anc a ON a.zone_id = cz.zone_id
             GROUP BY a.target_id
-        ),
-        kz AS (
-            SELECT k.zone_id, count(*) AS cases,
-                   count(*) FILTER (WHERE k.status IN ({_in_list(OPEN_STATUSES)}) AND k.due_at < now())
-                       AS overdue,
-                   count(*) FILTER (WHERE k.status IN ({_in_list(RATED_STATUSES)})
-                                      AND k.satisfaction IS NOT NULL) AS rated,
-                   count(*) FILTER (WHERE k.status IN ({_in_list(RATED_STATUSES)})
-                                      AND k.satisfaction IN ({_in_list(GOOD_SATISFACTION)})) AS satisfied
-            FROM cases k
-            WHERE k.zone_id IS NOT NULL AND {case_where}
-            GROUP BY k.zone_id
-        ),
-        kc AS (
-            SELECT a.target_id, sum(kz.cases) AS cases, sum(kz.overdue) AS overdue, sum(kz.rated) AS rated,
-                   sum(kz.satisfied) AS satisfied
-            FROM kz JOIN anc a ON a.zone_id = kz.zone_id
-            GROUP BY a.target_id
         )
         SELECT z.id, z.code, z.name, z.level, p.code AS parent_code,
                coalesce(cc.complaints, 0)::bigint AS complaints, coalesce(cc.repeats, 0)::bigint AS repeats,
-               coalesce(kc.cases, 0)::bigint AS cases, coalesce(kc.overdue, 0)::bigint AS overdue,
-               coalesce(kc.rated, 0)::bigint AS rated, coalesce(kc.satisfied, 0)::bigint AS satisfied,
                ST_AsGeoJSON({geom}, 6) AS geometry
         FROM zones z
         JOIN targets t ON t.id = z.id
         LEFT JOIN zones p ON p.id = z.parent_id
         LEFT JOIN cc ON cc.target_id = z.id
-        LEFT JOIN kc ON kc.target_id = z.id
         ORDER BY z.code
     """
     rows = session.execute(text(sql), params).mappings().all()
     return [
         {
             "code": r["code"], "name": r["name"], "level": r["level"], "parent_code": r["parent_code"],
-            "complaints": r["complaints"], "repeats": r["repeats"], "cases": r["cases"],
-            "overdue": r["overdue"], "rated": r["rated"],
-            "satisfaction_rate": (r["satisfied"] / r["rated"]) if r["rated"] else None,
+            "complaints": r["complaints"], "repeats": r["repeats"],
             "geometry": json.loads(r["geometry"]) if r["geometry"] else None,
         }
         for r in rows

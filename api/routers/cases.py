@@ -22,7 +22,8 @@ def actor_of(principal: Principal) -> casework.Actor:
 
 def case_filters(
     principal: CurrentPrincipal,
-    zone_id: int | None = None,
+    zone: Annotated[str | None, Query(description="zone code: that zone and every zone in it")] = None,
+    zone_id: Annotated[int | None, Query(description="zone id (as in each case's zone_id)")] = None,
     category: str | None = None,
     status: str | None = None,
     channel: str | None = None,
@@ -33,7 +34,7 @@ def case_filters(
     opened_to: date | None = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
-        zone_id=zone_id, category=category, status=status, channel=channel,
+        zone_id=zone_id, zone=zone or None, category=category, status=status, channel=channel,
         assigned_to=casework.resolve_assigned(assigned_to, actor=actor_of(principal)), overdue=overdue,
         colour=colour, opened_from=opened_from, opened_to=opened_to)
 
@@ -56,9 +57,11 @@ def list_cases(session: DbSession, settings: SettingsDep,
 @router.get("/ledger/supervision")
 def supervision_ledger(session: DbSession, settings: SettingsDep,
                        _: Annotated[Principal, Depends(require_roles("chief", "clerk", "planner"))],
+                       zone: Annotated[str | None, Query(description="zone code")] = None,
                        zone_id: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                        offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    items, total = casework.supervision_ledger(session, zone_id=zone_id, limit=limit, offset=offset,
+    items, total = casework.supervision_ledger(session, zone_id=zone_id, zone=zone or None, limit=limit,
+                                               offset=offset,
                                                yellow_fraction=settings.deadline_yellow_fraction)
     return {"items": items, "total": total}
 

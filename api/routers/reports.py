@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.deps import DbSession, Principal, SettingsDep, require_roles
 from api.routers.cases import Filters, actor_of
 from ecogrid import reports
-from ecogrid.workflow.deadlines import SHANGHAI
+from ecogrid.core.time import BEIJING as SHANGHAI
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

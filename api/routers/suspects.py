@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from ecogrid import authorization
 from ecogrid import suspects as suspect_service
+from ecogrid.core.time import rfc3339
 
 router = APIRouter(prefix="/api/v1/cases", tags=["suspects"])
 
@@ -25,7 +26,7 @@ def ranking_dict(ranking: suspect_service.SuspectRanking) -> dict[str, Any]:
     return {
         "case_id": ranking.case_id, "category": ranking.category, "radius_m": ranking.radius_m,
         "weights": ranking.weights, "candidates": ranking.candidates, "wind_used": ranking.wind_used,
-        "wind": None if wind is None else {**asdict(wind), "observed_at": wind.observed_at.isoformat()},
+        "wind": None if wind is None else {**asdict(wind), "observed_at": rfc3339(wind.observed_at)},
         "confirmed_source": ranking.confirmed_source,
         "items": [asdict(s) for s in ranking.suspects], "total": len(ranking.suspects),
     }
@@ -51,4 +52,4 @@ def confirm_source(case_id: int, body: SourceConfirm, session: DbSession,
     session.commit()
     return {"case_id": case.id, "confirmed_source_id": case.confirmed_source_id,
             "confirmed_by_id": case.confirmed_by_id,
-            "confirmed_at": case.confirmed_at.isoformat() if case.confirmed_at else None}
+            "confirmed_at": rfc3339(case.confirmed_at)}

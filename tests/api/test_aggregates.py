@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from ecogrid.models import Case, Complaint, Zone
+from ecogrid.models import Case, Complaint, Revisit, Zone
 from geo import aggregates as aggregate_service
 
 NOW = datetime.now(UTC)
@@ -42,6 +42,9 @@ def _case(db, zone, status, *, due=None, satisfaction=None, category="odour"):
                 geom="SRID=4326;POINT(120.32 36.02)")
     db.add(case)
     db.flush()
+    if satisfaction is not None:
+        # The satisfaction rate is per revisit: the judgement is a revisit's.
+        db.add(Revisit(case_id=case.id, at=T0, satisfaction=satisfaction, handling=1))
     return case
 
 
@@ -61,7 +64,7 @@ def figures(db, city):
     _case(db, east, "closed", satisfaction="unsatisfied")
     _case(db, east, "revisited", satisfaction="basically_satisfied")
     _case(db, east, "in_progress", due=NOW + timedelta(days=1))
-    _case(db, east, "replied", due=NOW - timedelta(days=5))  # handled in time: no longer overdue
+    _case(db, east, "replied", due=NOW - timedelta(days=5))  # replied (办结): no longer overdue
     _complaint(db, west_grid, 120.31, 36.01, case=overdue)  # assigned to a grid cell under West
     _complaint(db, west, 120.32, 36.07, case=overdue, repeat=True)
     _complaint(db, west, 120.33, 36.08, category="dust")
