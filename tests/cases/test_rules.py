@@ -9,20 +9,23 @@ from sqlalchemy import select
 from ecogrid import casework, reports
 from ecogrid.cases import figures, rules
 from ecogrid.core.time import BEIJING, beijing_day_bounds, day_of, read_time, rfc3339
-from ecogrid.models import Case, Zone
+from ecogrid.models import Case, User, Zone
 from ecogrid.workflow.states import Status
 from geo import aggregates, patrol_risk
+from tests import staffing
 from tests.casefactory import at, new_case
 from tests.cases.figures_support import Seen, rate
 
 SQUARE = "SRID=4326;MULTIPOLYGON((({w} 36,{e} 36,{e} 36.1,{w} 36.1,{w} 36)))"
 
 
-def _actors(make_user) -> dict[str, casework.Actor]:
+def _actors(db, make_user) -> dict[str, casework.Actor]:
     out = {}
     for role in ("clerk", "chief", "inspector"):
         user = make_user(role)
         out[role] = casework.Actor(user_id=user.id, name=user.username, role=role)
+    # The chief answers for a district far from the ledger's street: city-level, acts on every case.
+    staffing.zone(db, level="district", officer=db.get(User, out["chief"].user_id), west=121.0)
     return out
 
 
@@ -62,7 +65,7 @@ def _ledger(db, make_user):
                 geom=SQUARE.format(w=120, e=120.05))
     db.add(grid)
     db.flush()
-    a = _actors(make_user)
+    a = _actors(db, make_user)
     opened = at("2026-03-02 09:00")
     cases = {k: new_case(db, opened_at=opened, zone_id=None if k == "D" else grid.id) for k in "ABCDEF"}
     due = {k: _handle(db, a, cases[k], opened + timedelta(hours=1)) for k in "ABCDE"}
