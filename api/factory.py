@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.disconnect import CancelOnDisconnect
 from api.routers import discover_routers
-from ecogrid.database import Database, resolve_url
+from ecogrid.database import Database, connect
 from ecogrid.settings import Settings, get_settings
 from maps import assets
 
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        app.state.db = database or Database.from_url(resolve_url(settings))
+        app.state.db = database or connect(settings)
         try:
             yield
         finally:
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     errors.install(app)
+    app.add_middleware(CancelOnDisconnect)
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
