@@ -74,7 +74,8 @@ class Uvicorn:
             [sys.executable, "-m", "uvicorn", "api.factory:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
             cwd=str(ROOT), env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        # Importing the app (PySAL, numpy) takes half a minute on a busy two-core machine.
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"uvicorn exited: {self.process.stderr.read().decode()[-2000:]}")
