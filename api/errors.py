@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -59,6 +61,41 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
+# Seconds a client should wait before trying again while the database is away.
+RETRY_AFTER_S = 5
+
+
+def database_trouble(exc: BaseException) -> tuple[str, bool]:
+    """What went wrong with the database, said without addresses or SQL, and whether it is worth a retry soon."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, psycopg.errors.QueryCanceled):
+        return ("the query took longer than allowed and was cancelled: ask for a shorter period, "
+                "a smaller area or larger cells", False)
+    if isinstance(orig, psycopg.errors.ConfigurationLimitExceeded):
+        return ("the query needed more temporary space than allowed: ask for a shorter period, "
+                "a smaller area or larger cells", False)
+    if isinstance(orig, psycopg.errors.AdminShutdown | psycopg.errors.CrashShutdown
+                  | psycopg.errors.CannotConnectNow):
+        return "the database is restarting", True
+    if isinstance(orig, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected
+                  | psycopg.errors.LockNotAvailable):
+        return "the database was busy with a conflicting change: try again", True
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return "every database connection is busy", True
+    return "the database is not reachable", True
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    reason, retry = database_trouble(exc)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if retry else None
+    return JSONResponse({"detail": f"database unavailable: {reason}", "reason": reason},
+                        status_code=503, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Driver errors that say the database is away, overloaded or stopped a statement: 503, never 500.
+    for cls in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
+                sqlalchemy.exc.DisconnectionError, psycopg.OperationalError, psycopg.InterfaceError):
+        app.add_exception_handler(cls, _database_error)

@@ -11,10 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, page_auth
+from api.disconnect import CancelOnDisconnect
 from api.routers import discover_routers
 from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid import log_redaction, signing_secret
-from ecogrid.database import Database, resolve_url
+from ecogrid.database import Database, connect
 from ecogrid.settings import Settings, get_settings
 from maps import assets, render, safe_html
 
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Here rather than in ``ecogrid serve`` alone: ``uvicorn --factory`` configures its logging first too.
         log_redaction.install()
         owned = database is None
-        app.state.db = database or Database.from_url(resolve_url(settings))
+        app.state.db = database or connect(settings)
         try:
             yield
         finally:
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     page_auth.install(app)
     app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
+    app.add_middleware(CancelOnDisconnect)
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.

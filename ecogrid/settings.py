@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ecogrid.embedded import DEFAULT_TEMP_FILE_LIMIT
+
 # The signing secret older versions shipped as their default: public, so refused in every mode.
 DEFAULT_SECRET = "change-me-development-only"
 MIN_SECRET_LENGTH = 32
@@ -104,6 +106,15 @@ class Settings(BaseSettings):
     patrol_cell_min_complaints: float = 3.0
     # "One public": results of a drawn check are published within this many days.
     patrol_publish_within_days: int = 20
+
+    # Hardening: query bounds. Every request-scoped statement runs under a statement timeout
+    # (longer for file exports); grids may not need more than max_grid_cells cells; a period may
+    # not be longer than max_period_days; the embedded cluster caps each query's temporary files.
+    statement_timeout_ms: int = Field(default=5000, ge=1)
+    export_statement_timeout_ms: int = Field(default=60_000, ge=1)
+    max_grid_cells: int = Field(default=200_000, ge=1)
+    max_period_days: int = Field(default=3660, ge=1)
+    temp_file_limit: str = Field(default=DEFAULT_TEMP_FILE_LIMIT, pattern=r"^(-1|[0-9]+ ?(kB|MB|GB|TB)?)$")
 
     # Hardening: sign-in.
     # Failed sign-ins counted per user name (since its last success) and per client address within the

@@ -38,6 +38,7 @@ from ecogrid.errors import InvalidInput, NotFound
 from ecogrid.vocabulary import Category, Channel, ZoneLevel
 from ecogrid.workflow.states import Status
 from geo import hotspots as hotspot_stats
+from geo import query_bounds
 from geo.bbox import BBox
 
 Shape = Literal["square", "hex"]
@@ -46,6 +47,9 @@ MIN_CELL_M = 20.0
 MAX_CELL_M = 100_000.0
 # Above this the answer (and Gi*'s weights) would be too big to be useful on a map: ask for larger cells.
 MAX_CELLS = 40_000
+# Cells a grid may need over its whole area (empty ones included) unless the caller says otherwise;
+# the API passes the max_grid_cells setting.
+MAX_AREA_CELLS = 200_000
 MVT_EXTENT = 4096
 MVT_BUFFER = 64
 # Below this zoom points are merged per few screen pixels, with a count. One feature per complaint
@@ -229,9 +233,9 @@ def _counts_sql(shape: str, filters: Filters, params: dict[str, Any], *, bbox: B
             FROM (SELECT ST_Transform(c.geom, :srid) AS g FROM complaints c {join} WHERE {where}) p
             GROUP BY 1, 2
         """
-    grid = grid_from or f"""
-        ST_HexagonGrid(:cell, (SELECT ST_Transform(ST_SetSRID(ST_Extent(c.geom), 4326), :srid)
-                               FROM complaints c {join} WHERE {where}))"""
+    # The hexagons of the area's box only (see geo.query_bounds): never of the complaints' extent.
+    grid = grid_from or """
+        ST_HexagonGrid(:cell, ST_Transform(ST_MakeEnvelope(:west, :south, :east, :north, 4326), :srid))"""
     return f"""
         SELECT h.i, h.j, count(*) AS n
         FROM {grid} AS h
@@ -250,12 +254,22 @@ def aggregate_grid(
     filters: Filters = Filters(),
     bbox: BBox | None = None,
     srid: int | None = None,
+    max_cells: int = MAX_AREA_CELLS,
 ) -> list[dict[str, Any]]:
-    """Complaint counts per grid cell (empty cells omitted), each with the cell as a GeoJSON polygon."""
+    """Complaint counts per grid cell (empty cells omitted), each with the cell as a GeoJSON polygon.
+
+    The grid covers the zones' extent cut to ``bbox`` (nothing when there are no zones or the bbox
+    is outside them) and may need at most ``max_cells`` cells there (see geo.query_bounds).
+    """
     _check_cell(cell_m, shape)
     filters = filters.validated()
-    params: dict[str, Any] = {"cell": float(cell_m), "srid": srid or metric_srid(session)}
-    counts = _counts_sql(shape, filters, params, bbox=bbox)
+    srid = srid or metric_srid(session)
+    area = query_bounds.grid_area(session, bbox=bbox)
+    if area is None:
+        return []
+    query_bounds.check_grid_size(session, area=area, cell_m=cell_m, srid=srid, max_cells=max_cells, field="cell")
+    params: dict[str, Any] = {"cell": float(cell_m), "srid": srid}
+    counts = _counts_sql(shape, filters, params, bbox=area)
     sql = f"""
         WITH k AS ({counts})
         SELECT i, j, n, ST_AsGeoJSON(ST_Transform({_cell_geom_sql(shape)}, 4326), 6) AS geometry,
@@ -321,6 +335,7 @@ def compute_hotspots(
     filters: Filters = Filters(),
     parent_code: str | None = None,
     srid: int | None = None,
+    max_cells: int = MAX_AREA_CELLS,
 ) -> list[dict[str, Any]]:
     """Gi* per cell over every cell of the studied area (zero counts included), with trend.
 
@@ -338,6 +353,10 @@ def compute_hotspots(
             raise InvalidInput(f"no zone with code {parent_code!r}", field="parent")
     else:
         area_where = "parent_id IS NULL"
+    area = query_bounds.grid_area(session, zone=parent_code)
+    if area is None:
+        raise NotFound("no zones to study: import zones first")
+    query_bounds.check_grid_size(session, area=area, cell_m=cell_m, srid=srid, max_cells=max_cells, field="cell")
     base: dict[str, Any] = {"cell": float(cell_m), "srid": srid, "parent": parent_code}
     grid_fn = "ST_SquareGrid" if shape == "square" else "ST_HexagonGrid"
     cells_sql = f"""
@@ -360,7 +379,7 @@ def compute_hotspots(
         params = dict(base)
         f = Filters(date_from=p.start, date_to=p.end, category=filters.category, channel=filters.channel,
                     status=filters.status)
-        sql = _counts_sql(shape, f, params)
+        sql = _counts_sql(shape, f, params, bbox=area)
         return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
 
     current = counts(period)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import DbSession, Principal, require_roles
+from api.deps import DbSession, Principal, SettingsDep, require_roles
 from ecogrid.cases import figures as case_figures
 from ecogrid.core.time import as_aware, rfc3339
 from geo import aggregates as aggregate_service
+from geo import query_bounds
 
 router = APIRouter(tags=["aggregates"])
 
@@ -21,16 +23,20 @@ MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 def filters_query(
+    session: DbSession, settings: SettingsDep,
     date_from: Annotated[datetime | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
     date_to: Annotated[datetime | None, Query(alias="to", description="received before (ISO 8601)")] = None,
     category: Annotated[str | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query(description="status of the complaint's case")] = None,
 ) -> aggregate_service.Filters:
-    return aggregate_service.Filters(
+    filters = aggregate_service.Filters(
         date_from=_aware(date_from), date_to=_aware(date_to), category=category or None,
         channel=channel or None, status=status or None,
     ).validated()
+    start, end = query_bounds.bound_period(session, start=filters.date_from, end=filters.date_to,
+                                           now=datetime.now(UTC), max_days=settings.max_period_days)
+    return replace(filters, date_from=start, date_to=end)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -79,26 +85,28 @@ def zone_figures(session: DbSession, rows: list[dict[str, Any]], *, filters: agg
 
 @router.get("/api/v1/aggregates/grid")
 def grid(
-    session: DbSession, _: Reader, filters: FiltersDep,
+    session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
-    bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84); cut to the zones")] = None,
 ) -> dict[str, Any]:
     srid = aggregate_service.metric_srid(session)
     rows = aggregate_service.aggregate_grid(session, cell_m=cell, shape=shape, filters=filters,
-                                            bbox=aggregate_service.BBox.parse(bbox), srid=srid)
+                                            bbox=aggregate_service.BBox.parse(bbox), srid=srid,
+                                            max_cells=settings.max_grid_cells)
     return _collection(rows, cell_m=cell, shape=shape, srid=srid)
 
 
 @router.get("/api/v1/hotspots")
 def hotspots(
-    session: DbSession, _: Reader, filters: FiltersDep,
+    session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
     parent: Annotated[str | None, Query(description="code of a zone: study only that zone")] = None,
 ) -> dict[str, Any]:
     period = aggregate_service.resolve_period(date_from=filters.date_from, date_to=filters.date_to,
                                               now=datetime.now(UTC))
     rows = aggregate_service.compute_hotspots(session, cell_m=cell, shape=shape, period=period,
-                                              filters=filters, parent_code=parent)
+                                              filters=filters, parent_code=parent,
+                                              max_cells=settings.max_grid_cells)
     return _collection(rows, cell_m=cell, shape=shape, period={
         "from": rfc3339(period.start), "to": rfc3339(period.end),
         "previous_from": rfc3339(period.previous.start)})

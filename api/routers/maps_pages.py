@@ -21,6 +21,7 @@ from ecogrid.errors import InvalidInput
 from ecogrid.vocabulary import Category
 from ecogrid.workflow.states import Status
 from geo import aggregates as aggregate_service
+from geo import query_bounds
 from maps import heatmap as heatmap_page
 
 router = APIRouter(tags=["maps"])
@@ -35,7 +36,10 @@ def _day(value: str | None, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return day_start(datetime.fromisoformat(value).date())  # a heatmap day is a Beijing day
+        day = datetime.fromisoformat(value).date()
+        if day.year >= 9999:
+            raise ValueError("no room for the day after")
+        return day_start(day)  # a heatmap day is a Beijing day
     except ValueError:
         raise InvalidInput(f"{field} must be a date, YYYY-MM-DD", field=field) from None
 
@@ -63,7 +67,9 @@ def heatmap(
 ) -> Response:
     language = _language(lang, accept_language)
     start, end = _day(date_from, "from"), _day(date_to, "to")
-    end = end + timedelta(days=1) if end else datetime.now(UTC)
+    now = datetime.now(UTC)
+    end = end + timedelta(days=1) if end else now
+    start, _ = query_bounds.bound_period(session, start=start, end=end, now=now, max_days=settings.max_period_days)
     period = aggregate_service.resolve_period(date_from=start, date_to=end, now=end, default_days=DEFAULT_DAYS)
     filters = aggregate_service.Filters(category=category or None, status=status or None)
     data = aggregate_service.collect_heatmap(session, filters=filters, period=period,

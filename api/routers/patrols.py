@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.deps import CurrentPrincipal, DbSession, ExportDbSession, Principal, SettingsDep, require_roles
 from api.page_auth import require_page_roles
 from api.security_headers import CspNonce
 from ecogrid import patrols as patrol_service
+from geo.bbox import BBox
 from maps.route_page import RouteStop, render_route_page
 
 router = APIRouter(tags=["patrols"])
@@ -58,10 +59,12 @@ def list_targets(session: DbSession, settings: SettingsDep, _: PlannerOrChief,
                  zone: str | None = None,
                  start: Annotated[datetime | None, Query(alias="from")] = None,
                  end: Annotated[datetime | None, Query(alias="to")] = None,
+                 bbox: Annotated[str | None, Query(description="hotspot cells only in this box: "
+                                                   "west,south,east,north (WGS-84)")] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     return patrol_service.rank_targets(session, settings=settings, zone=zone, start=start, end=end,
-                                       limit=limit, offset=offset)
+                                       bbox=BBox.parse(bbox), limit=limit, offset=offset)
 
 
 @router.post(f"{PREFIX}/draws", status_code=201)
@@ -115,14 +118,14 @@ def create_route(body: RouteCreate, session: DbSession, settings: SettingsDep, w
 
 # The export paths come before the plain one: "{route_id}" would otherwise swallow "7.csv".
 @router.get(f"{PREFIX}/routes/{{route_id}}.csv")
-def export_route_csv(route_id: int, session: DbSession, _: RouteReader) -> Response:
+def export_route_csv(route_id: int, session: ExportDbSession, _: RouteReader) -> Response:
     body = patrol_service.export_route_csv(session, plan_id=route_id)
     return Response("\ufeff" + body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="route-{route_id}.csv"'})
 
 
 @router.get(f"{PREFIX}/routes/{{route_id}}.xlsx")
-def export_route_xlsx(route_id: int, session: DbSession, _: RouteReader) -> Response:
+def export_route_xlsx(route_id: int, session: ExportDbSession, _: RouteReader) -> Response:
     body = patrol_service.export_route_xlsx(session, plan_id=route_id)
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="route-{route_id}.xlsx"'})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.deps import DbSession, ExportDbSession, Principal, SettingsDep, require_roles
 from api.routers.cases import Filters, actor_of
 from ecogrid import reports
 from ecogrid.core.time import BEIJING as SHANGHAI
@@ -47,7 +47,7 @@ def summary(session: DbSession, _: Reader, first: Annotated[date, Query(alias="f
 
 
 @router.get("/ledger.csv")
-def ledger_csv(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+def ledger_csv(session: ExportDbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
     columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
                                         yellow_fraction=settings.deadline_yellow_fraction)
     session.commit()  # the audit entry of exported personal data
@@ -56,7 +56,7 @@ def ledger_csv(session: DbSession, settings: SettingsDep, principal: Reader, fil
 
 
 @router.get("/ledger.xlsx")
-def ledger_xlsx(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+def ledger_xlsx(session: ExportDbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
     columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
                                         yellow_fraction=settings.deadline_yellow_fraction)
     session.commit()
