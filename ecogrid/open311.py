@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ecogrid import intake
+from ecogrid import intake, text_rules
 from ecogrid.errors import InvalidInput, NotFound
+from ecogrid.ids import BIGINT_MAX
 from ecogrid.settings import Settings
 from ecogrid.vocabulary import Category, label
 
@@ -55,6 +56,9 @@ def _float(value: str | None, name: str) -> float | None:
 
 
 def create_request(session: Session, *, form: dict[str, str | None], settings: Settings) -> list[dict[str, Any]]:
+    # Checked under the names the client sent (first_name, not the complainant_name they become).
+    for name, value in form.items():
+        text_rules.check_text(value, field=name)
     code = form.get("service_code") or ""
     if code not in GROUPS:
         raise InvalidInput(f"unknown service_code {code!r}", field="service_code")
@@ -118,7 +122,9 @@ def list_requests(session: Session, *, service_request_id: str | None = None, se
         try:
             ids = [int(p) for p in service_request_id.split(",") if p.strip()]
         except ValueError:
-            raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id") from None
+            ids = [0]
+        if not all(0 < i <= BIGINT_MAX for i in ids):  # complaints.id is a bigint
+            raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id")
         where.append("c.id = ANY(:ids)")
         params["ids"] = ids
     else:

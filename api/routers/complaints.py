@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.params import BigId, Offset
 from api.schemas.complaints import ComplaintCreate, ComplaintList, ComplaintRead
 from ecogrid import complaints as complaint_service
 from ecogrid import intake as intake_service
@@ -30,7 +31,7 @@ def create_complaint(body: ComplaintCreate, session: DbSession, settings: Settin
 
 
 @router.get("/{complaint_id}", response_model=ComplaintRead)
-def read_complaint(complaint_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     out = complaint_service.get_complaint(session, complaint_id=complaint_id, role=principal.role,
                                           actor_id=principal.user_id, actor_name=principal.name)
     session.commit()  # the audit entry of an unmasked read
@@ -44,7 +45,7 @@ def list_complaints(
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
     date_from: Annotated[datetime | None, Query(alias="from")] = None,
     date_to: Annotated[datetime | None, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
     format: Literal["json", "geojson"] = "json",
 ) -> dict[str, Any]:
     listing = complaint_service.list_complaints(

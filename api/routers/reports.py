@@ -50,8 +50,11 @@ def summary(session: DbSession, _: Reader, first: Annotated[date, Query(alias="f
 def ledger_csv(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
     columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
                                         yellow_fraction=settings.deadline_yellow_fraction)
-    session.commit()  # the audit entry of exported personal data
-    return Response(reports.ledger_csv(columns, rows), media_type="text/csv; charset=utf-8",
+    body = reports.ledger_csv(columns, rows)
+    # The audit entry of exported personal data is committed only once the file exists:
+    # an export that fails records nothing.
+    session.commit()
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="ledger.csv"'})
 
 
@@ -59,7 +62,8 @@ def ledger_csv(session: DbSession, settings: SettingsDep, principal: Reader, fil
 def ledger_xlsx(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
     columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
                                         yellow_fraction=settings.deadline_yellow_fraction)
-    session.commit()
-    return Response(reports.ledger_xlsx(columns, rows),
+    body = reports.ledger_xlsx(columns, rows)
+    session.commit()  # after the file is built, as for the CSV
+    return Response(body,
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.params import Id
 from ecogrid import suspects as suspect_service
 
 router = APIRouter(prefix="/api/v1/cases", tags=["suspects"])
 
 
 class SourceConfirm(BaseModel):
-    source_id: int
+    source_id: Id
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -31,14 +32,14 @@ def ranking_dict(ranking: suspect_service.SuspectRanking) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/suspects")
-def get_suspects(case_id: int, session: DbSession, settings: SettingsDep, _: CurrentPrincipal,
+def get_suspects(case_id: Id, session: DbSession, settings: SettingsDep, _: CurrentPrincipal,
                  limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
     ranking = suspect_service.rank_suspects(session, case_id=case_id, limit=limit, settings=settings)
     return ranking_dict(ranking)
 
 
 @router.post("/{case_id}/source")
-def confirm_source(case_id: int, body: SourceConfirm, session: DbSession,
+def confirm_source(case_id: Id, body: SourceConfirm, session: DbSession,
                    principal: Annotated[Principal, Depends(require_roles("inspector", "chief"))]) -> dict[str, Any]:
     case = suspect_service.confirm_source(session, case_id=case_id, source_id=body.source_id,
                                           user_id=principal.user_id, note=body.note)
