@@ -52,7 +52,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         return open311_error(exc)
     status = status_for(exc)
     body: dict = {"detail": exc.message}
-    if exc.field:
+    if exc.field or isinstance(exc, BadRequestInput):
         # Same shape as FastAPI's validation errors, so clients read one format for "which field".
         loc = exc.loc if isinstance(exc, BadRequestInput) else ["body", exc.field]
         body["detail"] = [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]

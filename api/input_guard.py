@@ -29,7 +29,8 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def _check(value: str, loc: list[str | int]) -> None:
     bad = text_rules.unsafe_character(value)
     if bad:
-        raise BadRequestInput(f"{loc[-1]} contains a control character ({bad})", loc=loc)
+        name = loc[-1] if loc[-1] != "" else "a field without a name"
+        raise BadRequestInput(f"{name} contains a control character ({bad})", loc=loc)
 
 
 def _walk(value: Any, loc: list[str | int]) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from ecogrid import ids, privacy
+from ecogrid import privacy
+from ecogrid import value_ranges as ids
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Case, CaseEvent, Complaint, Revisit, User, Zone
 from ecogrid.workflow import colours, deadlines, states

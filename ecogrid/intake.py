@@ -26,7 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ecogrid import text_rules
+from ecogrid import text_rules, value_ranges
 from ecogrid import zones as zone_service
 from ecogrid.errors import InvalidInput
 from ecogrid.models import Case, CaseEvent, Complaint
@@ -93,6 +93,7 @@ def normalise_received_at(value: datetime | None, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     if value is None:
         return now
+    value_ranges.check_date(value, field="received_at")
     if value.tzinfo is None:
         # Hotline exports write local wall-clock time.
         value = value.replace(tzinfo=SHANGHAI)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from ecogrid import intake, text_rules
 from ecogrid.errors import InvalidInput, NotFound
-from ecogrid.ids import BIGINT_MAX
 from ecogrid.settings import Settings
+from ecogrid.value_ranges import BIGINT_MAX
 from ecogrid.vocabulary import Category, label
 
 GROUPS = {"odour": "air", "voc": "air", "dust": "air", "smoke": "air", "cooking_fumes": "air",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import DbSession, Principal, require_roles
+from api.params import Moment
 from geo import aggregates as aggregate_service
 
 router = APIRouter(tags=["aggregates"])
@@ -19,8 +20,8 @@ MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 def filters_query(
-    date_from: Annotated[datetime | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
-    date_to: Annotated[datetime | None, Query(alias="to", description="received before (ISO 8601)")] = None,
+    date_from: Annotated[Moment | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to", description="received before (ISO 8601)")] = None,
     category: Annotated[str | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query(description="status of the complaint's case")] = None,

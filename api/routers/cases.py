@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
-from api.params import Id, Offset
+from api.params import Day, Id, Offset
 from ecogrid import casework
 from ecogrid.workflow.states import Action
 
@@ -30,8 +29,8 @@ def case_filters(
     assigned_to: Annotated[str | None, Query(description="a user id, or 'me'")] = None,
     overdue: bool | None = None,
     colour: Annotated[str | None, Query(description="progress colour: green, blue, yellow, red")] = None,
-    opened_from: date | None = None,
-    opened_to: date | None = None,
+    opened_from: Day | None = None,
+    opened_to: Day | None = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
         zone_id=zone_id, category=category, status=status, channel=channel,

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
-from api.params import BigId, Offset
+from api.params import BigId, Moment, Offset
 from api.schemas.complaints import ComplaintCreate, ComplaintList, ComplaintRead
 from ecogrid import complaints as complaint_service
 from ecogrid import intake as intake_service
@@ -43,8 +42,8 @@ def list_complaints(
     session: DbSession, principal: CurrentPrincipal,
     bbox: BBoxQuery,
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
-    date_from: Annotated[datetime | None, Query(alias="from")] = None,
-    date_to: Annotated[datetime | None, Query(alias="to")] = None,
+    date_from: Annotated[Moment | None, Query(alias="from")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
     format: Literal["json", "geojson"] = "json",
 ) -> dict[str, Any]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.deps import DbSession, Principal, SettingsDep, require_roles
-from api.params import Id
+from api.params import Id, Moment
 from ecogrid import inspections as inspection_service
 from ecogrid.photos.store import photo_store
 
@@ -23,7 +22,7 @@ class ReadingCreate(BaseModel):
     parameter: str = Field(max_length=32)
     value: float
     unit: str | None = Field(default=None, max_length=16)
-    measured_at: datetime
+    measured_at: Moment
     instrument: str | None = Field(default=None, max_length=128)
     background: float | None = None
 
@@ -34,7 +33,7 @@ class InspectionCreate(BaseModel):
     findings: str | None = Field(default=None, max_length=20_000)
     lon: float | None = None
     lat: float | None = None
-    started_at: datetime | None = None
+    started_at: Moment | None = None
     conclusion: Literal["problem_confirmed", "not_confirmed", "source_identified"] | None = None
     source_id: Id | None = None
     readings: list[ReadingCreate] = Field(default_factory=list, max_length=200)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import DbSession, SettingsDep
-from ecogrid import security
+from ecogrid import security, value_ranges
 from ecogrid.errors import Forbidden, InvalidInput, NotAuthenticated
 from ecogrid.models import User
 from ecogrid.vocabulary import Category
@@ -47,9 +47,11 @@ def _day(value: str | None, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.combine(datetime.fromisoformat(value).date(), time(0), tzinfo=UTC)
+        day = datetime.combine(datetime.fromisoformat(value).date(), time(0), tzinfo=UTC)
     except ValueError:
         raise InvalidInput(f"{field} must be a date, YYYY-MM-DD", field=field) from None
+    value_ranges.check_date(day, field=field)
+    return day
 
 
 def _language(lang: str | None, accept_language: str | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
-from api.params import Id, Offset
+from api.params import Day, Id, Moment, Offset
 from ecogrid import patrols as patrol_service
 from maps.route_page import RouteStop, render_route_page
 
@@ -41,7 +40,7 @@ class ConflictCreate(BaseModel):
 
 
 class RouteCreate(BaseModel):
-    date: date
+    date: Day
     source_ids: list[Id] | None = None
     draw_id: Id | None = None
     inspector_ids: list[Id] | None = None
@@ -54,8 +53,8 @@ class StopDone(BaseModel):
 @router.get(f"{PREFIX}/targets")
 def list_targets(session: DbSession, settings: SettingsDep, _: PlannerOrChief,
                  zone: str | None = None,
-                 start: Annotated[datetime | None, Query(alias="from")] = None,
-                 end: Annotated[datetime | None, Query(alias="to")] = None,
+                 start: Annotated[Moment | None, Query(alias="from")] = None,
+                 end: Annotated[Moment | None, Query(alias="to")] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
                  offset: Offset = 0) -> dict[str, Any]:
     return patrol_service.rank_targets(session, settings=settings, zone=zone, start=start, end=end,

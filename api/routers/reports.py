@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.params import Day
 from api.routers.cases import Filters, actor_of
 from ecogrid import reports
 from ecogrid.workflow.deadlines import SHANGHAI
@@ -29,7 +30,7 @@ def _today() -> date:
 
 
 @router.get("/daily", response_model=None)
-def daily(session: DbSession, _: Reader, day: Annotated[date | None, Query(alias="date")] = None,
+def daily(session: DbSession, _: Reader, day: Annotated[Day | None, Query(alias="date")] = None,
           format: Literal["json", "html"] = "json") -> dict[str, Any] | HTMLResponse:
     """日通报 for one Asia/Shanghai day (today by default); ``format=html`` is a printable page."""
     bulletin = reports.daily_bulletin(session, day=day or _today())
@@ -41,8 +42,8 @@ def daily(session: DbSession, _: Reader, day: Annotated[date | None, Query(alias
 
 
 @router.get("/summary")
-def summary(session: DbSession, _: Reader, first: Annotated[date, Query(alias="from")],
-            last: Annotated[date, Query(alias="to")]) -> dict[str, Any]:
+def summary(session: DbSession, _: Reader, first: Annotated[Day, Query(alias="from")],
+            last: Annotated[Day, Query(alias="to")]) -> dict[str, Any]:
     return reports.summary(session, first=first, last=last)
 
 
