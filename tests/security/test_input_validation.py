@@ -155,7 +155,7 @@ def test_the_csv_import_reports_a_row_with_a_control_character_naming_the_field(
 # Found by the schemathesis run: dates near year 1 made the period arithmetic overflow (a 500).
 @pytest.mark.parametrize(("path", "params", "name"), [
     ("/api/v1/hotspots", {"from": "0001-01-01T00:00:00"}, "from"),
-    ("/api/v1/reports/summary", {"from": "0001-01-01", "to": "0001-02-01"}, "from"),
+    ("/api/v1/reports/summary", {"from": "0001-01-01", "to": "2026-02-01"}, "from"),
     ("/api/v1/cases", {"opened_to": "9999-12-31"}, "opened_to"),
     ("/api/v1/complaints", {"to": "9999-12-31T23:59:59"}, "to"),
 ])
