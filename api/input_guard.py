@@ -60,7 +60,9 @@ async def refuse_unsafe_text(request: Request) -> None:
             if not isinstance(value, UploadFile):
                 _check(value, ["body", name])
         return
-    body = await request.body()
+    if getattr(request.scope.get("route"), "body_field", None) is None:
+        return  # the route reads no body: nothing is parsed, so nothing is read here either
+    body = await request.body()  # already read by FastAPI for this route, kept on the request
     if not body or not _MAYBE_UNSAFE_JSON.search(body):
         return
     try:
