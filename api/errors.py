@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import psycopg
@@ -22,6 +23,16 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.TooManyAttempts: 429,
 }
+OPEN311_PREFIX = "/open311/"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BadRequestInput(errors.InvalidInput):
+    """Input refused by the API layer itself; ``loc`` says where, as FastAPI's validation errors do."""
+
+    def __init__(self, message: str, *, loc: list[str | int]) -> None:
+        super().__init__(message, field=str(loc[-1]))
+        self.loc = loc
 
 
 def status_for(exc: errors.DomainError) -> int:
@@ -31,13 +42,23 @@ def status_for(exc: errors.DomainError) -> int:
     return 400
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def open311_error(exc: errors.DomainError) -> JSONResponse:
+    """GeoReport v2 errors are ``[{"code", "description"}]``, and a refused input is a 400 there."""
+    code = status_for(exc)
+    code = 400 if code == 422 else code
+    return JSONResponse([{"code": code, "description": exc.message}], status_code=code)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
+    if request.url.path.startswith(OPEN311_PREFIX):
+        return open311_error(exc)
     status = status_for(exc)
     body: dict = {"detail": exc.message}
-    if exc.field:
+    if exc.field or isinstance(exc, BadRequestInput):
         # Same shape as FastAPI's validation errors, so clients read one format for "which field".
-        body["detail"] = [{"loc": ["body", exc.field], "msg": exc.message, "type": type(exc).__name__}]
+        loc = exc.loc if isinstance(exc, BadRequestInput) else ["body", exc.field]
+        body["detail"] = [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_s)}
@@ -49,6 +70,9 @@ def _json_safe(value: Any) -> Any:
     # would make the response itself invalid JSON and turn a client error into a 500.
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        # A lone surrogate cannot be encoded as UTF-8: echoing it would fail the response itself.
+        return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

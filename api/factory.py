@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, page_auth
 from api.disconnect import CancelOnDisconnect
+from api.input_guard import refuse_unsafe_text
 from api.routers import discover_routers
 from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid import log_redaction, signing_secret
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Environmental complaint handling: intake, jurisdiction zones, suspects, "
         "inspections, hotspots and patrols.",
         lifespan=lifespan,
+        # Control characters in any path, query or body text: 422 naming the field, on every route.
+        dependencies=[Depends(refuse_unsafe_text)],
         docs_url=None,
         redoc_url=None,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from ecogrid import authorization, privacy
+from ecogrid import value_ranges as ids
 from ecogrid.cases import rules
 from ecogrid.core.time import day_start, rfc3339
 from ecogrid.errors import Conflict, Forbidden, InvalidInput
@@ -412,10 +413,7 @@ def _conclusion_due(row: Case, *, accepted_at: datetime) -> datetime | None:
 
 
 def _active_user(session: Session, user_id: int | str) -> User:
-    try:
-        ident = int(user_id)
-    except (TypeError, ValueError):
-        raise InvalidInput("user_id must be a user id", field="user_id") from None
+    ident = ids.parse_id(user_id, field="user_id")
     user = session.get(User, ident)
     if user is None or not user.active:
         raise InvalidInput(f"no active user {ident}", field="user_id")
@@ -501,7 +499,7 @@ def resolve_assigned(value: str | None, *, actor: Actor) -> int | None:
             raise InvalidInput("an API key has no user: 'me' cannot be used", field="assigned_to")
         return actor.user_id
     try:
-        return int(value)
-    except ValueError:
+        return ids.parse_id(value, field="assigned_to")
+    except InvalidInput:
         raise InvalidInput("assigned_to is a user id or 'me'", field="assigned_to") from None
 

@@ -35,9 +35,10 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ecogrid import intake
+from ecogrid import intake, text_rules
 from ecogrid import zones as zone_service
 from ecogrid.errors import InvalidInput, RowError
+from ecogrid.export_cells import export_row
 from ecogrid.settings import Settings, get_settings
 from ecogrid.vocabulary import Category, Channel, Kind
 from ecogrid.workflow import deadlines
@@ -129,6 +130,12 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
     def column(name: str) -> list[str]:
         return [v.strip() for v in fields.get(name, blank)]
 
+    # Control characters first, as in ``intake.validate``: the other reasons quote the value.
+    for name in FIELDS:
+        for i, v in enumerate(fields.get(name, ())):
+            bad = text_rules.unsafe_character(v)
+            if bad:
+                fail(i, name, f"contains a control character ({bad})")
     cols: dict[str, list[Any]] = {}
     cols["channel"] = [v or default_channel or "" for v in column("channel")]
     cols["kind"] = [v or "complaint" for v in column("kind")]
@@ -557,7 +564,8 @@ def write_errors(path: Path, errors: list[RowError]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["row", "field", "reason"])
         for e in errors:
-            writer.writerow([e.row, e.field, e.reason])
+            # Reasons quote the refused values, and the report is opened in a spreadsheet.
+            writer.writerow(export_row([e.row, e.field, e.reason]))
     return target
 
 

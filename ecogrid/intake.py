@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid import text_rules, value_ranges
 from ecogrid import zones as zone_service
 from ecogrid.cases import rules
 from ecogrid.core.time import BEIJING, as_aware
@@ -39,6 +40,8 @@ SHANGHAI = BEIJING
 URGENCIES = ("urgent", "ordinary", "complex")
 MAX_LENGTHS = {"description": 4000, "address": 500, "complainant_name": 100, "complainant_phone": 32,
                "external_ref": 128}
+TEXT_FIELDS = ("channel", "kind", "category", "urgency", "crs", "description", "external_ref", "address",
+               "complainant_name", "complainant_phone", "complainant_email", "media_url")
 # Clocks of hotline systems drift; a complaint "received" further ahead than this is an input error.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 CLOSED_STATUSES = rules.FINISHED
@@ -92,6 +95,7 @@ def normalise_received_at(value: datetime | None, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     if value is None:
         return now
+    value_ranges.check_date(value, field="received_at")
     value = as_aware(value)  # hotline exports write Beijing wall-clock time
     if value - now > FUTURE_TOLERANCE:
         raise InvalidInput("received_at lies in the future", field="received_at")
@@ -100,6 +104,11 @@ def normalise_received_at(value: datetime | None, *, now: datetime | None = None
 
 def validate(data: ComplaintIn) -> ComplaintIn:
     """Check every field; raise InvalidInput naming the first bad one. Returns normalised input."""
+    # Control characters first: the other messages quote the value they refuse.
+    for name in TEXT_FIELDS:
+        value = getattr(data, name)
+        if isinstance(value, str):
+            text_rules.check_text(value, field=name)
     _check_choice(data.channel, Channel, "channel")
     _check_choice(data.kind, Kind, "kind")
     _check_choice(data.category, Category, "category")

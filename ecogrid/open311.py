@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ecogrid import intake
+from ecogrid import intake, text_rules
 from ecogrid.cases import rules
 from ecogrid.core.time import TimeFormatError, read_time, rfc3339
 from ecogrid.errors import InvalidInput, NotFound
 from ecogrid.settings import Settings
+from ecogrid.value_ranges import BIGINT_MAX
 from ecogrid.vocabulary import Category, label
 
 GROUPS = {"odour": "air", "voc": "air", "dust": "air", "smoke": "air", "cooking_fumes": "air",
@@ -57,6 +58,9 @@ def _float(value: str | None, name: str) -> float | None:
 
 
 def create_request(session: Session, *, form: dict[str, str | None], settings: Settings) -> list[dict[str, Any]]:
+    # Checked under the names the client sent (first_name, not the complainant_name they become).
+    for name, value in form.items():
+        text_rules.check_text(value, field=name)
     code = form.get("service_code") or ""
     if code not in GROUPS:
         raise InvalidInput(f"unknown service_code {code!r}", field="service_code")
@@ -119,7 +123,9 @@ def list_requests(session: Session, *, service_request_id: str | None = None, se
         try:
             ids = [int(p) for p in service_request_id.split(",") if p.strip()]
         except ValueError:
-            raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id") from None
+            ids = [0]
+        if not all(0 < i <= BIGINT_MAX for i in ids):  # complaints.id is a bigint
+            raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id")
         where.append("c.id = ANY(:ids)")
         params["ids"] = ids
     else:

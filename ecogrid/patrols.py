@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ecogrid import audit
 from ecogrid.core.time import BEIJING, as_aware
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecogrid.export_cells import export_row
 from ecogrid.models import Inspection, InspectorConflict, PatrolPlan, PatrolTarget, Source, User
 from ecogrid.settings import Settings
 from geo import double_random, patrol_risk, query_bounds, routing
@@ -498,7 +499,7 @@ def export_route_csv(session: Session, *, plan_id: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(export_row(row) for row in rows)
     writer.writerow(["return", "office", "", "", *route["office"]["coordinates"], route["return_leg_m"],
                      route["total_m"], "", "", ""])
     return buffer.getvalue()
@@ -514,7 +515,7 @@ def export_route_xlsx(session: Session, *, plan_id: int) -> bytes:
     sheet.append([f"route {route['id']}", route["date"], "total_m", route["total_m"]])
     sheet.append(list(EXPORT_COLUMNS))
     for row in rows:
-        sheet.append(row)
+        sheet.append(export_row(row))
     sheet.append(["return", "office", "", "", *route["office"]["coordinates"], route["return_leg_m"],
                   route["total_m"]])
     buffer = io.BytesIO()

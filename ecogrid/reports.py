@@ -25,6 +25,7 @@ from ecogrid.cases import figures, rules
 from ecogrid.casework import Actor, CaseFilters
 from ecogrid.core.time import day_start, rfc3339
 from ecogrid.errors import InvalidInput
+from ecogrid.export_cells import export_cell
 from ecogrid.models import Case, CaseEvent, Complaint, Revisit, User, Zone
 from ecogrid.vocabulary import label
 from ecogrid.workflow import states
@@ -328,7 +329,8 @@ def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFi
 def _cell(value: Any, key: str) -> Any:
     if key in ("progress_colour", "satisfaction_colour"):
         return COLOUR_LABELS.get(value, "") if value else ""
-    return "" if value is None else value
+    # Every ledger cell, CSV and XLSX alike, goes through the one export rule.
+    return "" if value is None else export_cell(value)
 
 
 def ledger_xlsx(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> bytes:

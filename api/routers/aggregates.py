@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.params import Moment
 from ecogrid.cases import figures as case_figures
 from ecogrid.core.time import as_aware, rfc3339
 from geo import aggregates as aggregate_service
@@ -24,8 +25,8 @@ MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 def filters_query(
     session: DbSession, settings: SettingsDep,
-    date_from: Annotated[datetime | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
-    date_to: Annotated[datetime | None, Query(alias="to", description="received before (ISO 8601)")] = None,
+    date_from: Annotated[Moment | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to", description="received before (ISO 8601)")] = None,
     category: Annotated[str | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query(description="status of the complaint's case")] = None,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
+from api.params import BigId, Moment, Offset
 from api.schemas.complaints import ComplaintCreate, ComplaintList, ComplaintRead
 from ecogrid import authorization
 from ecogrid import complaints as complaint_service
@@ -37,7 +37,7 @@ def create_complaint(body: ComplaintCreate, session: DbSession, settings: Settin
 
 
 @router.get("/{complaint_id}", response_model=ComplaintRead)
-def read_complaint(complaint_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     out = complaint_service.get_complaint(session, complaint_id=complaint_id, role=principal.role,
                                           actor_id=principal.user_id, actor_name=principal.name)
     session.commit()  # the audit entry of an unmasked read
@@ -49,9 +49,9 @@ def list_complaints(
     session: DbSession, principal: CurrentPrincipal,
     bbox: BBoxQuery,
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
-    date_from: Annotated[datetime | None, Query(alias="from")] = None,
-    date_to: Annotated[datetime | None, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    date_from: Annotated[Moment | None, Query(alias="from")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
     format: Literal["json", "geojson"] = "json",
 ) -> dict[str, Any]:
     listing = complaint_service.list_complaints(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import DbSession, Principal, SettingsDep
 from api.page_auth import require_page_roles
 from api.security_headers import CspNonce
+from ecogrid import value_ranges
 from ecogrid.cases import figures as case_figures
 from ecogrid.core.time import day_of, day_start
 from ecogrid.errors import InvalidInput
@@ -39,9 +40,11 @@ def _day(value: str | None, field: str) -> datetime | None:
         day = datetime.fromisoformat(value).date()
         if day.year >= 9999:
             raise ValueError("no room for the day after")
-        return day_start(day)  # a heatmap day is a Beijing day
+        moment = day_start(day)  # a heatmap day is a Beijing day
     except ValueError:
         raise InvalidInput(f"{field} must be a date, YYYY-MM-DD", field=field) from None
+    value_ranges.check_date(moment, field=field)
+    return moment
 
 
 def _language(lang: str | None, accept_language: str | None) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import DbSession, SettingsDep
-from api.errors import status_for
+from api.errors import open311_error
 from ecogrid import authorization
 from ecogrid import open311 as open311_service
 from ecogrid import users as user_service
@@ -22,9 +22,7 @@ def _answer(call: Callable[[], Any], status: int = 200) -> JSONResponse:
     try:
         return JSONResponse(call(), status_code=status)
     except DomainError as exc:
-        code = status_for(exc)
-        code = 400 if code == 422 else code
-        return JSONResponse([{"code": code, "description": exc.message}], status_code=code)
+        return open311_error(exc)
 
 
 @router.get("/services.json")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.params import Id
 from ecogrid import authorization
 from ecogrid import suspects as suspect_service
 from ecogrid.core.time import rfc3339
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/cases", tags=["suspects"])
 
 
 class SourceConfirm(BaseModel):
-    source_id: int
+    source_id: Id
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -33,7 +34,7 @@ def ranking_dict(ranking: suspect_service.SuspectRanking) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/suspects")
-def get_suspects(case_id: int, session: DbSession, settings: SettingsDep, principal: CurrentPrincipal,
+def get_suspects(case_id: Id, session: DbSession, settings: SettingsDep, principal: CurrentPrincipal,
                  limit: Annotated[int | None, Query(ge=1, le=200)] = None) -> dict[str, Any]:
     authorization.check_sees_case(session, case_id=case_id, user_id=principal.user_id, role=principal.role)
     ranking = suspect_service.rank_suspects(session, case_id=case_id, limit=limit, settings=settings)
@@ -41,7 +42,7 @@ def get_suspects(case_id: int, session: DbSession, settings: SettingsDep, princi
 
 
 @router.post("/{case_id}/source")
-def confirm_source(case_id: int, body: SourceConfirm, session: DbSession,
+def confirm_source(case_id: Id, body: SourceConfirm, session: DbSession,
                    principal: Annotated[Principal, Depends(require_roles("inspector", "chief"))]) -> dict[str, Any]:
     """The handler names the source: the inspector the case is dispatched to, or a chief of its zone."""
     found = authorization.check_sees_case(session, case_id=case_id, user_id=principal.user_id,
