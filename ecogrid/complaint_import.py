@@ -68,6 +68,7 @@ class ImportReport:
     # Values of coded fields that are neither codes nor in the value map: field -> value -> rows.
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
     checked: bool = False  # a dry run: everything was done and then rolled back
+    skipped: int = 0  # rows whose value a value map sends to null (not the bureau's business)
 
     @property
     def refused(self) -> int:
@@ -233,7 +234,14 @@ def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, ma
     if progress:
         progress("checking rows", 0, report.rows)
     originals = texts
-    texts, report.unmapped = _mapped(texts, n, mapping)
+    texts, report.unmapped, skip = _mapped(texts, n, mapping)
+    if skip:
+        keep = [i for i in range(n) if i not in skip]
+        report.skipped = len(skip)
+        originals = {name: [values[i] for i in keep] for name, values in originals.items()}
+        texts = {name: [values[i] for i in keep] for name, values in texts.items()}
+        row_numbers = [row_numbers[i] for i in keep]
+        n = len(keep)
     dates = DateColumn(received_at_format=mapping.received_at_format, zone=mapping.zone)
     batch, errors = _check_columns(texts, n, default_channel=mapping.defaults.get("channel"),
                                    default_crs=default_crs, dates=dates)
@@ -258,14 +266,16 @@ def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, ma
 
 
 def _mapped(texts: dict[str, list[str]], n: int,
-            mapping: ImportMapping) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+            mapping: ImportMapping) -> tuple[dict[str, list[str]], dict[str, dict[str, int]], set[int]]:
     """The texts with blank cells given the mapping's defaults and coded fields translated by its value
     maps, and the values of coded fields that are neither codes nor in a value map (with their rows).
 
     Each distinct value is looked up once: in the value map as written, then ignoring case and repeated
     spaces, then as one of ecogrid's own codes, then the map's ``*`` entry. An unmapped value is left as
-    it is, so that the row is refused as an unknown code with the file's own value beside it."""
+    it is, so that the row is refused as an unknown code with the file's own value beside it. Rows whose
+    value is mapped to None are returned by place, to be skipped."""
     out = dict(texts)
+    skip: set[int] = set()
     for name, default in mapping.defaults.items():
         column = out.get(name)
         out[name] = [default] * n if column is None else [v if v.strip() else default for v in column]
@@ -279,21 +289,31 @@ def _mapped(texts: dict[str, list[str]], n: int,
         fallback = table.get(mappings.FALLBACK)
         translated: dict[str, str] = {}
         missing: set[str] = set()
+        skipped: set[str] = set()
         for v in column:
             if v in translated:
                 continue
             key = v.strip()
-            code = table.get(key) or folded.get(" ".join(key.split()).casefold())
-            if code is None:
-                code = key if (key in codes or not key) else fallback
-            if code is None:
+            folded_key = " ".join(key.split()).casefold()
+            if key in table or folded_key in folded:
+                code = table[key] if key in table else folded[folded_key]
+            elif key in codes or not key:
+                code = key
+            elif mappings.FALLBACK in table:
+                code = fallback
+            else:
                 missing.add(v)
+                code = v
+            if code is None:
+                skipped.add(v)
             translated[v] = v if code is None else code
         result = [translated[v] for v in column]
+        if skipped:
+            skip.update(i for i, v in enumerate(column) if v in skipped)
         if missing:
             unmapped[name] = dict(Counter(v.strip() for v in column if v in missing).most_common())
         out[name] = result
-    return out, unmapped
+    return out, unmapped, skip
 
 
 def _convert(batch: Batch) -> None:

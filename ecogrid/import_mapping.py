@@ -11,10 +11,11 @@ platform's export::
      "received_at_format": "%m/%d/%Y %I:%M:%S %p", "timezone": "Asia/Shanghai", "encoding": "gbk",
      "sheet": "工单"}
 
-A field read from several columns joins their non-blank values with `` / ``. The older flat form
-``{field: column}`` is still read as ``fields``. Everything is checked when the file is loaded (unknown
-keys, fields, codes, time zones and encodings), so a typo in the mapping is one clear error instead of
-thousands of refused rows. Nothing here touches a database.
+A value mapped to ``null`` marks rows that are not the bureau's business (a city 311 feed's parking
+complaints): they are skipped and counted, not refused. A field read from several columns joins their
+non-blank values with `` / ``. The older flat form ``{field: column}`` is still read as ``fields``.
+Everything is checked when the file is loaded (unknown keys, fields, codes, time zones and encodings),
+so a typo in the mapping is one clear error instead of thousands of refused rows. Nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ _KEYS = ("fields", "values", "defaults", "received_at_format", "timezone", "enco
 @dataclass(frozen=True)
 class ImportMapping:
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> column(s)
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {export's value: code}
+    # field -> {export's value: code, or None for "not ours: skip the row"}
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)  # field -> value for blank cells
     received_at_format: str | None = None  # strptime format, or "excel" for serial day numbers
     timezone: str = "Asia/Shanghai"  # of times written without an offset
@@ -202,13 +204,14 @@ def _columns(name: str, columns: Any) -> tuple[str, ...]:
     return out
 
 
-def _value_map(name: str, table: Any) -> dict[str, str]:
+def _value_map(name: str, table: Any) -> dict[str, str | None]:
     if name not in CODES:
         raise InvalidInput(f"values.{name}: only {', '.join(CODES)} take a value map", field="mapping")
     if not isinstance(table, dict):
         raise InvalidInput(f"values.{name} must be an object {{export's value: code}}", field="mapping")
-    out = {_text(f"values.{name}", k): _text(f"values.{name}", v) for k, v in table.items()}
-    wrong = sorted({v for v in out.values() if v not in CODES[name]})
+    # None (JSON null): rows with that value are not the bureau's business and are skipped, not refused.
+    out = {_text(f"values.{name}", k): None if v is None else _text(f"values.{name}", v) for k, v in table.items()}
+    wrong = sorted({v for v in out.values() if v is not None and v not in CODES[name]})
     if wrong:
         raise InvalidInput(f"values.{name} maps to unknown {name} code(s): {', '.join(map(repr, wrong))}; "
                            f"expected one of {', '.join(sorted(CODES[name]))}", field="mapping")

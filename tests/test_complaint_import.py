@@ -243,6 +243,7 @@ def test_csv_columns_read_like_dict_rows_short_rows_blank_lines_and_missing_colu
         handle.write(f"S2,hotline_12345,odour,异味,{T0.isoformat()}\n")         # short: no location
     report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)   # 地址/姓名/电话 absent
     assert report.rows == 2 and report.stored == 1
-    assert [(e.row, e.field) for e in report.errors] == [(3, "lon")]
+    # The row number is the line in the file (the blank line counts), as a spreadsheet would show it.
+    assert [(e.row, e.field) for e in report.errors] == [(4, "lon")]
     with open(path, newline="", encoding="utf-8-sig") as handle:
         assert report.rows == len(list(csv.DictReader(handle)))
