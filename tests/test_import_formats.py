@@ -100,7 +100,8 @@ def test_the_common_forms_are_recognised_without_a_format():
 
 def test_excel_serial_dates_by_format_or_recognised():
     values, refused = parse(["45492.5", "45492"], fmt="excel")
-    assert refused == {} and values == [datetime(2024, 7, 19, 4, 0, tzinfo=UTC), datetime(2024, 7, 18, 16, 0, tzinfo=UTC)]
+    assert refused == {}
+    assert values == [datetime(2024, 7, 19, 4, 0, tzinfo=UTC), datetime(2024, 7, 18, 16, 0, tzinfo=UTC)]
     # A bare four-digit number is a year, never a serial date.
     assert parse(["2024"])[1] == {0: "not a date and time in a recognised form (set received_at_format)"}
 
