@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     # "One public": results of a drawn check are published within this many days.
     patrol_publish_within_days: int = 20
 
+    # Hotline import: the largest export file (CSV or .xlsx) and mapping file accepted over HTTP.
+    import_max_bytes: int = 64 * 1024 * 1024
+    import_mapping_max_bytes: int = 256 * 1024
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
