@@ -130,6 +130,16 @@ def test_a_configured_format_and_time_zone_are_used():
     assert refused == {1: "does not match the received_at_format '%m/%d/%Y %I:%M:%S %p'"}
 
 
+def test_wall_clock_times_follow_the_zones_clock_changes():
+    new_york = ZoneInfo("America/New_York")
+    values, refused = parse(["3/12/2023 01:30", "3/12/2023 03:30", "11/5/2023 00:30", "11/5/2023 02:30",
+                             "11/13/2023 09:00"], zone=new_york)
+    assert refused == {} and values == [
+        datetime(2023, 3, 12, 6, 30, tzinfo=UTC), datetime(2023, 3, 12, 7, 30, tzinfo=UTC),  # EST, then EDT
+        datetime(2023, 11, 5, 4, 30, tzinfo=UTC), datetime(2023, 11, 5, 7, 30, tzinfo=UTC),  # EDT, then EST
+        datetime(2023, 11, 13, 14, 0, tzinfo=UTC)]
+
+
 def test_future_times_are_refused_like_single_intake():
     _, refused = parse(["2999-01-01 00:00"])
     assert refused == {0: "received_at lies in the future"}
