@@ -1,4 +1,9 @@
-"""Bulk complaint import (the hotline's CSV export), set-based, with the same rules as the API.
+"""Bulk complaint import (a hotline platform's export), set-based, with the same rules as the API.
+
+The file is read by ``import_readers`` (CSV in UTF-8 or GBK, .xlsx) and its columns are turned into
+ecogrid's fields by an ``import_mapping.ImportMapping`` (columns, value maps, defaults); ``received_at``
+is read by ``import_dates``. Every problem of a refused row is reported with the file's own value.
+With ``check`` everything below runs inside a savepoint that is rolled back (a dry run).
 
 Rows are checked a column at a time in Python and coordinates converted in one vectorised call per
 coordinate system; the first row of each channel + external_ref in the file is kept and the rows are
