@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     trust_proxy_headers: bool = False
     forwarded_allow_ips: list[str] = ["127.0.0.1", "::1"]
 
+    # Hotline import: the largest export file (CSV or .xlsx) and mapping file accepted over HTTP.
+    import_max_bytes: int = 64 * 1024 * 1024
+    import_mapping_max_bytes: int = 256 * 1024
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
