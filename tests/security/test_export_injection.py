@@ -97,10 +97,11 @@ def test_route_exports_quote_formula_names(db, client, auth):
 
 
 def test_import_error_report_quotes_refused_values(tmp_path: Path):
-    report = complaint_import.write_errors(tmp_path / "in.csv", [RowError(2, "category", "=1+1 is unknown")])
-    with open(report, newline="", encoding="utf-8") as handle:
+    report = complaint_import.write_errors(tmp_path / "in.csv",
+                                           [RowError(2, "category", "=1+1 is unknown", value="=1+1")])
+    with open(report, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
-    assert rows[1] == ["2", "category", "'=1+1 is unknown"]
+    assert rows[1] == ["2", "category", "'=1+1", "'=1+1 is unknown"]
 
 
 def test_a_failed_ledger_export_records_no_audit_entry(cluster, tmp_path, monkeypatch):
