@@ -38,10 +38,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
-    # Uploads (photo evidence).
-    upload_dir: Path = Path("uploads")
+    # Uploads (photo evidence). The store's folder: see `photo_dir` (and the hardening block below).
+    upload_dir: Path | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
-    max_image_pixels: int = 80_000_000
     photo_max_distance_m: float = 500.0
     photo_max_time_skew_minutes: int = 120
 
@@ -102,6 +101,29 @@ class Settings(BaseSettings):
     # "One public": results of a drawn check are published within this many days.
     patrol_publish_within_days: int = 20
 
+    # Hardening: uploads and oversized input.
+    # Phone cameras write 12-50 MP by default; the largest common full-resolution mode is
+    # 8192 x 6144 (50.3 MP, "50 MP" sensors), which fits. 200 MP modes are refused by name.
+    max_image_pixels: int = 52_000_000
+    # Each decode of a PNG or WebP holds up to 4 bytes a pixel; this many at once bound memory.
+    max_concurrent_decodes: int = 2
+    # Request bodies: photo uploads get max_upload_bytes (plus room for the form around the
+    # file), imports (zone GeoJSON) max_import_bytes, every other request max_body_bytes.
+    max_body_bytes: int = 1024 * 1024
+    max_import_bytes: int = 64 * 1024 * 1024
+    # Zone imports: vertices per feature (an intake inside a zone tests its every vertex) and
+    # per file, counted before any geometry is built.
+    max_zone_vertices: int = 100_000
+    max_import_vertices: int = 1_000_000
+
+    @field_validator("max_concurrent_decodes", "max_body_bytes", "max_import_bytes", "max_upload_bytes",
+                     "max_zone_vertices", "max_import_vertices", "max_image_pixels")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
@@ -123,6 +145,15 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def photo_dir(self) -> Path:
+        """Where photo evidence is stored: ECOGRID_UPLOAD_DIR, or `uploads` in the data folder.
+
+        Not the working directory: two instances started from one folder would share a store,
+        and `uploads check --fix` on one would delete the other's files as orphans.
+        """
+        return self.upload_dir if self.upload_dir is not None else self.data_dir / "uploads"
 
 
 @lru_cache
