@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.body_limit import BodyLimit
 from api.routers import discover_routers
 from ecogrid.database import Database, resolve_url
 from ecogrid.settings import Settings, get_settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     errors.install(app)
+    app.add_middleware(BodyLimit, settings=settings)
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.

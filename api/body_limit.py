@@ -1,0 +1,114 @@
+"""Request body caps, enforced before the application reads a byte it would not keep.
+
+A pure ASGI middleware: a body whose Content-Length is over the cap of its route is refused with
+413 at once, unread (a client that sent ``Expect: 100-continue`` never uploads it at all); a body
+without a length (chunked) is counted as it streams and cut off at the cap, and the answer the
+application would have given to the cut-off body is replaced by the same 413.
+
+The cap depends on the route: a photo upload may be as large as a photo (``max_upload_bytes``
+plus room for the form around the file), an import as large as a zone file (``max_import_bytes``),
+anything else is a form or a JSON document (``max_body_bytes``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from ecogrid.settings import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# The multipart framing, the client_id field and the file name around a photo's bytes.
+FORM_ALLOWANCE_BYTES = 64 * 1024
+
+_PHOTO_UPLOAD = re.compile(r"/api/v1/inspections/[^/]+/photos/?")
+_IMPORT = re.compile(r"/api/v1/zones/import/?")
+
+
+def body_cap(path: str, settings: Settings) -> tuple[int, str]:
+    """The largest body accepted on `path`, and the setting that decides it (for the 413)."""
+    if _PHOTO_UPLOAD.fullmatch(path):
+        return settings.max_upload_bytes + FORM_ALLOWANCE_BYTES, "max_upload_bytes and 64 KiB for the form"
+    if _IMPORT.fullmatch(path):
+        return settings.max_import_bytes, "max_import_bytes"
+    return settings.max_body_bytes, "max_body_bytes"
+
+
+class BodyTooLarge(Exception):
+    """Raised into the application when a streamed body passes its cap."""
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cap, setting = body_cap(scope["path"], self.settings)
+        declared = _content_length(scope)
+        if declared is not None and declared > cap:
+            await _refuse(send, cap=cap, setting=setting, declared=declared)
+            return
+
+        received = 0
+        over = False
+        answered = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > cap:
+                    over = True
+                    raise BodyTooLarge(setting)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal answered
+            if over:
+                return  # whatever the application makes of a cut-off body, the client gets the 413
+            if message["type"] == "http.response.start":
+                answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            # The application may wrap BodyTooLarge in its own error; once over, all mean the same.
+            if not over:
+                raise
+        if over and not answered:
+            await _refuse(send, cap=cap, setting=setting, declared=None)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed length itself
+    return None
+
+
+async def _refuse(send: Send, *, cap: int, setting: str, declared: int | None) -> None:
+    sent = f"{declared:,} bytes" if declared is not None else "more"
+    message = f"the request body is {sent}; the limit here is {cap:,} bytes ({setting})"
+    body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "BodyTooLarge"}]}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
