@@ -20,6 +20,7 @@ import contextlib
 import functools
 import hashlib
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -219,6 +220,7 @@ class DecodeSlots:
     def slot(self, limit: int) -> Iterator[None]:
         if limit < 1:
             raise ValueError(f"max_concurrent_decodes: must be at least 1, got {limit}")
+        _return_freed_pixels_to_the_system()
         with self._changed:
             self._changed.wait_for(lambda: self._busy < limit)
             self._busy += 1
@@ -231,6 +233,18 @@ class DecodeSlots:
 
 
 decode_slots = DecodeSlots()
+
+# Pillow keeps pixels in blocks of 16 MiB by default. glibc serves blocks under its 32 MiB mmap
+# ceiling from per-thread arenas and keeps them there when freed, so each upload thread would
+# hold on to the memory of its last large decode and the slots would bound nothing. Blocks over
+# the ceiling are mapped on their own and returned to the system as soon as they are freed.
+_PIXEL_BLOCK_BYTES = 64 * 1024 * 1024
+
+
+@functools.cache
+def _return_freed_pixels_to_the_system() -> None:
+    if "PILLOW_BLOCK_SIZE" not in os.environ:  # an operator's own choice stands
+        Image.core.set_block_size(_PIXEL_BLOCK_BYTES)
 
 
 _UNSAFE_FILENAME_CHARS = re.compile(r'[<>:"|?*]')
