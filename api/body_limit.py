@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from ecogrid.settings import Settings
@@ -32,13 +33,21 @@ _PHOTO_UPLOAD = re.compile(r"/api/v1/inspections/[^/]+/photos/?")
 _IMPORT = re.compile(r"/api/v1/zones/import/?")
 
 
-def body_cap(path: str, settings: Settings) -> tuple[int, str]:
-    """The largest body accepted on `path`, and the setting that decides it (for the 413)."""
+@dataclass(frozen=True)
+class BodyCap:
+    bytes: int
+    setting: str  # named in the 413, so an operator knows what to raise
+    loc: tuple[str, ...]  # where the 413 points, in the validation-error shape
+
+
+def body_cap(path: str, settings: Settings) -> BodyCap:
+    """The largest body accepted on `path`."""
     if _PHOTO_UPLOAD.fullmatch(path):
-        return settings.max_upload_bytes + FORM_ALLOWANCE_BYTES, "max_upload_bytes and 64 KiB for the form"
+        return BodyCap(settings.max_upload_bytes + FORM_ALLOWANCE_BYTES, "max_upload_bytes and 64 KiB for the form",
+                       ("body", "file"))
     if _IMPORT.fullmatch(path):
-        return settings.max_import_bytes, "max_import_bytes"
-    return settings.max_body_bytes, "max_body_bytes"
+        return BodyCap(settings.max_import_bytes, "max_import_bytes", ("body",))
+    return BodyCap(settings.max_body_bytes, "max_body_bytes", ("body",))
 
 
 class BodyTooLarge(Exception):
@@ -54,10 +63,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap, setting = body_cap(scope["path"], self.settings)
+        cap = body_cap(scope["path"], self.settings)
         declared = _content_length(scope)
-        if declared is not None and declared > cap:
-            await _refuse(send, cap=cap, setting=setting, declared=declared)
+        if declared is not None and declared > cap.bytes:
+            await _refuse(send, cap, declared=declared)
             return
 
         received = 0
@@ -71,9 +80,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > cap:
+                if received > cap.bytes:
                     over = True
-                    raise BodyTooLarge(setting)
+                    raise BodyTooLarge(cap.setting)
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -91,7 +100,7 @@ class BodyLimit:
             if not over:
                 raise
         if over and not answered:
-            await _refuse(send, cap=cap, setting=setting, declared=None)
+            await _refuse(send, cap, declared=None)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -104,10 +113,10 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, *, cap: int, setting: str, declared: int | None) -> None:
-    sent = f"{declared:,} bytes" if declared is not None else "more"
-    message = f"the request body is {sent}; the limit here is {cap:,} bytes ({setting})"
-    body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "BodyTooLarge"}]}).encode()
+async def _refuse(send: Send, cap: BodyCap, *, declared: int | None) -> None:
+    sent = f"{declared:,} bytes" if declared is not None else "longer"
+    message = f"the request body is {sent}; the limit here is {cap.bytes:,} bytes ({cap.setting})"
+    body = json.dumps({"detail": [{"loc": list(cap.loc), "msg": message, "type": "BodyTooLarge"}]}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
