@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ecogrid import users as user_service
-from ecogrid.models import Inspection, Reading, User
-from tests.inspection_seed import seed_case
+from ecogrid.models import Inspection, Photo, Reading, User
+from tests.inspection_seed import jpeg_with_exif, seed_case
 
 COPIES = 20
 PASSWORD = "field-pass-123"
@@ -30,7 +30,8 @@ def inspector_headers(live_server) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def _send_at_once(url: str, *, headers: dict[str, str], body: dict, copies: int) -> list[httpx.Response]:
+def _send_at_once(url: str, *, headers: dict[str, str], copies: int, body: dict | None = None,
+                  form: dict | None = None, files: dict | None = None) -> list[httpx.Response]:
     start = threading.Barrier(copies)
     answers: list[httpx.Response | BaseException] = [None] * copies  # type: ignore[list-item]
 
@@ -38,7 +39,7 @@ def _send_at_once(url: str, *, headers: dict[str, str], body: dict, copies: int)
         with httpx.Client(timeout=60) as http:
             start.wait()
             try:
-                answers[index] = http.post(url, headers=headers, json=body)
+                answers[index] = http.post(url, headers=headers, json=body, data=form, files=files)
             except BaseException as error:  # reported below, not lost in the thread
                 answers[index] = error
 
@@ -104,3 +105,25 @@ def test_a_client_id_of_another_inspectors_visit_is_still_a_conflict(live_server
                        json={"case_id": theirs.case_id, "client_id": client_id}, timeout=30)
     assert again.status_code == 409
     assert again.json()["detail"][0]["loc"] == ["body", "client_id"]
+
+
+def test_copies_of_one_photo_sent_at_once_are_stored_once(live_server, inspector_headers) -> None:
+    with live_server.session() as session:
+        inspector_id = session.scalar(select(User.id).where(User.username == "inspector_dup"))
+        seeded = seed_case(session, inspector_id=inspector_id)
+        session.commit()
+    visit = httpx.post(f"{live_server.url}/api/v1/inspections", headers=inspector_headers, timeout=30,
+                       json={"case_id": seeded.case_id, "client_id": str(uuid.uuid4())})
+    assert visit.status_code == 201, visit.text
+    photo_client_id = str(uuid.uuid4())
+
+    answers = _send_at_once(f"{live_server.url}/api/v1/inspections/{visit.json()['id']}/photos",
+                            headers=inspector_headers, copies=8, form={"client_id": photo_client_id},
+                            files={"file": ("site.jpg", jpeg_with_exif(), "image/jpeg")})
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] * 7 + [201], [a.text for a in answers if a.status_code >= 300][:3]
+    assert len({a.json()["id"] for a in answers}) == 1
+    with live_server.session() as session:
+        assert session.scalar(select(func.count()).select_from(Photo).where(
+            Photo.client_id == photo_client_id)) == 1
