@@ -18,6 +18,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.NotAuthenticated: 401,
     errors.Forbidden: 403,
+    errors.TooManyAttempts: 429,
 }
 
 
@@ -36,6 +37,8 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
         # Same shape as FastAPI's validation errors, so clients read one format for "which field".
         body["detail"] = [{"loc": ["body", exc.field], "msg": exc.message, "type": type(exc).__name__}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, errors.TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -10,19 +10,24 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, page_auth
 from api.body_limit import BodyLimit
 from api.routers import discover_routers
+from api.security_headers import CspNonce, SecurityHeaders
+from ecogrid import log_redaction, signing_secret
 from ecogrid.database import Database, resolve_url
 from ecogrid.settings import Settings, get_settings
-from maps import assets
+from maps import assets, render, safe_html
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    # With no configured secret, the one generated in data_dir on first start (never a built-in one).
+    settings = signing_secret.resolve(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Here rather than in ``ecogrid serve`` alone: ``uvicorn --factory`` configures its logging first too.
+        log_redaction.install()
         owned = database is None
         app.state.db = database or Database.from_url(resolve_url(settings))
         try:
@@ -44,7 +49,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     errors.install(app)
+    # Inside SecurityHeaders, so a 413 carries the same headers as every other answer.
     app.add_middleware(BodyLimit, settings=settings)
+    page_auth.install(app)
+    app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
@@ -53,19 +61,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     docs_assets = f"{assets.STATIC_URL_PREFIX}/swagger-ui"
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="ecogrid API",
+    def docs(nonce: CspNonce) -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="ecogrid API",
                                    swagger_js_url=f"{docs_assets}/swagger-ui-bundle.js",
                                    swagger_css_url=f"{docs_assets}/swagger-ui.css",
                                    swagger_favicon_url=f"{docs_assets}/favicon-32x32.png",
                                    oauth2_redirect_url="/docs/oauth2-redirect")
+        return _with_nonce(page, nonce)
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    def docs_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+    def docs_redirect(nonce: CspNonce) -> HTMLResponse:
+        return _with_nonce(get_swagger_ui_oauth2_redirect_html(), nonce)
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
     return app
+
+
+def _with_nonce(page: HTMLResponse, nonce: str | None) -> HTMLResponse:
+    # Swagger UI starts from an inline script; the page's policy runs it only with the nonce.
+    return HTMLResponse(safe_html.with_script_nonce(bytes(page.body).decode("utf-8"), nonce))

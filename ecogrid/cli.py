@@ -40,6 +40,7 @@ def serve(
 
     from api.factory import create_app
     from ecogrid import demo as demo_data
+    from ecogrid import log_redaction
 
     settings = get_settings()
     database = open_database()
@@ -52,7 +53,11 @@ def serve(
                 _print_demo_users(result.passwords)
             else:
                 typer.echo("Database already has data; demo not reloaded.")
-    uvicorn.run(create_app(settings, database), host=host or settings.host, port=port or settings.port)
+    config = uvicorn.Config(create_app(settings, database), host=host or settings.host, port=port or settings.port,
+                            proxy_headers=settings.trust_proxy_headers,
+                            forwarded_allow_ips=settings.forwarded_allow_ips)
+    log_redaction.install()  # after uvicorn has configured its loggers
+    uvicorn.Server(config).run()
 
 
 @app.command()
@@ -150,6 +155,21 @@ def users_create(
             fail(exc.message)
         session.commit()
         typer.echo(f"created user {user.username} ({user.role}) id={user.id}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(name: str) -> None:
+    """Deactivate a user: signing in is refused and every token issued so far stops working."""
+    from ecogrid import users
+
+    database = open_database()
+    with database.sessionmaker() as session:
+        try:
+            user = users.deactivate(session, username=name)
+        except DomainError as exc:
+            fail(exc.message)
+        session.commit()
+        typer.echo(f"deactivated user {user.username}; its tokens are revoked")
 
 
 @apikeys_app.command("create")

@@ -34,6 +34,14 @@ class Forbidden(DomainError):
     pass
 
 
+class TooManyAttempts(DomainError):
+    """Refused for now (throttled); ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s
+
+
 @dataclass
 class RowError:
     """One refused row of a file import: reported (row number, field, reason), never stored."""

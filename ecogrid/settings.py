@@ -14,13 +14,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The signing secret older versions shipped as their default: public, so refused in every mode.
 DEFAULT_SECRET = "change-me-development-only"
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ECOGRID_", env_file=".env", extra="ignore")
 
-    # Deployment mode: "development" tolerates the default secret; "production" refuses to start with it.
+    # Deployment mode: "production" needs an explicit strong ECOGRID_SECRET_KEY; "development" generates
+    # one on first start (file ``secret_key`` in data_dir, mode 0600) when none is set.
     mode: Literal["development", "production"] = "development"
 
     # Database: with no URL, ecogrid owns a private PostgreSQL + PostGIS cluster in data_dir.
@@ -29,10 +32,10 @@ class Settings(BaseSettings):
     pg_bin_dir: Path | None = None
     pg_service_user: str = "postgres"
 
-    # Sign-in.
-    secret_key: str = DEFAULT_SECRET
-    token_minutes: int = 12 * 60
-    jwt_algorithm: str = "HS256"
+    # Sign-in. With no secret_key, the generated one in data_dir is used (see ecogrid.signing_secret).
+    secret_key: str | None = None
+    token_minutes: int = Field(default=12 * 60, ge=1)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
 
     # Web server.
     host: str = "127.0.0.1"
@@ -101,28 +104,31 @@ class Settings(BaseSettings):
     # "One public": results of a drawn check are published within this many days.
     patrol_publish_within_days: int = 20
 
+    # Hardening: sign-in.
+    # Failed sign-ins counted per user name (since its last success) and per client address within the
+    # window; at the limit further attempts get 429 with Retry-After, even with the right password.
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    sign_in_max_failures_per_user: int = Field(default=5, ge=1)
+    sign_in_max_failures_per_client: int = Field(default=20, ge=1)
+    # Behind a reverse proxy: believe X-Forwarded-Proto/X-Forwarded-For, but only from these peers
+    # ("*" for any). Decides the client address for throttling and the cookie's Secure flag.
+    trust_proxy_headers: bool = False
+    forwarded_allow_ips: list[str] = ["127.0.0.1", "::1"]
+
     # Hardening: uploads and oversized input.
     # Phone cameras write 12-50 MP by default; the largest common full-resolution mode is
-    # 8192 x 6144 (50.3 MP, "50 MP" sensors), which fits. 200 MP modes are refused by name.
-    max_image_pixels: int = 52_000_000
+    # 8192 x 6144 (50.3 MP, "50 MP" sensors), which fits; a 200 MP mode is refused with the limit named.
+    max_image_pixels: int = Field(default=52_000_000, ge=1)
     # Each decode of a PNG or WebP holds up to 4 bytes a pixel; this many at once bound memory.
-    max_concurrent_decodes: int = 2
+    max_concurrent_decodes: int = Field(default=2, ge=1)
     # Request bodies: photo uploads get max_upload_bytes (plus room for the form around the
     # file), imports (zone GeoJSON) max_import_bytes, every other request max_body_bytes.
-    max_body_bytes: int = 1024 * 1024
-    max_import_bytes: int = 64 * 1024 * 1024
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
     # Zone imports: vertices per feature (an intake inside a zone tests its every vertex) and
     # per file, counted before any geometry is built.
-    max_zone_vertices: int = 100_000
-    max_import_vertices: int = 1_000_000
-
-    @field_validator("max_concurrent_decodes", "max_body_bytes", "max_import_bytes", "max_upload_bytes",
-                     "max_zone_vertices", "max_import_vertices", "max_image_pixels")
-    @classmethod
-    def _at_least_one(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError("must be at least 1")
-        return value
+    max_zone_vertices: int = Field(default=100_000, ge=1)
+    max_import_vertices: int = Field(default=1_000_000, ge=1)
 
     @field_validator("base_map")
     @classmethod
@@ -135,11 +141,12 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.mode == "production" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
-            raise ValueError(
-                "ECOGRID_SECRET_KEY must be set to a random value of at least 32 characters in production"
-            )
+    def _refuse_weak_secret(self) -> Settings:
+        if self.secret_key == DEFAULT_SECRET:
+            raise ValueError("ECOGRID_SECRET_KEY is the publicly known old default; set a random value or unset it")
+        if self.mode == "production" and (self.secret_key is None or len(self.secret_key) < MIN_SECRET_LENGTH):
+            raise ValueError(f"ECOGRID_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                             "characters in production")
         return self
 
     @property

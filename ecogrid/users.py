@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecogrid import security
-from ecogrid.errors import Conflict, InvalidInput, NotAuthenticated
+from ecogrid.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from ecogrid.models import ApiKey, User
+from ecogrid.settings import Settings
 from ecogrid.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -33,9 +34,45 @@ def get_by_username(session: Session, *, username: str) -> User | None:
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User:
+    """The user, if the name and password match an active account. Every answer costs one password
+    hash, so the time taken does not tell whether the name exists."""
     user = get_by_username(session, username=username)
-    if not user or not user.active or not security.verify_password(password, user.password_hash):
+    if not user or not user.active:
+        security.spend_verification_time(password)
         raise NotAuthenticated("wrong user name or password")
+    if not security.verify_password(password, user.password_hash):
+        raise NotAuthenticated("wrong user name or password")
+    return user
+
+
+def issue_token(*, settings: Settings, user: User) -> str:
+    return security.issue_token(settings=settings, user_id=user.id, role=user.role, version=user.token_version)
+
+
+def user_for_token(session: Session, *, settings: Settings, token: str) -> User:
+    """The active user a token was issued to, unless it was revoked since (sign-out, deactivation)."""
+    claims = security.read_token(settings=settings, token=token)
+    user = session.get(User, claims.user_id)
+    if not user or not user.active:
+        raise NotAuthenticated("user no longer active")
+    if claims.version != user.token_version:
+        raise NotAuthenticated("token revoked: sign in again")
+    return user
+
+
+def revoke_tokens(session: Session, *, user: User) -> None:
+    """Sign out everywhere: every token issued to this user so far stops working."""
+    user.token_version = User.token_version + 1
+    session.flush()
+    session.refresh(user, ["token_version"])
+
+
+def deactivate(session: Session, *, username: str) -> User:
+    user = get_by_username(session, username=username)
+    if not user:
+        raise NotFound(f"no user {username!r}", field="username")
+    user.active = False
+    revoke_tokens(session, user=user)
     return user
 
 

@@ -38,6 +38,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from maps import safe_html
+
 if TYPE_CHECKING:
     from branca.element import Element
 
@@ -152,15 +154,17 @@ def localise_html(html: str, *, prefix: str = STATIC_URL_PREFIX) -> str:
     return pattern.sub(lambda match: f"{base}/{CDN_URL_MAP[match.group(0)]}", html)
 
 
-def render_offline_html(element: Element, *, prefix: str = STATIC_URL_PREFIX) -> str:
+def render_offline_html(element: Element, *, prefix: str = STATIC_URL_PREFIX, nonce: str | None = None) -> str:
     """Render a folium map (or any element of its figure) as a page that loads nothing remote.
 
     Raises ExternalAssetError naming each address that is still remote after rewriting.
     Tile layers are not assets: which tile server a map talks to is chosen by its base layer.
+    With ``nonce``, every script of the page carries it, so a Content-Security-Policy without
+    'unsafe-inline' still runs folium's inline scripts.
     """
     html = localise_html(element.get_root().render(), prefix=prefix)
     ensure_offline(html)
-    return html
+    return safe_html.with_script_nonce(html, nonce)
 
 
 def ensure_offline(html: str) -> None:

@@ -19,7 +19,7 @@ from folium.plugins import HeatMap, MarkerCluster
 from ecogrid.vocabulary import label
 from ecogrid.workflow.states import STATUS_LABELS, Status
 from geo import coords
-from maps import assets, render
+from maps import assets, render, safe_html
 
 TEXT: Mapping[str, Mapping[str, str]] = {
     "title": {"zh": "投诉热力图与热点", "en": "Complaint heatmap and hotspots"},
@@ -102,8 +102,12 @@ def _zone_colour(count: int, top: int) -> str:
 
 def render_heatmap_page(
     view: HeatmapView, *, lang: str = "zh", provider: str = "none", tianditu_key: str | None = None,
+    nonce: str | None = None,
 ) -> str:
-    """The whole page as HTML (offline: every script and stylesheet from ecogrid's vendor folder)."""
+    """The whole page as HTML (offline: every script and stylesheet from ecogrid's vendor folder).
+
+    ``nonce`` is the request's Content-Security-Policy nonce, put on every script of the page.
+    """
     lang = "zh" if lang == "zh" else "en"
     crs = render.provider_crs(provider)
     centre_lon, centre_lat = _shift_point(view.centre[1], view.centre[0], crs)
@@ -123,7 +127,7 @@ def render_heatmap_page(
     root.header.add_child(Element(f"<title>{html.escape(t('title', lang))}</title>"))
     root.html.add_child(Element(_legend_html(view, lang)))
     root.html.add_child(Element(_form_html(view, lang)))
-    return assets.render_offline_html(m)
+    return assets.render_offline_html(m, nonce=nonce)
 
 
 def _add_heat(m: folium.Map, view: HeatmapView, *, crs: str, lang: str) -> None:
@@ -142,14 +146,14 @@ def _tooltip(row: Mapping[str, Any], lang: str) -> str:
     rate = row.get("satisfaction_rate")
     rate_text = f"{rate * 100:.0f}%" if rate is not None else t("none", lang)
     lines = [
-        f"<b>{html.escape(str(row['name']))}</b> ({html.escape(str(row['code']))})",
+        f"<b>{safe_html.text(row['name'])}</b> ({safe_html.text(row['code'])})",
         f"{t('complaints', lang)}: {row['complaints']}",
         f"{t('cases', lang)}: {row['cases']}",
         f"{t('overdue', lang)}: {row['overdue']}",
         f"{t('repeats', lang)}: {row['repeats']}",
         f"{t('satisfaction', lang)}: {rate_text}",
     ]
-    return "<br>".join(lines)
+    return safe_html.tooltip("<br>".join(lines))
 
 
 def _add_zones(m: folium.Map, view: HeatmapView, *, crs: str, lang: str) -> None:
@@ -203,8 +207,10 @@ def _add_sources(m: folium.Map, view: HeatmapView, *, crs: str, lang: str) -> No
     cluster = MarkerCluster().add_to(group)
     for source in view.sources:
         lon, lat = _shift_point(float(source["lon"]), float(source["lat"]), crs)
-        text = (f"{html.escape(str(source['name']))}<br>{html.escape(label(str(source['industry']), lang))}<br>"
-                f"{t('suspect_cases', lang)}: {source['suspect_cases']}")
+        # The tooltip's text lands in a JavaScript template literal: safe_html, not html.escape.
+        text = safe_html.tooltip(f"{safe_html.text(source['name'])}<br>"
+                                 f"{safe_html.text(label(str(source['industry']), lang))}<br>"
+                                 f"{t('suspect_cases', lang)}: {source['suspect_cases']}")
         folium.CircleMarker(location=[round(lat, 6), round(lon, 6)], radius=5, color="#4a1486", fill=True,
                             fill_opacity=0.8, weight=1, tooltip=text).add_to(cluster)
     group.add_to(m)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 import folium
 
@@ -94,6 +95,23 @@ def get_provider(provider: str, *, path: Path | None = None) -> BaseLayerProvide
 def provider_crs(provider: str, *, path: Path | None = None) -> MapCrs:
     """Datum overlays must be drawn in over this base map ("gcj02" means: shift them first)."""
     return get_provider(provider, path=path).crs
+
+
+def tile_origins(provider: str, *, path: Path | None = None) -> list[str]:
+    """The origins (scheme://host) the chosen base map loads tiles from, one per subdomain.
+
+    A page's Content-Security-Policy allows images from these and no other remote host.
+    """
+    origins: list[str] = []
+    for layer in get_provider(provider, path=path).layers:
+        parts = urlsplit(layer.url)
+        hosts = [parts.netloc.replace("{s}", s) for s in layer.subdomains] if "{s}" in parts.netloc and \
+            layer.subdomains else [parts.netloc]
+        for host in hosts:
+            origin = f"{parts.scheme}://{host}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
 
 
 def _tile_url(layer: TileSpec, *, tianditu_key: str | None) -> str:

@@ -6,13 +6,13 @@ the vendored Leaflet files. Over a GCJ-02 base map every point is shifted to GCJ
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
 
 from geo.coords import from_wgs84
+from maps import safe_html
 from maps.assets import render_offline_html
 from maps.render import new_map, provider_crs
 
@@ -33,8 +33,12 @@ class RouteStop:
 
 
 def render_route_page(*, route_id: int, office: tuple[float, float], stops: Sequence[RouteStop],
-                      total_m: float, provider: str = "none", tianditu_key: str | None = None) -> str:
-    """HTML of the route map; coordinates are WGS-84 (lon, lat) and shifted here if the base map needs it."""
+                      total_m: float, provider: str = "none", tianditu_key: str | None = None,
+                      nonce: str | None = None) -> str:
+    """HTML of the route map; coordinates are WGS-84 (lon, lat) and shifted here if the base map needs it.
+
+    ``nonce`` is the request's Content-Security-Policy nonce, put on every script of the page.
+    """
     shift = provider_crs(provider) == "gcj02"
 
     def place(lon: float, lat: float) -> tuple[float, float]:
@@ -56,7 +60,8 @@ def render_route_page(*, route_id: int, office: tuple[float, float], stops: Sequ
         html=f'<div data-office="1" style="{_OFFICE_STYLE}">office</div>')).add_to(m)
     for stop in stops:
         colour = "#1a9850" if stop.done else "#d7301f"
-        label = html.escape(f"{stop.seq}. {stop.name}" + (" (done)" if stop.done else ""))
+        # A tooltip's text lands in a JavaScript template literal: safe_html, not html.escape.
+        label = safe_html.text(f"{stop.seq}. {stop.name}" + (" (done)" if stop.done else ""))
         folium.Marker(place(stop.lon, stop.lat), tooltip=label, icon=folium.DivIcon(
             class_name="route-stop", icon_size=(26, 26), icon_anchor=(13, 13),
             html=f'<div class="stop-number" data-seq="{stop.seq}" style="{_STOP_STYLE.format(bg=colour)}">'
@@ -64,4 +69,4 @@ def render_route_page(*, route_id: int, office: tuple[float, float], stops: Sequ
     if len(path) > 1:
         m.fit_bounds([[min(p[0] for p in path), min(p[1] for p in path)],
                       [max(p[0] for p in path), max(p[1] for p in path)]], padding=(30, 30))
-    return render_offline_html(m)
+    return render_offline_html(m, nonce=nonce)

@@ -1,14 +1,19 @@
+"""Sign-in for API clients (a bearer token), who is signed in, and sign-out."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.deps import CurrentPrincipal, DbSession, SettingsDep
-from ecogrid import security
+from api import forwarded
+from api.deps import CurrentPrincipal, DbSession, SettingsDep, oauth2_scheme
+from api.page_auth import TOKEN_COOKIE, clear_token_cookie
+from ecogrid import sign_in as sign_in_flow
 from ecogrid import users as user_service
+from ecogrid.errors import NotAuthenticated
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -27,11 +32,29 @@ class MeRead(BaseModel):
 
 
 @router.post("/token", response_model=TokenRead)
-def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession,
+def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: DbSession,
             settings: SettingsDep) -> TokenRead:
-    user = user_service.authenticate(session, username=form.username, password=form.password)
-    token = security.issue_token(settings=settings, user_id=user.id, role=user.role)
+    """A bearer token valid for ``token_minutes``. Failed attempts are throttled per user name and per
+    client address (429 with Retry-After)."""
+    user = sign_in_flow.sign_in(session, settings=settings, username=form.username, password=form.password,
+                                client=forwarded.client_address(request, settings))
+    token = user_service.issue_token(settings=settings, user=user)
     return TokenRead(access_token=token, role=user.role, username=user.username)
+
+
+@router.post("/logout", status_code=204)
+def sign_out(request: Request, session: DbSession, settings: SettingsDep,
+             token: Annotated[str | None, Depends(oauth2_scheme)]) -> Response:
+    """Sign out: revokes every token of this user (all devices and pages), and clears the page cookie."""
+    token = token or request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise NotAuthenticated("sign in first (bearer token or page cookie); API keys are revoked, not signed out")
+    user = user_service.user_for_token(session, settings=settings, token=token)
+    user_service.revoke_tokens(session, user=user)
+    session.commit()
+    response = Response(status_code=204)
+    clear_token_cookie(response, request=request, settings=settings)
+    return response
 
 
 @router.get("/me", response_model=MeRead)

@@ -1,25 +1,21 @@
 """Map pages for signed-in staff: the section chief's heatmap.
 
-A browser opening a page cannot send a bearer header, so the page takes the sign-in token once
-as ``?token=...``, moves it into an HttpOnly, SameSite=Strict cookie and redirects to the same
-address without it (so the token stays out of history, logs and Referer headers). Later visits,
-including the page's own filter form, are signed in by the cookie; an Authorization header
-works too.
+The page is signed in by the page cookie the form at ``/signin`` sets (see api/page_auth.py); an
+Authorization header works too. Without either the browser is sent to the form and back.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import HTMLResponse, Response
 
-from api.deps import DbSession, SettingsDep
-from ecogrid import security
-from ecogrid.errors import Forbidden, InvalidInput, NotAuthenticated
-from ecogrid.models import User
+from api.deps import DbSession, Principal, SettingsDep
+from api.page_auth import require_page_roles
+from api.security_headers import CspNonce
+from ecogrid.errors import InvalidInput
 from ecogrid.vocabulary import Category
 from ecogrid.workflow.states import Status
 from geo import aggregates as aggregate_service
@@ -27,20 +23,10 @@ from maps import heatmap as heatmap_page
 
 router = APIRouter(tags=["maps"])
 
-TOKEN_COOKIE = "ecogrid_token"
 PAGE_ROLES = ("chief", "planner", "clerk", "admin")
 DEFAULT_DAYS = 365
 
-
-def _signed_in_user(session, settings, *, token: str | None) -> User:
-    if not token:
-        raise NotAuthenticated("sign in first: open the page with ?token=<access token>")
-    user = session.get(User, security.read_token(settings=settings, token=token))
-    if not user or not user.active:
-        raise NotAuthenticated("user no longer active")
-    if user.role not in PAGE_ROLES:
-        raise Forbidden(f"role {user.role} may not see the complaint map")
-    return user
+PageReader = Annotated[Principal, Depends(require_page_roles(*PAGE_ROLES))]
 
 
 def _day(value: str | None, field: str) -> datetime | None:
@@ -62,29 +48,17 @@ def _language(lang: str | None, accept_language: str | None) -> str:
 
 @router.get("/maps/heatmap", response_class=HTMLResponse)
 def heatmap(
-    request: Request,
     session: DbSession,
     settings: SettingsDep,
-    token: Annotated[str | None, Query(description="access token; moved into a cookie")] = None,
+    _: PageReader,
+    nonce: CspNonce,
     date_from: Annotated[str | None, Query(alias="from")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="last day included")] = None,
     category: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
     lang: Annotated[str | None, Query()] = None,
-    authorization: Annotated[str | None, Header()] = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
-    if token:
-        _signed_in_user(session, settings, token=token)
-        rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = request.url.path + ("?" + urlencode(rest) if rest else "")
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(TOKEN_COOKIE, token, max_age=settings.token_minutes * 60, httponly=True,
-                            samesite="strict", path="/")
-        return response
-    bearer = authorization.split(" ", 1)[1] if authorization and authorization.lower().startswith("bearer ") else None
-    _signed_in_user(session, settings, token=bearer or request.cookies.get(TOKEN_COOKIE))
-
     language = _language(lang, accept_language)
     start, end = _day(date_from, "from"), _day(date_to, "to")
     end = end + timedelta(days=1) if end else datetime.now(UTC)
@@ -104,5 +78,5 @@ def heatmap(
         categories=[c.value for c in Category], statuses=[s.value for s in Status],
     )
     page = heatmap_page.render_heatmap_page(view, lang=language, provider=settings.base_map,
-                                            tianditu_key=settings.tianditu_key)
+                                            tianditu_key=settings.tianditu_key, nonce=nonce)
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})

@@ -27,7 +27,8 @@ _FILES = {
     "icon.svg": "image/svg+xml",
 }
 
-_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+# nosniff, the page's Content-Security-Policy and the rest come from api.security_headers.
+_HEADERS = {"Cache-Control": "no-cache"}
 
 
 @router.get("/m")

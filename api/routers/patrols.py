@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.page_auth import require_page_roles
+from api.security_headers import CspNonce
 from ecogrid import patrols as patrol_service
 from maps.route_page import RouteStop, render_route_page
 
@@ -20,6 +22,7 @@ Planner = Annotated[Principal, Depends(require_roles("planner"))]
 Chief = Annotated[Principal, Depends(require_roles("chief"))]
 PlannerOrChief = Annotated[Principal, Depends(require_roles("planner", "chief"))]
 RouteReader = Annotated[Principal, Depends(require_roles("planner", "chief", "inspector"))]
+RoutePageReader = Annotated[Principal, Depends(require_page_roles("planner", "chief", "inspector"))]
 
 
 class DrawCreate(BaseModel):
@@ -139,12 +142,13 @@ def mark_stop_done(route_id: int, target_id: int, body: StopDone, session: DbSes
 
 
 @router.get("/maps/routes/{route_id}", response_class=HTMLResponse, include_in_schema=False)
-def route_map(route_id: int, session: DbSession, settings: SettingsDep, _: RouteReader) -> HTMLResponse:
+def route_map(route_id: int, session: DbSession, settings: SettingsDep, _: RoutePageReader,
+              nonce: CspNonce) -> HTMLResponse:
     route = patrol_service.describe_route(session, plan_id=route_id)
     stops = [RouteStop(seq=s["seq"], name=s["name"], lon=s["geometry"]["coordinates"][0],
                        lat=s["geometry"]["coordinates"][1], done=s["done"]) for s in route["stops"]]
     office = route["office"]["coordinates"]
     page = render_route_page(route_id=route_id, office=(office[0], office[1]), stops=stops,
                              total_m=route["total_m"] or 0.0, provider=settings.base_map,
-                             tianditu_key=settings.tianditu_key)
+                             tianditu_key=settings.tianditu_key, nonce=nonce)
     return HTMLResponse(page)

@@ -56,20 +56,26 @@ def _token(settings, user) -> str:
 
 
 def test_page_needs_a_signed_in_reader(client, make_user, settings):
-    assert client.get("/maps/heatmap").status_code == 401
+    r = client.get("/maps/heatmap", params={"lang": "en"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/signin?next=%2Fmaps%2Fheatmap%3Flang%3Den&lang=en"
     inspector = make_user("inspector")
-    r = client.get("/maps/heatmap", params={"token": _token(settings, inspector)}, follow_redirects=False)
+    r = client.get("/maps/heatmap", headers={"Authorization": f"Bearer {_token(settings, inspector)}"})
     assert r.status_code == 403
 
 
-def test_token_moves_into_a_cookie_and_out_of_the_address(client, db, make_user, settings):
+def test_sign_in_form_sets_the_page_cookie_and_returns_to_the_page(client, db, make_user):
     seed_city(db, complaints=200)
-    chief = make_user("chief")
-    r = client.get("/maps/heatmap", params={"token": _token(settings, chief), "lang": "en"}, follow_redirects=False)
+    make_user("chief", username="page-chief", password="correct-horse-9")
+    form = client.get("/signin", params={"next": "/maps/heatmap?lang=en", "lang": "en"})
+    assert form.status_code == 200 and "Staff sign-in" in form.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    r = client.post("/signin", data={"username": "page-chief", "password": "correct-horse-9", "csrf": csrf,
+                                     "next": "/maps/heatmap?lang=en"}, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/maps/heatmap?lang=en"
-    cookie = r.headers["set-cookie"]
-    assert "ecogrid_token=" in cookie and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("ecogrid_token="))
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
     page = client.get("/maps/heatmap?lang=en")
     assert page.status_code == 200
     assert "Complaint heatmap and hotspots" in page.text
@@ -128,9 +134,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def test_heatmap_page_loads_offline_with_its_layers(live_server):
     with live_server.session() as session:
         seed_city(session, complaints=5000)
-        chief = user_service.create(session, username="browser-chief", role="chief", password="correct-horse-9")
+        user_service.create(session, username="browser-chief", role="chief", password="correct-horse-9")
         session.commit()
-        token = security.issue_token(settings=live_server.settings, user_id=chief.id, role=chief.role)
 
     failed: list[str] = []
     outside: list[str] = []
@@ -148,9 +153,13 @@ def test_heatmap_page_loads_offline_with_its_layers(live_server):
 
             page.on("request", on_request)
             page.on("requestfailed", lambda r: failed.append(r.url))
-            response = page.goto(f"{live_server.url}/maps/heatmap?token={token}&lang=en")
-            assert response is not None and response.status == 200
-            assert "token=" not in page.url
+            page.goto(f"{live_server.url}/maps/heatmap?lang=en")
+            assert urlparse(page.url).path == "/signin"
+            page.fill("#username", "browser-chief")
+            page.fill("#password", "correct-horse-9")
+            with page.expect_navigation():
+                page.click("#signin-form button[type=submit]")
+            assert urlparse(page.url).path == "/maps/heatmap"
             page.wait_for_load_state("networkidle")
             page.wait_for_selector(".leaflet-control-layers")
             labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()

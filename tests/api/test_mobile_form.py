@@ -124,7 +124,7 @@ def test_inspector_submits_a_visit_with_photo_and_night_noise_reading(browser, l
     _shot(page, "form")
     page.click("#submit")
     page.wait_for_selector("#tasks")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'")
+    page.wait_for_function("() => document.querySelector('#pending-count').textContent === '0'")
     _shot(page, "sent")
     watch.check()
     context.close()
@@ -163,7 +163,7 @@ def test_offline_submission_waits_and_is_stored_once_when_back_online(browser, l
     page.fill("#findings", "Written without a signal")
     page.check("input[value=not_confirmed]")
     page.click("#submit")
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '1'")
+    page.wait_for_function("() => document.querySelector('#pending-count').textContent === '1'")
     assert page.is_visible("#outbox")
     # The network really was cut: the page's attempt to send failed.
     assert any(f.startswith("POST") and f.endswith("/api/v1/inspections") for f in watch.failed_offline)
@@ -174,7 +174,7 @@ def test_offline_submission_waits_and_is_stored_once_when_back_online(browser, l
 
     context.set_offline(False)
     watch.offline = False
-    page.wait_for_function("document.querySelector('#pending-count').textContent === '0'", timeout=15_000)
+    page.wait_for_function("() => document.querySelector('#pending-count').textContent === '0'", timeout=15_000)
     # A further retry sends nothing again.
     page.evaluate("flushOutbox()")
     watch.check()

@@ -313,7 +313,7 @@ function readingRow(draft) {
       h("input", { class: "measured-at", type: "datetime-local", value: localInputValue(new Date()) })),
     h("div", {}, h("label", { text: t("background") }), h("input", { class: "background", type: "number",
                                                                      step: "any" })),
-    h("div", { style: "grid-column: span 2" }, h("label", { text: t("instrument") }),
+    h("div", { class: "span-2" }, h("label", { text: t("instrument") }),
       h("input", { class: "instrument", value: draft.instrument || "" })),
     h("button", { type: "button", class: "secondary wide remove-reading", text: t("remove"),
                   onclick: () => row.remove() }));
@@ -469,8 +469,10 @@ async function caseView(caseId) {
       if (!s.location) return;
       const [slon, slat] = s.location.coordinates;
       bounds.push([slat, slon]);
-      L.marker([slat, slon], { icon: L.divIcon({ className: "suspect-pin", html: String(i + 1), iconSize: [22, 22] }) })
-        .bindTooltip(s.name).addTo(currentMap);
+      // Leaflet inserts string content as HTML: the pin and its tooltip are nodes holding plain text.
+      L.marker([slat, slon], { icon: L.divIcon({ className: "suspect-pin", html: h("span", { text: String(i + 1) }),
+                                                 iconSize: [22, 22] }) })
+        .bindTooltip(h("span", { class: "suspect-name", text: s.name })).addTo(currentMap);
     });
     if (bounds.length > 1) currentMap.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
   }
@@ -479,6 +481,8 @@ async function caseView(caseId) {
 // --- start ---------------------------------------------------------------------------------
 
 async function signOut() {
+  // Revoke the token on the server too (offline or already invalid: nothing more to do).
+  if (localStorage.getItem(TOKEN_KEY)) await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});
   localStorage.removeItem(TOKEN_KEY);
   // Cached task pages belong to the signed-out user; the next person on this phone must not see them.
   if (window.caches) {
