@@ -6,7 +6,7 @@ without a length (chunked) is counted as it streams and cut off at the cap, and 
 application would have given to the cut-off body is replaced by the same 413.
 
 The cap depends on the route: a photo upload may be as large as a photo (``max_upload_bytes``
-plus room for the form around the file), an import as large as a zone file (``max_import_bytes``),
+plus room for the form around the file), an import as large as an import file (``import_max_bytes``),
 anything else is a form or a JSON document (``max_body_bytes``).
 """
 
@@ -30,7 +30,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 FORM_ALLOWANCE_BYTES = 64 * 1024
 
 _PHOTO_UPLOAD = re.compile(r"/api/v1/inspections/[^/]+/photos/?")
-_IMPORT = re.compile(r"/api/v1/zones/import/?")
+_ZONE_IMPORT = re.compile(r"/api/v1/zones/import/?")
+_COMPLAINT_IMPORT = re.compile(r"/api/v1/complaints/import/?")
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,11 @@ def body_cap(path: str, settings: Settings) -> BodyCap:
     if _PHOTO_UPLOAD.fullmatch(path):
         return BodyCap(settings.max_upload_bytes + FORM_ALLOWANCE_BYTES, "max_upload_bytes and 64 KiB for the form",
                        ("body", "file"))
-    if _IMPORT.fullmatch(path):
-        return BodyCap(settings.max_import_bytes, "max_import_bytes", ("body",))
+    if _ZONE_IMPORT.fullmatch(path):
+        return BodyCap(settings.import_max_bytes, "import_max_bytes", ("body",))
+    if _COMPLAINT_IMPORT.fullmatch(path):
+        return BodyCap(settings.import_max_bytes + settings.import_mapping_max_bytes + FORM_ALLOWANCE_BYTES,
+                       "import_max_bytes, import_mapping_max_bytes and 64 KiB for the form", ("body", "file"))
     return BodyCap(settings.max_body_bytes, "max_body_bytes", ("body",))
 
 

@@ -8,9 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from api import disconnect
 from ecogrid import users as user_service
+from ecogrid.database import STATEMENT_TIMEOUT_KEY, set_statement_timeout
 from ecogrid.errors import Forbidden, NotAuthenticated
 from ecogrid.settings import Settings
 from geo.bbox import BBox
@@ -23,11 +26,19 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    session = request.app.state.db.sessionmaker()
+    """The request's session: statements under the interactive statement timeout, cancelled when
+    the client goes away (see api.disconnect)."""
+    database = request.app.state.db
+    guard = disconnect.guard_of(request.scope)
+    session = database.request_session(statement_timeout_ms=request.app.state.settings.statement_timeout_ms,
+                                        on_connection=guard.watch if guard else None)
     try:
         yield session
     except Exception:
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is gone; the original error says why
         raise
     finally:
         session.close()
@@ -35,6 +46,17 @@ def get_db(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+def get_export_db(session: DbSession, settings: SettingsDep) -> Session:
+    """The request's session with the longer timeout of file exports (from the current transaction on)."""
+    session.info[STATEMENT_TIMEOUT_KEY] = settings.export_statement_timeout_ms
+    if session.in_transaction():
+        set_statement_timeout(session, settings.export_statement_timeout_ms)
+    return session
+
+
+ExportDbSession = Annotated[Session, Depends(get_export_db)]
 
 
 def bbox_query(bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +23,16 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.TooManyAttempts: 429,
 }
+OPEN311_PREFIX = "/open311/"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BadRequestInput(errors.InvalidInput):
+    """Input refused by the API layer itself; ``loc`` says where, as FastAPI's validation errors do."""
+
+    def __init__(self, message: str, *, loc: list[str | int]) -> None:
+        super().__init__(message, field=str(loc[-1]))
+        self.loc = loc
 
 
 def status_for(exc: errors.DomainError) -> int:
@@ -29,13 +42,23 @@ def status_for(exc: errors.DomainError) -> int:
     return 400
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def open311_error(exc: errors.DomainError) -> JSONResponse:
+    """GeoReport v2 errors are ``[{"code", "description"}]``, and a refused input is a 400 there."""
+    code = status_for(exc)
+    code = 400 if code == 422 else code
+    return JSONResponse([{"code": code, "description": exc.message}], status_code=code)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
+    if request.url.path.startswith(OPEN311_PREFIX):
+        return open311_error(exc)
     status = status_for(exc)
     body: dict = {"detail": exc.message}
-    if exc.field:
+    if exc.field or isinstance(exc, BadRequestInput):
         # Same shape as FastAPI's validation errors, so clients read one format for "which field".
-        body["detail"] = [{"loc": ["body", exc.field], "msg": exc.message, "type": type(exc).__name__}]
+        loc = exc.loc if isinstance(exc, BadRequestInput) else ["body", exc.field]
+        body["detail"] = [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_s)}
@@ -47,6 +70,9 @@ def _json_safe(value: Any) -> Any:
     # would make the response itself invalid JSON and turn a client error into a 500.
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        # A lone surrogate cannot be encoded as UTF-8: echoing it would fail the response itself.
+        return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -59,6 +85,41 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
+# Seconds a client should wait before trying again while the database is away.
+RETRY_AFTER_S = 5
+
+
+def database_trouble(exc: BaseException) -> tuple[str, bool]:
+    """What went wrong with the database, said without addresses or SQL, and whether it is worth a retry soon."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, psycopg.errors.QueryCanceled):
+        return ("the query took longer than allowed and was cancelled: ask for a shorter period, "
+                "a smaller area or larger cells", False)
+    if isinstance(orig, psycopg.errors.ConfigurationLimitExceeded):
+        return ("the query needed more temporary space than allowed: ask for a shorter period, "
+                "a smaller area or larger cells", False)
+    if isinstance(orig, psycopg.errors.AdminShutdown | psycopg.errors.CrashShutdown
+                  | psycopg.errors.CannotConnectNow):
+        return "the database is restarting", True
+    if isinstance(orig, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected
+                  | psycopg.errors.LockNotAvailable):
+        return "the database was busy with a conflicting change: try again", True
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return "every database connection is busy", True
+    return "the database is not reachable", True
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    reason, retry = database_trouble(exc)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if retry else None
+    return JSONResponse({"detail": f"database unavailable: {reason}", "reason": reason},
+                        status_code=503, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Driver errors that say the database is away, overloaded or stopped a statement: 503, never 500.
+    for cls in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
+                sqlalchemy.exc.DisconnectionError, psycopg.OperationalError, psycopg.InterfaceError):
+        app.add_exception_handler(cls, _database_error)

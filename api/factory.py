@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, page_auth
 from api.body_limit import BodyLimit
+from api.disconnect import CancelOnDisconnect
+from api.input_guard import refuse_unsafe_text
 from api.routers import discover_routers
 from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid import log_redaction, signing_secret
-from ecogrid.database import Database, resolve_url
+from ecogrid.database import Database, connect
 from ecogrid.settings import Settings, get_settings
 from maps import assets, render, safe_html
 
@@ -29,7 +31,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Here rather than in ``ecogrid serve`` alone: ``uvicorn --factory`` configures its logging first too.
         log_redaction.install()
         owned = database is None
-        app.state.db = database or Database.from_url(resolve_url(settings))
+        app.state.db = database or connect(settings)
         try:
             yield
         finally:
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Environmental complaint handling: intake, jurisdiction zones, suspects, "
         "inspections, hotspots and patrols.",
         lifespan=lifespan,
+        # Control characters in any path, query or body text: 422 naming the field, on every route.
+        dependencies=[Depends(refuse_unsafe_text)],
         docs_url=None,
         redoc_url=None,
     )
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodyLimit, settings=settings)
     page_auth.install(app)
     app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
+    app.add_middleware(CancelOnDisconnect)
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.

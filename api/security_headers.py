@@ -13,7 +13,8 @@
 - Other responses get ``default-src 'none'``: a JSON answer or a photo opened on its own runs
   nothing. JavaScript files are the exception: a service worker runs under the policy of its
   own script's response, and ``'none'`` would stop it from fetching.
-- ``nosniff`` and ``Referrer-Policy: no-referrer`` on every response.
+- ``nosniff`` and ``Referrer-Policy: same-origin`` on every response: addresses never leave for other sites, while
+  same-site form posts keep the Origin the sign-in form checks (``no-referrer`` makes it ``null``).
 - Everything under ``/api/`` and ``/maps/`` (cases, complaints, ledger exports, reports, maps of
   sources) is ``Cache-Control: no-store`` unless the handler gave the browser a ``private``
   lifetime on purpose (photos and vector tiles, kept for the signed-in user only).
@@ -96,7 +97,7 @@ class SecurityHeaders:
             headers["Content-Security-Policy"] = _NON_PAGE_POLICY
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
+        headers["Referrer-Policy"] = "same-origin"
         if path.startswith(NO_STORE_PREFIXES):
             chosen = headers.get("cache-control", "").lower()
             if "no-store" not in chosen and "private" not in chosen:

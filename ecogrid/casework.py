@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from ecogrid import privacy
-from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecogrid import authorization, privacy
+from ecogrid import value_ranges as ids
+from ecogrid.cases import rules
+from ecogrid.core.time import day_start, rfc3339
+from ecogrid.errors import Conflict, Forbidden, InvalidInput
 from ecogrid.models import Case, CaseEvent, Complaint, Revisit, User, Zone
 from ecogrid.workflow import colours, deadlines, states
-from ecogrid.workflow.deadlines import SHANGHAI
 
-FINISHED = (states.Status.closed.value, states.Status.rejected.value)
+FINISHED = rules.FINISHED
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Actor:
 @dataclass(frozen=True)
 class CaseFilters:
     zone_id: int | None = None
+    zone: str | None = None  # a zone code: that zone and every zone in it
     category: str | None = None
     status: str | None = None
     channel: str | None = None
@@ -48,14 +51,7 @@ class CaseFilters:
     opened_to: date | None = None
 
 
-def local_iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in Asia/Shanghai (+08:00), the way every time leaves the API."""
-    return None if moment is None else moment.astimezone(SHANGHAI).isoformat()
-
-
-def day_start(day: date) -> datetime:
-    """00:00 Asia/Shanghai of ``day``."""
-    return datetime.combine(day, time(0), SHANGHAI)
+local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
 
 
 def _now(now: datetime | None) -> datetime:
@@ -65,9 +61,10 @@ def _now(now: datetime | None) -> datetime:
 # ---------------------------------------------------------------- querying
 
 
-def zone_and_descendants(zone_id: int) -> Select:
-    """Ids of ``zone_id`` and every zone nested in it (district > street > grid)."""
-    tree = select(Zone.id).where(Zone.id == zone_id).cte("zone_tree", recursive=True)
+def zone_and_descendants(zone_id: int | None = None, *, code: str | None = None) -> Select:
+    """Ids of the zone ``zone_id`` (or the zone of ``code``) and every zone nested in it."""
+    start = Zone.id == zone_id if code is None else Zone.code == code
+    tree = select(Zone.id).where(start).cte("zone_tree", recursive=True)
     tree = tree.union_all(select(Zone.id).where(Zone.parent_id == tree.c.id))
     return select(tree.c.id)
 
@@ -83,7 +80,7 @@ def progress_colour_sql(*, now: datetime, yellow_fraction: float):
     due = func.extract("epoch", Case.due_at)
     yellow = literal(now.timestamp()) - started >= (due - started) * yellow_fraction
     return case(
-        (Case.status.in_(FINISHED), literal("green")),
+        (Case.status.not_in(rules.HANDLING), literal("green")),
         (Case.due_at.is_(None), literal(None)),
         (Case.due_at < now, literal("red")),
         (yellow, literal("yellow")),
@@ -95,12 +92,14 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
     query = select(Case)
     if filters.zone_id is not None:
         query = query.where(Case.zone_id.in_(zone_and_descendants(filters.zone_id)))
+    if filters.zone is not None:
+        query = query.where(Case.zone_id.in_(zone_and_descendants(code=filters.zone)))
     for column, value in ((Case.category, filters.category), (Case.status, filters.status),
                           (Case.channel, filters.channel), (Case.assigned_to_id, filters.assigned_to)):
         if value is not None:
             query = query.where(column == value)
     if filters.overdue is not None:
-        overdue = and_(Case.status.not_in(FINISHED), Case.due_at < now)
+        overdue = rules.overdue_sql(now)
         query = query.where(overdue if filters.overdue else ~overdue)
     if filters.colour is not None:
         if filters.colour not in ("green", "blue", "yellow", "red"):
@@ -113,6 +112,12 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
     return query
 
 
+def check_zone_code(session: Session, code: str | None) -> None:
+    """A zone filter names a known zone, or the answer would be an empty list that looks true."""
+    if code is not None and session.scalar(select(Zone.id).where(Zone.code == code)) is None:
+        raise InvalidInput(f"no zone with code {code!r}", field="zone")
+
+
 def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisit]:
     if not case_ids:
         return {}
@@ -123,7 +128,7 @@ def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisi
     return {r.case_id: r for r in rows}
 
 
-CONCLUDING_ACTIONS = (states.Action.reply.value, states.Action.answer.value)
+CONCLUDING_ACTIONS = rules.CONCLUDING_ACTIONS
 
 
 def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
@@ -137,12 +142,19 @@ def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, date
 
 
 def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
-               now: datetime | None = None, yellow_fraction: float | None = None
-               ) -> tuple[list[dict[str, Any]], int]:
-    """One page of cases (newest first) with their deadline and colour marks, and the total."""
+               now: datetime | None = None, yellow_fraction: float | None = None,
+               viewer: Actor | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of cases (newest first) with their deadline and colour marks, and the total.
+
+    With a ``viewer``, only the cases they may see (an inspector: their own and their team's).
+    """
     moment = _now(now)
     fraction = yellow_fraction or default_yellow_fraction()
+    check_zone_code(session, filters.zone)
     query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
+    if viewer is not None:
+        reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
+        query = query.where(authorization.visible_cases(viewer.role, reach))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
     ids = [c.id for c in rows]
@@ -160,7 +172,9 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
         "urgency": row.urgency, "zone_id": row.zone_id, "opened_at": local_iso(row.opened_at),
         "accepted_at": local_iso(row.accepted_at), "closed_at": local_iso(row.closed_at),
-        "due_at": local_iso(row.due_at), "assigned_to_id": row.assigned_to_id,
+        "due_at": local_iso(row.due_at), "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at,
+                                                                                 row.due_at),
+        "assigned_to_id": row.assigned_to_id,
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
         "repeat_count": row.repeat_count, "handling_count": row.handling_count, "extended": row.extended,
         "satisfaction": row.satisfaction, **marks,
@@ -175,7 +189,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow
     ``due_at``; the revisit and 销号 that follow are the bureau's own checks, not the handler's time.
     Without a recorded conclusion the closing time is used.
     """
-    finished = row.status in FINISHED
+    finished = row.status not in rules.HANDLING  # done (green) once concluded
     started = row.accepted_at or row.opened_at
     progress = None
     left = None
@@ -188,9 +202,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow
                                                yellow_fraction=yellow_fraction)
         else:
             progress = "red" if now > row.due_at else "yellow"
-    on_time = None
-    if row.status == states.Status.closed.value and row.closed_at is not None:
-        on_time = True if row.due_at is None else colours.closed_on_time(row.due_at, concluded_at or row.closed_at)
+    on_time = rules.closed_on_time(row.status, row.due_at, concluded_at, row.closed_at)
     sat_colour = None
     if last_revisit is not None:
         sat_colour = colours.satisfaction_colour(handlings=max(1, last_revisit.handling),
@@ -198,7 +210,7 @@ def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow
     return {
         "time_left_seconds": None if left is None else int(left.total_seconds()),
         "time_left": None if left is None else _human(left),
-        "overdue": bool(left is not None and left < timedelta(0)),
+        "overdue": rules.is_overdue(row.status, row.due_at, now),
         "progress_colour": progress,
         "satisfaction_colour": sat_colour,
         "closed_on_time": on_time,
@@ -216,10 +228,8 @@ def _human(span: timedelta) -> str:
 def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | None = None,
              yellow_fraction: float | None = None) -> dict[str, Any]:
     """One case with its complaints (personal data per role, audited), history, revisits and the
-    actions the viewer may take now."""
-    row = session.get(Case, case_id)
-    if row is None:
-        raise NotFound(f"no case {case_id}")
+    actions the viewer may take now. A case the viewer may not see is NotFound, like a missing one."""
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=viewer.user_id, role=viewer.role)
     moment = _now(now)
     revisits = list(session.scalars(select(Revisit).where(Revisit.case_id == case_id)
                                     .order_by(Revisit.at, Revisit.id)))
@@ -233,7 +243,7 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
                         "data": e.data} for e in events]
     body["revisits"] = [{"id": r.id, "at": local_iso(r.at), "by_id": r.by_id, "satisfaction": r.satisfaction,
                          "handling": r.handling, "note": r.note} for r in revisits]
-    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, role=viewer.role)]
+    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer)]
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
     body["rectification_due_at"] = local_iso(row.rectification_due_at)
@@ -272,9 +282,12 @@ def _facts(session: Session, row: Case) -> states.CaseFacts:
                             last_satisfaction=states.Satisfaction(last) if last else None)
 
 
-def allowed_for(row: Case, *, session: Session, role: str) -> tuple[states.Action, ...]:
+def allowed_for(row: Case, *, session: Session, actor: Actor) -> tuple[states.Action, ...]:
+    """What ``actor`` may do on the case now: the role's actions, and none on a case not theirs."""
+    reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
     try:
-        return states.allowed_actions(row.status, row.kind, role, facts=_facts(session, row))
+        return states.allowed_actions(row.status, row.kind, actor.role, facts=_facts(session, row), reach=reach,
+                                      assignment=authorization.assignment_of(row))
     except states.InvalidValue:
         return ()
 
@@ -284,19 +297,32 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
     """Take one workflow action on a case and persist it; returns the case as a list item.
 
     ``now`` is when the action happens (tests pass a fixed moment; the API passes nothing).
-    Raises Conflict (illegal now, with the reason), Forbidden (wrong role), InvalidInput (payload
-    field), NotFound.
+    Raises Conflict (illegal now, with the reason), Forbidden (wrong role, or a chief outside their
+    zones), InvalidInput (payload field), NotFound (no such case, or an inspector's case not theirs).
     """
     moment = _now(now)
-    row = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
-    if row is None:
-        raise NotFound(f"no case {case_id}")
+    try:
+        # The role first: a refusal that holds for every case says nothing about this one.
+        states.check_role(action, actor.role)
+    except states.RoleNotAllowed as exc:
+        raise Forbidden(exc.reason) from None
+    except states.InvalidValue as exc:
+        raise InvalidInput(str(exc), field=exc.field) from None
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                        lock=True)
+    reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
     payload = dict(payload or {})
-    if action == states.Action.dispatch.value and "team" in payload:
-        payload["team_id"] = payload.pop("team")
+    target_field = "user_id"
+    if action == states.Action.dispatch.value:
+        if "team" in payload:
+            payload["team_id"] = payload.pop("team")
+            target_field = "team"
+        elif "team_id" in payload:
+            target_field = "team_id"
     try:
         step = states.transition(status=row.status, kind=row.kind, action=action, role=actor.role,
-                                 payload=payload, facts=_facts(session, row))
+                                 payload=payload, facts=_facts(session, row), reach=reach,
+                                 assignment=authorization.assignment_of(row))
     except states.RoleNotAllowed as exc:
         raise Forbidden(exc.reason) from None
     except states.IllegalTransition as exc:
@@ -317,12 +343,13 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
             data["reason"] = step.reject_reason.value
         case states.Action.dispatch:
             assert step.assignee is not None
-            if step.assignee.kind == "user":
-                user = _active_user(session, step.assignee.id)
-                row.assigned_to_id, row.assigned_team = user.id, None
-                data["user_id"] = user.id
+            target = authorization.check_dispatch_target(
+                session, step.assignee, field="user_id" if step.assignee.kind == "user" else target_field)
+            if isinstance(target, User):
+                row.assigned_to_id, row.assigned_team = target.id, None
+                data["user_id"] = target.id
             else:
-                row.assigned_to_id, row.assigned_team = None, str(step.assignee.id)
+                row.assigned_to_id, row.assigned_team = None, target
                 data["team"] = row.assigned_team
         case states.Action.rectify:
             assert step.rectification_due_at is not None
@@ -352,7 +379,7 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
         case states.Action.close:
             row.closed_at = moment
             concluded = concluded_times(session, [row.id]).get(row.id) or moment
-            data["on_time"] = row.due_at is None or concluded <= row.due_at
+            data["on_time"] = rules.closed_on_time(states.Status.closed.value, row.due_at, concluded, moment)
         case states.Action.extend:
             assert step.extension_days is not None
             row.extended = True
@@ -386,10 +413,7 @@ def _conclusion_due(row: Case, *, accepted_at: datetime) -> datetime | None:
 
 
 def _active_user(session: Session, user_id: int | str) -> User:
-    try:
-        ident = int(user_id)
-    except (TypeError, ValueError):
-        raise InvalidInput("user_id must be a user id", field="user_id") from None
+    ident = ids.parse_id(user_id, field="user_id")
     user = session.get(User, ident)
     if user is None or not user.active:
         raise InvalidInput(f"no active user {ident}", field="user_id")
@@ -415,10 +439,12 @@ def default_supervisor(session: Session, *, zone_id: int | None) -> int | None:
 
 def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Actor,
                       now: datetime | None = None) -> dict[str, Any]:
-    """Name the owner of a supervision-ledger item (a chief); recorded in the case history."""
-    row = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
-    if row is None:
-        raise NotFound(f"no case {case_id}")
+    """Name the owner of a supervision-ledger item (a chief); recorded in the case history.
+
+    Only a chief whose zones hold the case (or admin) names its supervisor."""
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                        lock=True)
+    authorization.check_may_act(session, case=row, user_id=actor.user_id, role=actor.role)
     user = _active_user(session, user_id)
     if user.role not in ("chief", "admin"):
         raise InvalidInput(f"the supervisor must be a chief; user {user.id} is {user.role}", field="user_id")
@@ -433,7 +459,8 @@ def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Ac
                      concluded_at=concluded_times(session, [row.id]).get(row.id))
 
 
-def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: int = 100, offset: int = 0,
+def supervision_ledger(session: Session, *, zone_id: int | None = None, zone: str | None = None,
+                       limit: int = 100, offset: int = 0,
                        now: datetime | None = None, yellow_fraction: float | None = None
                        ) -> tuple[list[dict[str, Any]], int]:
     """Red satisfaction items: unsatisfied at the last revisit after two or more handlings, open."""
@@ -446,6 +473,9 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, limit: i
                     Case.status.not_in(FINISHED)))
     if zone_id is not None:
         query = query.where(Case.zone_id.in_(zone_and_descendants(zone_id)))
+    if zone is not None:
+        check_zone_code(session, zone)
+        query = query.where(Case.zone_id.in_(zone_and_descendants(code=zone)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(Case.due_at.asc().nulls_last(), Case.id).limit(limit).offset(offset)))
     revisits, concluded = last_revisits(session, [c.id for c in rows]), concluded_times(session, [c.id for c in rows])
@@ -469,7 +499,7 @@ def resolve_assigned(value: str | None, *, actor: Actor) -> int | None:
             raise InvalidInput("an API key has no user: 'me' cannot be used", field="assigned_to")
         return actor.user_id
     try:
-        return int(value)
-    except ValueError:
+        return ids.parse_id(value, field="assigned_to")
+    except InvalidInput:
         raise InvalidInput("assigned_to is a user id or 'me'", field="assigned_to") from None
 

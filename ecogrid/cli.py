@@ -139,6 +139,7 @@ def users_create(
     name: str,
     role: Annotated[Role, typer.Option(help="admin, chief, planner, inspector or clerk")],
     full_name: Annotated[str | None, typer.Option()] = None,
+    team: Annotated[str | None, typer.Option(help="Enforcement team (执法中队) of an inspector.")] = None,
 ) -> None:
     """Create a user; the password is read from the prompt, or from stdin when not a terminal."""
     from ecogrid import users
@@ -150,7 +151,8 @@ def users_create(
     database = open_database()
     with database.sessionmaker() as session:
         try:
-            user = users.create(session, username=name, role=role.value, password=password, full_name=full_name)
+            user = users.create(session, username=name, role=role.value, password=password, full_name=full_name,
+                                team=team)
         except DomainError as exc:
             fail(exc.message)
         session.commit()

@@ -1,4 +1,9 @@
-"""Bulk complaint import (the hotline's CSV export), set-based, with the same rules as the API.
+"""Bulk complaint import (a hotline platform's export), set-based, with the same rules as the API.
+
+The file is read by ``import_readers`` (CSV in UTF-8 or GBK, .xlsx) and its columns are turned into
+ecogrid's fields by an ``import_mapping.ImportMapping`` (columns, value maps, defaults); ``received_at``
+is read by ``import_dates``. Every problem of a refused row is reported with the file's own value.
+With ``check`` everything below runs inside a savepoint that is rolled back (a dry run).
 
 Rows are checked a column at a time in Python and coordinates converted in one vectorised call per
 coordinate system; the first row of each channel + external_ref in the file is kept and the rows are
@@ -22,9 +27,10 @@ from __future__ import annotations
 
 import csv
 import gc
-import json
+import io
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,16 +41,20 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ecogrid import intake
+from ecogrid import import_mapping as mappings
+from ecogrid import import_readers as readers
+from ecogrid import intake, text_rules
 from ecogrid import zones as zone_service
 from ecogrid.errors import InvalidInput, RowError
+from ecogrid.export_cells import export_row
+from ecogrid.import_dates import DateColumn
+from ecogrid.import_mapping import ImportMapping
 from ecogrid.settings import Settings, get_settings
 from ecogrid.vocabulary import Category, Channel, Kind
 from ecogrid.workflow import deadlines
 from geo import coords
 
-FIELDS = ("channel", "kind", "category", "description", "received_at", "external_ref", "address",
-          "complainant_name", "complainant_phone", "lon", "lat", "crs", "urgency")
+FIELDS = mappings.FIELDS
 _CHANNELS = {c.value for c in Channel}
 _KINDS = {k.value for k in Kind}
 _CATEGORIES = {c.value for c in Category}
@@ -60,23 +70,26 @@ class ImportReport:
     repeats: int = 0
     new_cases: int = 0
     out_of_jurisdiction: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # every problem of every refused row
+    # Values of coded fields that are neither codes nor in the value map: field -> value -> rows.
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    checked: bool = False  # a dry run: everything was done and then rolled back
+    skipped: int = 0  # rows whose value a value map sends to null (not the bureau's business)
+
+    @property
+    def refused(self) -> int:
+        """Rows refused (a row with several problems counts once)."""
+        return len({e.row for e in self.errors})
+
+    def refused_by_reason(self) -> list[tuple[str, str, int]]:
+        """(field, reason, rows) for every kind of problem, most frequent first."""
+        counts = Counter((e.field, e.reason) for e in self.errors)
+        return [(f, r, n) for (f, r), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def load_mapping(pairs: Iterable[str] = (), mapping_file: Path | None = None) -> dict[str, str]:
-    """Field -> CSV column, from a JSON file and/or ``field=column`` pairs (pairs win)."""
-    mapping: dict[str, str] = {}
-    if mapping_file:
-        mapping.update(json.loads(Path(mapping_file).read_text(encoding="utf-8")))
-    for pair in pairs:
-        name, sep, column = pair.partition("=")
-        if not sep:
-            raise InvalidInput(f"mapping {pair!r} is not field=column", field="map")
-        mapping[name.strip()] = column.strip()
-    unknown = set(mapping) - set(FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field(s) in mapping: {', '.join(sorted(unknown))}", field="map")
-    return mapping
+def load_mapping(pairs: Iterable[str] = (), mapping_file: Path | None = None) -> ImportMapping:
+    """Field -> column(s) from a mapping file and/or ``field=column`` pairs (pairs win)."""
+    return mappings.load(mapping_file=mapping_file, pairs=pairs)
 
 
 class _DueAt:
@@ -105,30 +118,32 @@ class _DueAt:
                              microsecond=local.microsecond)
 
 
-def _parse_time(value: str) -> datetime:
-    value = value.strip().replace("/", "-")
-    moment = datetime.fromisoformat(value)
-    return intake.normalise_received_at(moment)
-
-
 Batch = dict[str, list[Any]]
 
 
 def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str | None,
-                   default_crs: str) -> tuple[Batch, dict[int, tuple[str, str]]]:
+                   default_crs: str, dates: DateColumn | None = None,
+                   ) -> tuple[Batch, dict[int, list[tuple[str, str]]]]:
     """The good rows as typed values, a list per field (``index`` holds each one's place in the
-    input), and the first error of each bad row (index -> field, reason). ``fields`` holds the text of
-    each field, a list per field (absent fields may be missing). Checks run a column at a time in a
-    fixed order, so a row with several faults reports the same field as checking it alone would."""
-    errors: dict[int, tuple[str, str]] = {}
+    input), and every problem of each bad row (index -> [(field, reason)], in the order of the checks).
+    ``fields`` holds the text of each field, a list per field (absent fields may be missing). Checks run
+    a column at a time in a fixed order; the value itself is reported beside the reason."""
+    errors: dict[int, list[tuple[str, str]]] = {}
     blank = [""] * n
+    dates = dates or DateColumn(received_at_format=None, zone=intake.SHANGHAI)
 
     def fail(i: int, name: str, reason: str) -> None:
-        errors.setdefault(i, (name, reason))
+        errors.setdefault(i, []).append((name, reason))
 
     def column(name: str) -> list[str]:
         return [v.strip() for v in fields.get(name, blank)]
 
+    # Control characters first, as in ``intake.validate``: the other reasons quote the value.
+    for name in FIELDS:
+        for i, v in enumerate(fields.get(name, ())):
+            bad = text_rules.unsafe_character(v)
+            if bad:
+                fail(i, name, f"contains a control character ({bad})")
     cols: dict[str, list[Any]] = {}
     cols["channel"] = [v or default_channel or "" for v in column("channel")]
     cols["kind"] = [v or "complaint" for v in column("kind")]
@@ -138,7 +153,7 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
                                 ("category", _CATEGORIES, "category"), ("urgency", intake.URGENCIES, "urgency")):
         for i, v in enumerate(cols[name]):
             if v not in allowed:
-                fail(i, name, f"unknown {what} {v!r}")
+                fail(i, name, f"unknown {what}" if v else f"{what} is required")
     cols["description"] = column("description")
     for i, v in enumerate(cols["description"]):
         if not v:
@@ -156,44 +171,39 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
     cols["crs"] = [v or default_crs for v in column("crs")]
     for i, v in enumerate(cols["crs"]):
         if v not in coords.CRS_NAMES:
-            fail(i, "crs", f"unknown coordinate system {v!r}")
+            fail(i, "crs", "unknown coordinate system")
     lon_s, lat_s = column("lon"), column("lat")
     located = [bool(a or b) for a, b in zip(lon_s, lat_s, strict=True)]
     numbers: dict[str, np.ndarray] = {}
     for name, texts in (("lon", lon_s), ("lat", lat_s)):
         values = np.full(n, np.nan)
+        number = list(located)  # rows where this coordinate is a number (each coordinate reports its own fault)
         for i, value in enumerate(texts):
             if located[i]:
                 try:
                     values[i] = float(value)
                 except ValueError:
-                    fail(i, name, f"not a number: {value!r}")
-                    located[i] = False
+                    fail(i, name, "not a number")
+                    number[i] = False
         numbers[name] = values
         # Out of range or not finite (nan, inf): refused like any other bad value.
         limit = 180.0 if name == "lon" else 90.0
         with np.errstate(invalid="ignore"):
             bad = ~np.isfinite(values) | (np.abs(values) > limit)
         for i in np.flatnonzero(bad).tolist():
-            if located[i]:
-                fail(i, name, f"{texts[i]} is not a valid {name}")
-                located[i] = False
+            if number[i]:
+                fail(i, name, f"not a valid {name}")
     for i in range(n):
         if not (lon_s[i] or lat_s[i]) and not cols["address"][i]:
             fail(i, "lon", "a location (lon, lat) or an address is required")
     cols["lon"], cols["lat"] = numbers["lon"].tolist(), numbers["lat"].tolist()
     received = column("received_at")
-    cols["received_at"] = [None] * n
+    cols["received_at"], refused = dates.parse(received)
     for i, value in enumerate(received):
         if not value:
             fail(i, "received_at", "received_at is required")
-        elif i not in errors:
-            try:
-                cols["received_at"][i] = _parse_time(value)
-            except ValueError:
-                fail(i, "received_at", f"not a date and time: {value!r}")
-            except InvalidInput as exc:
-                fail(i, exc.field or "received_at", exc.message)
+        elif i in refused:
+            fail(i, "received_at", refused[i])
     keep = [i for i in range(n) if i not in errors]
     batch: Batch = {name: [values[i] for i in keep] for name, values in cols.items()}
     # Rows with an address only have no coordinates (their parsed values are NaN).
@@ -226,23 +236,96 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, default_channel: str | None,
+def _import_columns(session: Session, *, texts: dict[str, list[str]], n: int, mapping: ImportMapping,
                     default_crs: str, created_by_id: int | None, settings: Settings | None,
-                    progress: Progress | None, first_row_number: int) -> ImportReport:
+                    progress: Progress | None, row_numbers: list[int], check: bool = False) -> ImportReport:
     settings = settings or get_settings()
-    default_crs = zone_service.normalise_crs(default_crs)
-    report = ImportReport()
+    default_crs = zone_service.normalise_crs(mapping.defaults.get("crs") or default_crs)
+    report = ImportReport(checked=check)
     report.rows = n
     if progress:
         progress("checking rows", 0, report.rows)
-    batch, errors = _check_columns(texts, n, default_channel=default_channel, default_crs=default_crs)
-    report.errors = [RowError(first_row_number + i, name, reason) for i, (name, reason) in sorted(errors.items())]
+    originals = texts
+    texts, report.unmapped, skip = _mapped(texts, n, mapping)
+    if skip:
+        keep = [i for i in range(n) if i not in skip]
+        report.skipped = len(skip)
+        originals = {name: [values[i] for i in keep] for name, values in originals.items()}
+        texts = {name: [values[i] for i in keep] for name, values in texts.items()}
+        row_numbers = [row_numbers[i] for i in keep]
+        n = len(keep)
+    dates = DateColumn(received_at_format=mapping.received_at_format, zone=mapping.zone)
+    batch, errors = _check_columns(texts, n, default_channel=mapping.defaults.get("channel"),
+                                   default_crs=default_crs, dates=dates)
+    blank = [""] * n
+    report.errors = [RowError(row_numbers[i], name, reason, originals.get(name, blank)[i])
+                     for i, problems in sorted(errors.items()) for name, reason in problems]
     _convert(batch)
     if progress:
-        progress("storing", report.rows, report.rows)
+        progress("checking" if check else "storing", report.rows, report.rows)
     if batch["index"]:
-        _store(session, batch=batch, report=report, created_by_id=created_by_id, settings=settings)
+        if check:
+            # Everything a real import does (zones, repeats, rows stored before), then undone. Sequence
+            # numbers drawn for new cases are not given back: a dry run leaves gaps in case ids.
+            savepoint = session.begin_nested()
+            try:
+                _store(session, batch=batch, report=report, created_by_id=created_by_id, settings=settings)
+            finally:
+                savepoint.rollback()
+        else:
+            _store(session, batch=batch, report=report, created_by_id=created_by_id, settings=settings)
     return report
+
+
+def _mapped(texts: dict[str, list[str]], n: int,
+            mapping: ImportMapping) -> tuple[dict[str, list[str]], dict[str, dict[str, int]], set[int]]:
+    """The texts with blank cells given the mapping's defaults and coded fields translated by its value
+    maps, and the values of coded fields that are neither codes nor in a value map (with their rows).
+
+    Each distinct value is looked up once: in the value map as written, then ignoring case and repeated
+    spaces, then as one of ecogrid's own codes, then the map's ``*`` entry. An unmapped value is left as
+    it is, so that the row is refused as an unknown code with the file's own value beside it. Rows whose
+    value is mapped to None are returned by place, to be skipped."""
+    out = dict(texts)
+    skip: set[int] = set()
+    for name, default in mapping.defaults.items():
+        column = out.get(name)
+        out[name] = [default] * n if column is None else [v if v.strip() else default for v in column]
+    unmapped: dict[str, dict[str, int]] = {}
+    for name, codes in mappings.CODES.items():
+        column = out.get(name)
+        if column is None:
+            continue
+        table = mapping.values.get(name, {})
+        folded = {" ".join(k.split()).casefold(): v for k, v in table.items()}
+        fallback = table.get(mappings.FALLBACK)
+        translated: dict[str, str] = {}
+        missing: set[str] = set()
+        skipped: set[str] = set()
+        for v in column:
+            if v in translated:
+                continue
+            key = v.strip()
+            folded_key = " ".join(key.split()).casefold()
+            if key in table or folded_key in folded:
+                code = table[key] if key in table else folded[folded_key]
+            elif key in codes or not key:
+                code = key
+            elif mappings.FALLBACK in table:
+                code = fallback
+            else:
+                missing.add(v)
+                code = v
+            if code is None:
+                skipped.add(v)
+            translated[v] = v if code is None else code
+        result = [translated[v] for v in column]
+        if skipped:
+            skip.update(i for i, v in enumerate(column) if v in skipped)
+        if missing:
+            unmapped[name] = dict(Counter(v.strip() for v in column if v in missing).most_common())
+        out[name] = result
+    return out, unmapped, skip
 
 
 def _convert(batch: Batch) -> None:
@@ -292,7 +375,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
         copy.set_types(["int4", *(kind for _, kind in _STAGE), "float8"])
         for values in zip(range(1, len(kept) + 1), kept, *columns, radii, strict=True):
             copy.write_row(values)
-    params = {"window_days": settings.repeat_closed_window_days}
+    params = {"window_days": settings.repeat_closed_window_days, "finished": list(intake.CLOSED_STATUSES)}
     # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
     # per-row search run: a first import into an empty or unrelated area then skips it altogether.
     any_eligible = session.scalar(text("""
@@ -301,7 +384,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
                                                WHERE kind = 'complaint' AND lon IS NOT NULL) b
                        WHERE k.kind = 'complaint' AND k.category = ANY (b.cats) AND k.geom IS NOT NULL
                          AND k.opened_at <= b.hi
-                         AND (k.status NOT IN ('closed', 'rejected')
+                         AND (k.status <> ALL(CAST(:finished AS text[]))
                               OR (k.status = 'closed' AND k.closed_at >= b.lo - make_interval(days => :window_days))))
     """), params)
     # In one pipeline: rows stored before are dropped, the nearest eligible case already in the database
@@ -532,42 +615,80 @@ def _link(session: Session, *, staged: list[_Staged], batch: Batch, founder_of: 
     return links
 
 
-def _read_columns(path: Path, mapping: dict[str, str]) -> tuple[dict[str, list[str]], int]:
-    """The text of each mapped field, a list per field, read as ``csv.DictReader`` reads rows (UTF-8,
-    with or without BOM); fields without a CSV column are left out."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None) or []
-        records = list(reader)
-    position = {name: i for i, name in enumerate(header)}  # the last of repeated names, as in DictReader
-    width = len(header)
-    # DictReader pads short records with "" and keeps extra values under another key: the same here.
-    records = [r if len(r) >= width else r + [""] * (width - len(r)) for r in records if r]
-    texts = {}
+_NEEDED = ("external_ref", "category", "description", "received_at")
+
+
+def _columns_of(table: readers.Table, mapping: ImportMapping) -> dict[str, list[str]]:
+    """The text of each field, a list per field. A field read from several columns joins their
+    non-blank values; a field the mapping does not name is read from a column of its own name if
+    there is one, and left out otherwise. A missing column of a field every row needs (and that has no
+    default) is one clear error instead of every row refused; other missing columns are left out, so
+    one mapping serves exports with and without, say, the complainant's phone."""
+    position = {name.strip(): i for i, name in enumerate(table.header)}  # the last of repeated names
+    rows = table.rows
+    texts: dict[str, list[str]] = {}
     for name in FIELDS:
-        i = position.get(mapping.get(name, name))
-        if i is not None:
-            texts[name] = [r[i] for r in records]
-    return texts, len(records)
+        columns = mapping.columns(name)
+        places = [position.get(c) for c in columns]
+        if None in places:
+            if name in mapping.fields and name in _NEEDED and name not in mapping.defaults:
+                missing = [c for c, i in zip(columns, places, strict=True) if i is None]
+                raise InvalidInput(f"{name}: no column {', '.join(map(repr, missing))} in the file "
+                                   f"(its columns: {', '.join(h for h in table.header if h)})", field=name)
+            continue
+        if len(places) == 1:
+            i = places[0]
+            texts[name] = [r[i] for r in rows]
+        else:
+            texts[name] = [mappings.JOINER.join(v for v in (r[i].strip() for i in places) if v) for r in rows]
+    return texts
+
+
+def errors_csv(errors: list[RowError]) -> str:
+    """The error report as CSV text: one line for each problem (row, field, value, reason)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "value", "reason"])
+    for e in errors:
+        # Values and reasons quote what was refused, and the report is opened in a spreadsheet.
+        writer.writerow(export_row([e.row, e.field, e.value, e.reason]))
+    return out.getvalue()
 
 
 def write_errors(path: Path, errors: list[RowError]) -> Path:
-    target = path.with_name(path.name.removesuffix(".csv") + ".errors.csv")
-    with open(target, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "field", "reason"])
-        for e in errors:
-            writer.writerow([e.row, e.field, e.reason])
+    """``NAME.errors.csv`` beside the imported file (UTF-8 with BOM, so Excel shows Chinese)."""
+    stem = path.name
+    for suffix in (".csv", ".xlsx", ".txt"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    target = path.with_name(stem + ".errors.csv")
+    target.write_text(errors_csv(errors), encoding="utf-8-sig", newline="")
     return target
 
 
-def import_csv(session: Session, *, path: Path, mapping: dict[str, str], default_channel: str | None = None,
-               default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
-               progress: Progress | None = None) -> tuple[ImportReport, Path]:
-    """Import a CSV file; the per-row error report is written beside it as ``NAME.errors.csv``."""
+def import_file(session: Session, *, source: Path | bytes, mapping: ImportMapping, check: bool = False,
+                default_crs: str = "wgs84", created_by_id: int | None = None, settings: Settings | None = None,
+                progress: Progress | None = None) -> ImportReport:
+    """Import an export (CSV or .xlsx, from a path or its bytes) as the mapping says; with ``check``
+    everything is done and then rolled back, and the report says what would have happened."""
     with _cycle_collector_paused():
-        texts, n = _read_columns(path, mapping)
-        report = _import_columns(session, texts=texts, n=n, default_channel=default_channel,
-                                 default_crs=default_crs, created_by_id=created_by_id, settings=settings,
-                                 progress=progress, first_row_number=2)
-    return report, write_errors(path, report.errors)
+        table = readers.read_table(source, encoding=mapping.encoding, sheet=mapping.sheet)
+        texts = _columns_of(table, mapping)
+        return _import_columns(session, texts=texts, n=len(table.rows), mapping=mapping, default_crs=default_crs,
+                               created_by_id=created_by_id, settings=settings, progress=progress,
+                               row_numbers=table.numbers, check=check)
+
+
+def import_csv(session: Session, *, path: Path, mapping: Mapping[str, str] | ImportMapping,
+               default_channel: str | None = None, default_crs: str = "wgs84", created_by_id: int | None = None,
+               settings: Settings | None = None, progress: Progress | None = None,
+               check: bool = False) -> tuple[ImportReport, Path]:
+    """Import a file; the per-row error report is written beside it as ``NAME.errors.csv``."""
+    if not isinstance(mapping, ImportMapping):
+        mapping = mappings.from_pairs(mapping)
+    if default_channel:
+        mapping = mappings.with_defaults(mapping, {"channel": default_channel})
+    report = import_file(session, source=Path(path), mapping=mapping, check=check, default_crs=default_crs,
+                         created_by_id=created_by_id, settings=settings, progress=progress)
+    return report, write_errors(Path(path), report.errors)

@@ -1,4 +1,8 @@
-"""Reading complaints: one complaint, filtered lists, GeoJSON; personal data masked by role and audited."""
+"""Reading complaints: one complaint, filtered lists, GeoJSON; personal data masked by role and audited.
+
+An inspector reads only the complaints of the cases dispatched to them or their team
+(:mod:`ecogrid.authorization`); any other is not found.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ecogrid import privacy
+from ecogrid import authorization, privacy
+from ecogrid.core.time import rfc3339
 from ecogrid.errors import NotFound
+from ecogrid.vocabulary import Role
 
 _SELECT = """
     SELECT c.id, c.channel, c.kind, c.category, c.description, c.received_at, c.external_ref, c.address,
@@ -27,7 +33,7 @@ _SELECT = """
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return rfc3339(value)
 
 
 def _shape(row: Any, *, unmasked: bool) -> dict[str, Any]:
@@ -59,10 +65,22 @@ def _audit(session: Session, *, rows: list[Any], role: str, actor_id: int | None
     return unmasked
 
 
+def _visible(session: Session, *, role: str, actor_id: int | None) -> tuple[str, dict[str, Any]]:
+    """The complaints ``role`` may read, as a condition on ``c`` (complaints) and ``k`` (cases):
+    all, but for an inspector only those of the cases dispatched to them or their team."""
+    if role != Role.inspector.value:
+        return "true", {}
+    reach = authorization.reach_of(session, user_id=actor_id, role=role)
+    return ("(k.assigned_to_id = :viewer_id OR k.assigned_team = :viewer_team)",
+            {"viewer_id": reach.user_id, "viewer_team": reach.team})
+
+
 def get_complaint(session: Session, *, complaint_id: int, role: str, actor_id: int | None,
                   actor_name: str) -> dict[str, Any]:
-    row = session.execute(text(_SELECT + " WHERE c.id = :id"), {"id": complaint_id}).one_or_none()
+    where, params = _visible(session, role=role, actor_id=actor_id)
+    row = session.execute(text(f"{_SELECT} WHERE c.id = :id AND {where}"), {**params, "id": complaint_id}).one_or_none()
     if row is None:
+        # Also a complaint of a case the inspector does not handle: its id is not confirmed.
         raise NotFound(f"complaint {complaint_id} not found", field="id")
     unmasked = _audit(session, rows=[row], role=role, actor_id=actor_id, actor_name=actor_name)
     return _shape(row, unmasked=unmasked)
@@ -74,7 +92,8 @@ def list_complaints(session: Session, *, role: str, actor_id: int | None, actor_
                     bbox: tuple[float, float, float, float] | None = None, limit: int = 50,
                     offset: int = 0) -> dict[str, Any]:
     """Filtered complaints, newest first (ties by id), with the total before paging."""
-    where, params = ["true"], {}
+    visible, params = _visible(session, role=role, actor_id=actor_id)
+    where = [visible]
     if zone:
         # The zone and every zone below it.
         where.append("""c.zone_id IN (WITH RECURSIVE t AS (SELECT id FROM zones WHERE code = :zone

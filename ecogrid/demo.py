@@ -16,7 +16,6 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from sqlalchemy import func, insert, select, text
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ecogrid import credit_code
 from ecogrid import users as user_service
+from ecogrid.core.time import BEIJING
 from ecogrid.models import (
     Case,
     CaseEvent,
@@ -38,7 +38,7 @@ from ecogrid.models import (
 from ecogrid.workflow import deadlines
 from geo import coords
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = BEIJING
 CENTRE = (120.42, 36.12)
 HALF_LON, HALF_LAT = 0.055, 0.040
 CELL_LON, CELL_LAT = 0.0075, 0.0060  # about 670 m x 670 m at this latitude

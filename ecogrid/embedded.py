@@ -21,6 +21,7 @@ import glob
 import logging
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -34,6 +35,9 @@ import psycopg
 logger = logging.getLogger(__name__)
 
 DATABASE = "ecogrid"
+# Temporary files one query may write: a runaway sort or hash join fails instead of filling the disk.
+DEFAULT_TEMP_FILE_LIMIT = "1GB"
+_SIZE = re.compile(r"-1|[0-9]+ ?(kB|MB|GB|TB)?")
 SUPERUSER = "ecogrid"
 # A Unix socket path longer than this is refused by the kernel (108 bytes with the NUL).
 MAX_SOCKET_PATH = 100
@@ -76,7 +80,9 @@ def find_bin_dir(preferred: Path | None = None) -> Path:
 
 class EmbeddedCluster:
     def __init__(self, data_dir: Path, *, bin_dir: Path | None = None, service_user: str = "postgres",
-                 extra_options: tuple[str, ...] = ()) -> None:
+                 extra_options: tuple[str, ...] = (), temp_file_limit: str = DEFAULT_TEMP_FILE_LIMIT) -> None:
+        if not _SIZE.fullmatch(temp_file_limit):
+            raise EmbeddedError(f"temp_file_limit must be a size such as 1GB or 500MB, or -1; got {temp_file_limit!r}")
         self.data_dir = Path(data_dir).absolute()
         self.pgdata = self.data_dir / "pgdata"
         self.run_dir = self.data_dir / "run"
@@ -86,6 +92,7 @@ class EmbeddedCluster:
         self._bin_dir = bin_dir
         self.service_user = service_user
         self.extra_options = extra_options
+        self.temp_file_limit = temp_file_limit.replace(" ", "")
 
     # -- public -----------------------------------------------------------------------------
 
@@ -122,6 +129,10 @@ class EmbeddedCluster:
             raise EmbeddedError(f"the cluster in {self.data_dir} is not running (ecogrid db start)")
         password = self.password_file.read_text().strip()
         return f"postgresql+psycopg://{SUPERUSER}:{password}@127.0.0.1:{port}/{database}"
+
+    def current_port(self) -> int | None:
+        """The port of the running server (it changes at every start), or None when it is not running."""
+        return self._port() if self._running_pid() else None
 
     def libpq_env(self) -> dict[str, str]:
         """Environment for psql and other libpq tools."""
@@ -247,7 +258,7 @@ class EmbeddedCluster:
             port = _free_port()
             socket_dir = str(self.run_dir) if len(f"{self.run_dir}/.s.PGSQL.{port}") <= MAX_SOCKET_PATH else ""
             options = [f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories='{socket_dir}'",
-                       *self.extra_options]
+                       f"-c temp_file_limit={self.temp_file_limit}", *self.extra_options]
             proc = self._run([self._bin("pg_ctl"), "start", "-D", str(self.pgdata), "-w", "-t", "60",
                               "-l", str(self.log_file), "-o", " ".join(options)], check=False)
             if proc.returncode == 0 and self._running_pid():

@@ -44,8 +44,10 @@ class TooManyAttempts(DomainError):
 
 @dataclass
 class RowError:
-    """One refused row of a file import: reported (row number, field, reason), never stored."""
+    """One problem of a refused row of a file import: reported (row number, field, reason, the value as
+    the file holds it), never stored. A row with several problems has one RowError for each."""
 
     row: int
     field: str
     reason: str
+    value: str = ""

@@ -1,7 +1,8 @@
 """Field inspections: the inspector's task list, submitted findings with readings, and photo evidence.
 
 What the mobile form at ``/m`` needs and nothing more: an inspector sees the cases dispatched to
-them, submits one inspection per visit (findings, position, conclusion, readings judged against
+them or their team (any other case, its inspections and photos are not found: the one check in
+:mod:`ecogrid.authorization`), submits one inspection per visit (findings, position, conclusion, readings judged against
 the national limits) and adds photos to it. Phones retry when the signal comes back, so every
 submission carries a client-generated id and is stored once.
 
@@ -22,8 +23,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid import authorization, vocabulary
 from ecogrid import suspects as suspect_service
-from ecogrid import vocabulary
+from ecogrid.core.time import as_aware, rfc3339
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
 from ecogrid.photos import evidence
@@ -59,6 +61,7 @@ CONCLUSIONS = ("problem_confirmed", "not_confirmed", "source_identified")
 THUMBNAIL_SIDES = (320, 1280)
 # Roles that see every case's inspections and photos; an inspector sees only their own.
 SUPERVISING_ROLES = ("chief", "admin")
+FIELD_ROLES = ("inspector", *SUPERVISING_ROLES)
 
 # A zone's category decides which noise standard applies at the measuring point.
 _NOISE_SETTING_BY_CATEGORY = {
@@ -105,7 +108,7 @@ class InspectionIn:
 def list_tasks(
     session: Session, *, actor: Actor, lon: float | None = None, lat: float | None = None
 ) -> list[dict[str, Any]]:
-    """Cases dispatched to the actor that are still being handled, soonest due first.
+    """Cases dispatched to the actor (or their team) that are still being handled, soonest due first.
 
     With the inspector's position, each task carries its distance in metres (on the geography).
     """
@@ -122,11 +125,12 @@ def list_tasks(
                                          ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
                    END AS distance_m
             FROM cases c LEFT JOIN zones z ON z.id = c.zone_id
-            WHERE c.assigned_to_id = :user_id AND c.status = ANY(:statuses)
+            WHERE (c.assigned_to_id = :user_id OR c.assigned_team = :team) AND c.status = ANY(:statuses)
             ORDER BY c.due_at NULLS LAST, c.id
         """),
         {
             "user_id": actor.user_id,
+            "team": authorization.reach_of(session, user_id=actor.user_id, role=actor.role).team,
             "statuses": list(TASK_STATUSES),
             "lon": here[0] if here else None,
             "lat": here[1] if here else None,
@@ -138,8 +142,8 @@ def list_tasks(
             "category": r.category,
             "status": r.status,
             "urgency": r.urgency,
-            "due_at": r.due_at,
-            "opened_at": r.opened_at,
+            "due_at": rfc3339(r.due_at),
+            "opened_at": rfc3339(r.opened_at),
             "repeat_count": r.repeat_count,
             "exceedance": r.exceedance,
             "zone": r.zone_name,
@@ -165,8 +169,8 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         "category": case.category,
         "status": case.status,
         "urgency": case.urgency,
-        "due_at": case.due_at,
-        "opened_at": case.opened_at,
+        "due_at": rfc3339(case.due_at),
+        "opened_at": rfc3339(case.opened_at),
         "repeat_count": case.repeat_count,
         "exceedance": case.exceedance,
         "confirmed_source_id": case.confirmed_source_id,
@@ -176,7 +180,7 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         },
         # Only what was reported and when: the complainant's identity stays with intake staff.
         "complaints": [
-            {"id": c.id, "received_at": c.received_at, "channel": c.channel, "category": c.category,
+            {"id": c.id, "received_at": rfc3339(c.received_at), "channel": c.channel, "category": c.category,
              "description": c.description}
             for c in complaints
         ],
@@ -225,7 +229,7 @@ def submit_inspection(
         return existing, False
 
     moment = now or datetime.now(UTC)
-    case = _case_for(session, actor=actor, case_id=data.case_id)
+    case = _case_for(session, actor=actor, case_id=data.case_id, acting=True)
     if case.status not in TASK_STATUSES:
         raise Conflict(f"case {case.id} is {case.status}; inspections are recorded while it is handled",
                        field="case_id")
@@ -241,7 +245,7 @@ def submit_inspection(
     point = _point_or_none(data.lon, data.lat)
     started_at = data.started_at
     if started_at is not None:
-        started_at = _aware(started_at, "started_at")
+        started_at = as_aware(started_at)  # without offset: Beijing time
         if started_at > moment + timedelta(minutes=5):
             raise InvalidInput("the visit cannot start in the future", field="started_at")
 
@@ -293,7 +297,9 @@ def _store_inspection(
     session.flush()
 
     if case.status == states.Status.dispatched:
-        move = states.transition(status=case.status, kind=case.kind, action="start", role=actor.role)
+        move = states.transition(status=case.status, kind=case.kind, action="start", role=actor.role,
+                                 reach=authorization.reach_of(session, user_id=actor.user_id, role=actor.role),
+                                 assignment=authorization.assignment_of(case))
         session.add(CaseEvent(case_id=case.id, actor_id=actor.user_id, action=move.action.value,
                               from_status=move.from_status.value, to_status=move.status.value,
                               data={"inspection_id": inspection.id}))
@@ -308,7 +314,7 @@ def _store_inspection(
             parameter=reading.parameter,
             value=reading.value,
             unit=reading.unit or get_parameter(reading.parameter).unit,
-            measured_at=reading.measured_at,
+            measured_at=as_aware(reading.measured_at),
             geom=_ewkt(point),
             instrument=reading.instrument,
             exceeded=is_exceeded,
@@ -359,8 +365,8 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
         "client_id": inspection.client_id,
         "case_id": inspection.case_id,
         "inspector_id": inspection.inspector_id,
-        "started_at": inspection.started_at,
-        "submitted_at": inspection.submitted_at,
+        "started_at": rfc3339(inspection.started_at),
+        "submitted_at": rfc3339(inspection.submitted_at),
         "location": _geojson_point(lon, lat),
         "findings": inspection.findings,
         "conclusion": inspection.conclusion,
@@ -368,7 +374,7 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
         "flags": list(inspection.flags or []),
         "readings": [
             {"id": r.id, "client_id": r.client_id, "parameter": r.parameter, "value": r.value, "unit": r.unit,
-             "measured_at": r.measured_at, "instrument": r.instrument, "exceeded": r.exceeded,
+             "measured_at": rfc3339(r.measured_at), "instrument": r.instrument, "exceeded": r.exceeded,
              "verdict": r.verdict}
             for r in readings
         ],
@@ -391,7 +397,7 @@ def _judge_readings(
             if cid in seen_client_ids or taken is not None:
                 raise Conflict(f"reading client id {cid!r} is already stored", field=f"{where}.client_id")
             seen_client_ids.add(cid)
-        measured_at = _aware(reading.measured_at, f"{where}.measured_at")
+        measured_at = as_aware(reading.measured_at)
         try:
             normalise_reading(reading.parameter, reading.value, reading.unit)
             if reading.background is not None:
@@ -561,9 +567,9 @@ def describe_photo(session: Session, *, photo: Photo) -> dict[str, Any]:
         "width": photo.width,
         "height": photo.height,
         "original_name": photo.original_name,
-        "exif_taken_at": photo.exif_taken_at,
+        "exif_taken_at": rfc3339(photo.exif_taken_at),
         "exif_location": _geojson_point(lon, lat),
-        "uploaded_at": photo.uploaded_at,
+        "uploaded_at": rfc3339(photo.uploaded_at),
         "flags": list(photo.flags or []),
         "url": f"/api/v1/photos/{photo.id}",
         "thumbnails": {str(side): f"/api/v1/photos/{photo.id}/thumb?size={side}" for side in THUMBNAIL_SIDES},
@@ -625,28 +631,33 @@ def rows_missing_files(session: Session, *, keys: list[str]) -> list[tuple[int, 
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _case_for(session: Session, *, actor: Actor, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"case {case_id} not found", field="case_id")
-    if actor.role in SUPERVISING_ROLES:
-        return case
-    if actor.role != "inspector" or case.assigned_to_id != actor.user_id:
-        raise Forbidden(f"case {case_id} is not dispatched to you")
+def _case_for(session: Session, *, actor: Actor, case_id: int, acting: bool = False) -> Case:
+    """The case for field work: NotFound when the actor may not see it; for ``acting``, also
+    Forbidden outside a chief's zones (the one check shared with case actions)."""
+    if actor.role not in FIELD_ROLES:
+        raise Forbidden("field work is done by inspectors and chiefs")
+    case = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                         field="case_id")
+    if acting:
+        authorization.check_may_act(session, case=case, user_id=actor.user_id, role=actor.role)
     return case
 
 
 def _check_sees_inspection(session: Session, *, actor: Actor, inspection: Inspection) -> None:
+    """Chiefs and admin see every inspection; an inspector their own visits and those of the cases
+    they see. Anything else is NotFound, like a missing inspection."""
     if actor.role in SUPERVISING_ROLES:
         return
     if actor.role == "inspector" and actor.user_id is not None:
         if inspection.inspector_id == actor.user_id:
             return
         if inspection.case_id is not None:
-            assigned = session.scalar(select(Case.assigned_to_id).where(Case.id == inspection.case_id))
-            if assigned == actor.user_id:
+            case = session.get(Case, inspection.case_id)
+            reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
+            if case is not None and authorization.sees_case(actor.role, reach, case):
                 return
-    raise Forbidden("this inspection belongs to another inspector's case")
+        raise NotFound(f"inspection {inspection.id} not found", field="inspection_id")
+    raise Forbidden("inspections are seen by inspectors and chiefs")
 
 
 def _queue_behind_same_submission(session: Session, *, kind: str, client_id: str) -> None:
@@ -668,12 +679,6 @@ def _client_id(value: str, field: str) -> str:
     if not 8 <= len(cleaned) <= 64 or not all(ch.isalnum() or ch in "-_." for ch in cleaned):
         raise InvalidInput("a client id is 8-64 letters, digits, '-', '_' or '.' (e.g. a UUID)", field=field)
     return cleaned
-
-
-def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput("give the time with its UTC offset (e.g. 2026-05-01T23:00:00+08:00)", field=field)
-    return moment
 
 
 def _point_or_none(lon: float | None, lat: float | None) -> tuple[float, float] | None:

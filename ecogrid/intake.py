@@ -20,13 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid import text_rules, value_ranges
 from ecogrid import zones as zone_service
+from ecogrid.cases import rules
+from ecogrid.core.time import BEIJING, as_aware
 from ecogrid.errors import InvalidInput
 from ecogrid.models import Case, CaseEvent, Complaint
 from ecogrid.settings import Settings, get_settings
@@ -34,23 +36,26 @@ from ecogrid.vocabulary import Category, Channel, Kind
 from ecogrid.workflow import deadlines
 from geo import coords
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = BEIJING
 URGENCIES = ("urgent", "ordinary", "complex")
 MAX_LENGTHS = {"description": 4000, "address": 500, "complainant_name": 100, "complainant_phone": 32,
                "external_ref": 128}
+TEXT_FIELDS = ("channel", "kind", "category", "urgency", "crs", "description", "external_ref", "address",
+               "complainant_name", "complainant_phone", "complainant_email", "media_url")
 # Clocks of hotline systems drift; a complaint "received" further ahead than this is an input error.
 FUTURE_TOLERANCE = timedelta(minutes=10)
-CLOSED_STATUSES = ("closed", "rejected")
+CLOSED_STATUSES = rules.FINISHED
 
 # Which cases a complaint may join as a repeat: one definition for the API and the bulk import.
-# Placeholders: {k} the cases alias, {cat} category, {pt} WGS-84 point, {r} radius in m, {at} received_at.
+# Placeholders: {k} the cases alias, {cat} category, {pt} WGS-84 point, {r} radius in m, {at} received_at;
+# {finished} is filled in here from ecogrid.cases.rules.
 ELIGIBLE_CASE_SQL = """
     {k}.kind = 'complaint' AND {k}.category = {cat} AND {k}.geom IS NOT NULL
     AND ST_DWithin({k}.geom::geography, {pt}::geography, {r})
     AND {k}.opened_at <= {at}
-    AND ({k}.status NOT IN ('closed', 'rejected')
+    AND ({k}.status NOT IN ({finished})
          OR ({k}.status = 'closed' AND {k}.closed_at >= {at} - make_interval(days => :window_days)))
-"""
+""".replace("{finished}", ", ".join(f"'{s}'" for s in rules.FINISHED))  # fixed vocabulary, never user input
 
 
 @dataclass
@@ -90,9 +95,8 @@ def normalise_received_at(value: datetime | None, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     if value is None:
         return now
-    if value.tzinfo is None:
-        # Hotline exports write local wall-clock time.
-        value = value.replace(tzinfo=SHANGHAI)
+    value_ranges.check_date(value, field="received_at")
+    value = as_aware(value)  # hotline exports write Beijing wall-clock time
     if value - now > FUTURE_TOLERANCE:
         raise InvalidInput("received_at lies in the future", field="received_at")
     return value.astimezone(UTC)
@@ -100,6 +104,11 @@ def normalise_received_at(value: datetime | None, *, now: datetime | None = None
 
 def validate(data: ComplaintIn) -> ComplaintIn:
     """Check every field; raise InvalidInput naming the first bad one. Returns normalised input."""
+    # Control characters first: the other messages quote the value they refuse.
+    for name in TEXT_FIELDS:
+        value = getattr(data, name)
+        if isinstance(value, str):
+            text_rules.check_text(value, field=name)
     _check_choice(data.channel, Channel, "channel")
     _check_choice(data.kind, Kind, "kind")
     _check_choice(data.category, Category, "category")

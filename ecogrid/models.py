@@ -54,6 +54,8 @@ class User(Base):
     created_at: Mapped[datetime] = _now()
     # Raised by sign-out and deactivation: tokens carrying an older version are refused.
     token_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The enforcement team (执法中队) an inspector belongs to; cases dispatched to it are theirs too.
+    team: Mapped[str | None] = mapped_column(String(128), index=True)
 
 
 class ApiKey(Base):

@@ -12,9 +12,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ecogrid import intake
+from ecogrid import intake, text_rules
+from ecogrid.cases import rules
+from ecogrid.core.time import TimeFormatError, read_time, rfc3339
 from ecogrid.errors import InvalidInput, NotFound
 from ecogrid.settings import Settings
+from ecogrid.value_ranges import BIGINT_MAX
 from ecogrid.vocabulary import Category, label
 
 GROUPS = {"odour": "air", "voc": "air", "dust": "air", "smoke": "air", "cooking_fumes": "air",
@@ -55,6 +58,9 @@ def _float(value: str | None, name: str) -> float | None:
 
 
 def create_request(session: Session, *, form: dict[str, str | None], settings: Settings) -> list[dict[str, Any]]:
+    # Checked under the names the client sent (first_name, not the complainant_name they become).
+    for name, value in form.items():
+        text_rules.check_text(value, field=name)
     code = form.get("service_code") or ""
     if code not in GROUPS:
         raise InvalidInput(f"unknown service_code {code!r}", field="service_code")
@@ -87,11 +93,11 @@ _SELECT = """
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+    return rfc3339(value)  # RFC 3339 allows any offset; +08:00 like every other time of the API
 
 
 def _request(row: Any) -> dict[str, Any]:
-    closed = row.status in intake.CLOSED_STATUSES
+    closed = rules.is_finished(row.status) if row.status else False
     return {"service_request_id": str(row.id), "status": "closed" if closed else "open",
             "status_notes": row.status, "service_name": label(row.category, "zh"), "service_code": row.category,
             "description": row.description, "agency_responsible": row.responsible_unit, "service_notice": None,
@@ -104,10 +110,9 @@ def _time(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return read_time(value)  # without an offset: Beijing time, as everywhere
+    except TimeFormatError:
         raise InvalidInput(f"{name} is not a W3C date-time", field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_requests(session: Session, *, service_request_id: str | None = None, service_code: str | None = None,
@@ -118,7 +123,9 @@ def list_requests(session: Session, *, service_request_id: str | None = None, se
         try:
             ids = [int(p) for p in service_request_id.split(",") if p.strip()]
         except ValueError:
-            raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id") from None
+            ids = [0]
+        if not all(0 < i <= BIGINT_MAX for i in ids):  # complaints.id is a bigint
+            raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id")
         where.append("c.id = ANY(:ids)")
         params["ids"] = ids
     else:
@@ -132,7 +139,8 @@ def list_requests(session: Session, *, service_request_id: str | None = None, se
         if status:
             if status not in ("open", "closed"):
                 raise InvalidInput("status is open or closed", field="status")
-            where.append(("" if status == "closed" else "NOT ") + "COALESCE(k.status IN ('closed', 'rejected'), false)")
+            where.append(("" if status == "closed" else "NOT ") + "COALESCE(k.status = ANY(:finished), false)")
+            params["finished"] = list(rules.FINISHED)
     rows = session.execute(text(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY c.received_at DESC, c.id DESC "
                                 f"LIMIT {MAX_REQUESTS}"), params).all()
     return [_request(r) for r in rows]

@@ -19,18 +19,20 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ecogrid import audit
+from ecogrid.core.time import BEIJING, as_aware
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecogrid.export_cells import export_row
 from ecogrid.models import Inspection, InspectorConflict, PatrolPlan, PatrolTarget, Source, User
 from ecogrid.settings import Settings
-from geo import double_random, patrol_risk, routing
+from geo import double_random, patrol_risk, query_bounds, routing
+from geo.bbox import BBox
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BEIJING
 ROUTE_ALGORITHM = "geo.routing.plan_route/nn+2opt+oropt/haversine"
 MAX_ROUTE_STOPS = 200
 CONFLICT_DECLARERS = ("chief", "admin")
@@ -48,33 +50,45 @@ def _weights(settings: Settings) -> patrol_risk.RiskWeights:
     )
 
 
-def _window(settings: Settings, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    end = _aware(end) if end else datetime.now(UTC)
+def _window(session: Session, settings: Settings, start: datetime | None,
+            end: datetime | None) -> tuple[datetime, datetime]:
+    now = datetime.now(UTC)
+    end = _aware(end) if end else now
     start = _aware(start) if start else end - timedelta(days=settings.patrol_window_days)
     if start >= end:
         raise InvalidInput("'from' must be before 'to'", field="from")
-    return start, end
+    bounded, _ = query_bounds.bound_period(session, start=start, end=end, now=now,
+                                           max_days=settings.max_period_days)
+    return bounded or start, end
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+_aware = as_aware  # a time without offset is Beijing time (ecogrid.core.time)
 
 
 def rank_targets(session: Session, *, settings: Settings, zone: str | None = None, start: datetime | None = None,
-                 end: datetime | None = None, limit: int = 50, offset: int = 0,
+                 end: datetime | None = None, bbox: BBox | None = None, limit: int = 50, offset: int = 0,
                  cells: int = 20) -> dict[str, Any]:
-    """Sources ranked by risk with every factor shown, and the densest hotspot cells."""
-    start, end = _window(settings, start, end)
+    """Sources ranked by risk with every factor shown, and the densest hotspot cells.
+
+    The cells cover the jurisdiction (the zones, or zone ``zone``), cut to ``bbox`` when given;
+    with no zones there are no cells.
+    """
     _check_zone(session, zone=zone)
+    start, end = _window(session, settings, start, end)
+    srid = patrol_risk.utm_srid(settings.office_lon, settings.office_lat)
+    area = query_bounds.grid_area(session, bbox=bbox, zone=zone)
+    if area is not None:
+        query_bounds.check_grid_size(session, area=area, cell_m=settings.patrol_cell_size_m, srid=srid,
+                                     max_cells=settings.max_grid_cells, field="bbox")
     items, total = patrol_risk.rank_sources(
         session, start=start, end=end, radii_m=settings.suspect_radius_m,
         half_life_days=settings.patrol_half_life_days, gap_cap_days=settings.patrol_inspection_gap_cap_days,
         weights=_weights(settings), zone=zone, limit=limit, offset=offset,
     )
-    hot = patrol_risk.hotspot_cells(
+    hot = [] if area is None else patrol_risk.hotspot_cells(
         session, start=start, end=end, half_life_days=settings.patrol_half_life_days,
         cell_size_m=settings.patrol_cell_size_m, min_weight=settings.patrol_cell_min_complaints,
-        srid=patrol_risk.utm_srid(settings.office_lon, settings.office_lat), zone=zone, limit=cells,
+        srid=srid, area=area, zone=zone, limit=cells,
     )
     return {
         "items": [{
@@ -91,6 +105,7 @@ def rank_targets(session: Session, *, settings: Settings, zone: str | None = Non
             "centre": {"type": "Point", "coordinates": [c.lon, c.lat]}, "geometry": c.polygon,
         } for c in hot],
         "window": {"from": start, "to": end, "half_life_days": settings.patrol_half_life_days},
+        "area": None if area is None else area.as_tuple(),
         "weights": _weights(settings).as_dict(),
     }
 
@@ -135,7 +150,7 @@ def create_draw(session: Session, *, settings: Settings, actor_id: int | None, a
         raise InvalidInput("no regulated unit matches these filters", field="zone" if zone else "industry")
     weights: dict[int, float] = {}
     if weighted_by_risk:
-        start, end = _window(settings, None, None)
+        start, end = _window(session, settings, None, None)
         ranked, _ = patrol_risk.rank_sources(
             session, start=start, end=end, radii_m=settings.suspect_radius_m,
             half_life_days=settings.patrol_half_life_days, gap_cap_days=settings.patrol_inspection_gap_cap_days,
@@ -484,7 +499,7 @@ def export_route_csv(session: Session, *, plan_id: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(export_row(row) for row in rows)
     writer.writerow(["return", "office", "", "", *route["office"]["coordinates"], route["return_leg_m"],
                      route["total_m"], "", "", ""])
     return buffer.getvalue()
@@ -500,7 +515,7 @@ def export_route_xlsx(session: Session, *, plan_id: int) -> bytes:
     sheet.append([f"route {route['id']}", route["date"], "total_m", route["total_m"]])
     sheet.append(list(EXPORT_COLUMNS))
     for row in rows:
-        sheet.append(row)
+        sheet.append(export_row(row))
     sheet.append(["return", "office", "", "", *route["office"]["coordinates"], route["return_leg_m"],
                   route["total_m"]])
     buffer = io.BytesIO()

@@ -16,18 +16,21 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from ecogrid import casework, privacy
-from ecogrid.casework import Actor, CaseFilters, day_start, local_iso
+from ecogrid.cases import figures, rules
+from ecogrid.casework import Actor, CaseFilters
+from ecogrid.core.time import day_start, rfc3339
 from ecogrid.errors import InvalidInput
+from ecogrid.export_cells import export_cell
 from ecogrid.models import Case, CaseEvent, Complaint, Revisit, User, Zone
 from ecogrid.vocabulary import label
 from ecogrid.workflow import states
 
-SATISFIED = (states.Satisfaction.satisfied.value, states.Satisfaction.basically_satisfied.value)
+SATISFIED = rules.SATISFIED
 REPEAT_SINGLED_OUT = 5
 MAX_PERIOD_DAYS = 3660
 
@@ -58,25 +61,11 @@ def _shift_year(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return None if denominator == 0 else round(numerator / denominator, 4)
+_rate = rules.rate
 
 
 def _in(column, window: Window):
     return and_(column >= window.start, column < window.end)
-
-
-def _rejected_at():
-    """When each case was rejected (its reject event), as a correlated scalar."""
-    return (select(func.min(CaseEvent.at)).where(CaseEvent.case_id == Case.id, CaseEvent.action == "reject")
-            .correlate(Case).scalar_subquery())
-
-
-def _open_at(moment: datetime):
-    """Cases open at ``moment``: opened before it, not closed before it, not rejected before it."""
-    rejected = _rejected_at()
-    return and_(Case.opened_at < moment, or_(Case.closed_at.is_(None), Case.closed_at >= moment),
-                or_(rejected.is_(None), rejected >= moment))
 
 
 def _street_of_zone():
@@ -93,54 +82,59 @@ def _street_of_zone():
 # ---------------------------------------------------------------- daily bulletin
 
 
-def daily_bulletin(session: Session, *, day: date) -> dict[str, Any]:
-    """日通报 for one Asia/Shanghai day."""
+def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) -> dict[str, Any]:
+    """日通报 for one Asia/Shanghai day; stock figures at the day's end, or now if the day is today.
+
+    The street rows add up to the totals: cases with no zone are a 辖区外 row, cases in a zone under
+    no street a 未分配 row.
+    """
     window = Window(day, day)
-    end = window.end
-    overdue_at_end = and_(_open_at(end), Case.due_at < end)
-    headline = session.execute(select(
-        func.count().filter(_in(Case.opened_at, window)),
-        func.count().filter(_open_at(end)),
-        func.count().filter(and_(Case.status == states.Status.closed.value, _in(Case.closed_at, window))),
-        func.count().filter(overdue_at_end),
-    )).one()
-    complaints = session.execute(select(
-        func.count(), func.count().filter(Complaint.is_repeat.is_(True)),
-    ).where(_in(Complaint.received_at, window))).one()
+    moment = now or datetime.now(UTC)
+    per_zone = figures.by_key(session, key=Case.zone_id, start=window.start, end=window.end, now=moment)
+    city = figures.total(per_zone.values())
+    complaints, repeats = figures.complaint_counts(session, start=window.start, end=window.end)
     satisfaction = satisfaction_counts(session, window=window)
 
     streets = _street_of_zone()
-    zone_rows = session.execute(
-        select(Zone.id, Zone.code, Zone.name,
-               func.count().filter(_in(Case.opened_at, window)),
-               func.count().filter(_open_at(end)),
-               func.count().filter(and_(Case.status == states.Status.closed.value, _in(Case.closed_at, window))),
-               func.count().filter(overdue_at_end))
-        .select_from(Case).join(streets, streets.c.zone_id == Case.zone_id).join(Zone, Zone.id == streets.c.street_id)
-        .where(or_(_open_at(end), _in(Case.opened_at, window), _in(Case.closed_at, window)))
-        .group_by(Zone.id, Zone.code, Zone.name).order_by(Zone.code)).all()
-    officer_rows = session.execute(
-        select(User.id, User.username, User.full_name,
-               func.count().filter(_open_at(end)),
-               func.count().filter(and_(Case.status == states.Status.closed.value, _in(Case.closed_at, window))),
-               func.count().filter(overdue_at_end))
-        .select_from(Case).join(User, User.id == Case.assigned_to_id)
-        .where(or_(_open_at(end), _in(Case.closed_at, window)))
-        .group_by(User.id, User.username, User.full_name).order_by(User.username)).all()
+    street_of = dict(session.execute(select(streets.c.zone_id, streets.c.street_id)).all())
+    by_street, outside, unassigned = figures.roll_up(per_zone, street_of)
+    names = {r.id: r for r in session.execute(select(Zone.id, Zone.code, Zone.name)
+                                               .where(Zone.id.in_(list(by_street) or [-1])))}
+    street_rows = [_street_row(names[z].id, names[z].code, names[z].name, f)
+                   for z, f in sorted(by_street.items(), key=lambda item: names[item[0]].code)
+                   if f.new_cases or f.open or f.closed or f.overdue]
+    for name, f in ((figures.OUTSIDE_JURISDICTION, outside), (figures.UNASSIGNED, unassigned)):
+        if f.new_cases or f.open or f.closed or f.overdue:
+            street_rows.append(_street_row(None, None, name, f))
+    per_officer = figures.by_key(session, key=Case.assigned_to_id, start=window.start, end=window.end, now=moment)
+    officers = session.execute(select(User.id, User.username, User.full_name)
+                               .where(User.id.in_([k for k in per_officer if k is not None] or [-1]))
+                               .order_by(User.username)).all()
+    officer_rows = [{"user_id": u.id, "username": u.username, "name": u.full_name or u.username,
+                     "in_stock": per_officer[u.id].open, "closed": per_officer[u.id].closed,
+                     "overdue": per_officer[u.id].overdue}
+                    for u in officers if per_officer[u.id].open or per_officer[u.id].closed]
     return {
         "date": day.isoformat(),
-        "new_cases": headline[0],
-        "new_complaints": complaints[0],
-        "in_stock": headline[1],
-        "closed": headline[2],
-        "overdue": headline[3],
-        "repeat_complaints": complaints[1],
+        "cut_off": rfc3339(rules.cut_off(window.end, moment)),
+        "new_cases": city.new_cases,
+        "new_complaints": complaints,
+        "in_stock": city.open,
+        "closed": city.closed,
+        "closed_on_time": city.closed_on_time,
+        "on_time_rate": city.on_time_rate,
+        "overdue": city.overdue,
+        "repeat_complaints": repeats,
+        "repeat_rate": rules.repeat_rate(repeats, complaints),
         "satisfaction": satisfaction,
-        "by_street": [{"zone_id": r[0], "code": r[1], "name": r[2], "new_cases": r[3], "in_stock": r[4],
-                       "closed": r[5], "overdue": r[6]} for r in zone_rows],
-        "by_officer": [{"user_id": r[0], "username": r[1], "name": r[2] or r[1], "in_stock": r[3],
-                        "closed": r[4], "overdue": r[5]} for r in officer_rows],
+        "by_street": street_rows,
+        "by_officer": officer_rows,
     }
+
+
+def _street_row(zone_id: int | None, code: str | None, name: str, f: figures.Figures) -> dict[str, Any]:
+    return {"zone_id": zone_id, "code": code, "name": name, "new_cases": f.new_cases, "in_stock": f.open,
+            "closed": f.closed, "overdue": f.overdue}
 
 
 def satisfaction_counts(session: Session, *, window: Window) -> dict[str, Any]:
@@ -148,8 +142,8 @@ def satisfaction_counts(session: Session, *, window: Window) -> dict[str, Any]:
                                 .group_by(Revisit.satisfaction)).all())
     counts = {s.value: int(rows.get(s.value, 0)) for s in states.Satisfaction}
     revisits = sum(counts.values())
-    satisfied = counts["satisfied"] + counts["basically_satisfied"]
-    return {"revisits": revisits, **counts, "rate": _rate(satisfied, revisits)}
+    satisfied = sum(counts[s] for s in rules.SATISFIED)
+    return {"revisits": revisits, **counts, "rate": rules.satisfaction_rate(satisfied, revisits)}
 
 
 # ---------------------------------------------------------------- period figures
@@ -163,38 +157,28 @@ def _check_period(first: date, last: date) -> Window:
     return Window(first, last)
 
 
-def summary(session: Session, *, first: date, last: date) -> dict[str, Any]:
+def summary(session: Session, *, first: date, last: date, now: datetime | None = None) -> dict[str, Any]:
     """Headline figures of a period, with the same figures a year earlier and the change."""
     window = _check_period(first, last)
-    current = period_figures(session, window=window)
-    previous = period_figures(session, window=window.year_before())
+    moment = now or datetime.now(UTC)
+    current = period_figures(session, window=window, now=moment)
+    previous = period_figures(session, window=window.year_before(), now=moment)
     current["previous_year"] = {k: v for k, v in previous.items() if k != "cases_with_5_plus_repeats"}
     current["year_on_year"] = _change(current, previous)
     return current
 
 
-def period_figures(session: Session, *, window: Window) -> dict[str, Any]:
+def period_figures(session: Session, *, window: Window, now: datetime | None = None) -> dict[str, Any]:
     decided = select(CaseEvent.case_id, CaseEvent.action).where(
         CaseEvent.action.in_(("accept", "answer", "reject")), _in(CaseEvent.at, window)).subquery()
     accepted, rejected = session.execute(select(
         func.count(func.distinct(decided.c.case_id)).filter(decided.c.action != "reject"),
         func.count(func.distinct(decided.c.case_id)).filter(decided.c.action == "reject"),
     )).one()
-    # Correlated per closed case (index on case_events.case_id), not a scan of every event.
-    concluded = (select(func.max(CaseEvent.at))
-                 .where(CaseEvent.case_id == Case.id, CaseEvent.action.in_(casework.CONCLUDING_ACTIONS))
-                 .correlate(Case).scalar_subquery())
-    closed_in_period = (select(Case.due_at, func.coalesce(concluded, Case.closed_at).label("concluded_at"))
-                        .where(Case.status == states.Status.closed.value, _in(Case.closed_at, window))
-                        .subquery())
-    closed, on_time = session.execute(select(
-        func.count(),
-        func.count().filter(or_(closed_in_period.c.due_at.is_(None),
-                                closed_in_period.c.concluded_at <= closed_in_period.c.due_at)),
-    ).select_from(closed_in_period)).one()
-    complaints, repeats = session.execute(select(
-        func.count(), func.count().filter(Complaint.is_repeat.is_(True)),
-    ).where(_in(Complaint.received_at, window))).one()
+    moment = now or datetime.now(UTC)
+    city = figures.city(session, start=window.start, end=window.end, now=moment)
+    closed, on_time = city.closed, city.closed_on_time
+    complaints, repeats = figures.complaint_counts(session, start=window.start, end=window.end)
     satisfaction = satisfaction_counts(session, window=window)
 
     active = select(Complaint.case_id).where(_in(Complaint.received_at, window), Complaint.case_id.is_not(None))
@@ -220,13 +204,16 @@ def period_figures(session: Session, *, window: Window) -> dict[str, Any]:
         "acceptance_rate": _rate(accepted, accepted + rejected),
         "closed": closed,
         "closed_on_time": on_time,
-        "on_time_rate": _rate(on_time, closed),
+        "on_time_rate": rules.on_time_rate(on_time, closed),
+        "cut_off": rfc3339(rules.cut_off(window.end, moment)),
+        "in_stock": city.open,
+        "overdue": city.overdue,
         "revisits": satisfaction["revisits"],
-        "satisfied": satisfaction["satisfied"] + satisfaction["basically_satisfied"],
+        "satisfied": sum(satisfaction[s] for s in rules.SATISFIED),
         "satisfaction_rate": satisfaction["rate"],
         "complaints": complaints,
         "repeat_complaints": repeats,
-        "repeat_rate": _rate(repeats, complaints),
+        "repeat_rate": rules.repeat_rate(repeats, complaints),
         "cases_with_5_plus_repeats": [
             {"case_id": r[0], "category": r[1], "category_label": label(r[1]), "status": r[2], "zone_id": r[3],
              "repeat_complaints": r[4]} for r in singled],
@@ -254,6 +241,7 @@ LEDGER_COLUMNS = [
     ("opened_at", "登记时间"), ("due_at", "办理时限"), ("status", "状态"), ("progress_colour", "进度标识"),
     ("satisfaction_colour", "满意度标识"), ("repeat_count", "重复件数"), ("handling_count", "办理次数"),
     ("satisfaction", "满意度"), ("officer", "承办人"), ("closed_on_time", "按期办结"),
+    ("overdue", "超期"), ("closed_at", "销号时间"), ("revisits", "回访次数"), ("satisfied_revisits", "满意回访次数"),
 ]
 PERSONAL_COLUMNS = [("complainant_name", "投诉人"), ("complainant_phone", "联系电话")]
 COLOUR_LABELS = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
@@ -266,10 +254,15 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
     """The ledger as (columns, rows); personal columns only for clerk/chief/admin, and audited."""
     moment = now or datetime.now(UTC)
     fraction = yellow_fraction or casework.default_yellow_fraction()
+    casework.check_zone_code(session, filters.zone)
     query = casework.filtered_cases(filters, now=moment, yellow_fraction=fraction)
     cases = list(session.scalars(query.order_by(Case.opened_at, Case.id).limit(EXPORT_LIMIT)))
     ids = [c.id for c in cases]
     revisits, concluded = casework.last_revisits(session, ids), casework.concluded_times(session, ids)
+    # Per case, so the ledger's satisfaction rate is per revisit, like every other figure.
+    judged = {cid: (n, good) for cid, n, good in session.execute(
+        select(Revisit.case_id, func.count(), func.count().filter(Revisit.satisfaction.in_(rules.SATISFIED)))
+        .where(Revisit.case_id.in_(ids)).group_by(Revisit.case_id))} if ids else {}
     zones = dict(session.execute(select(Zone.id, Zone.name).where(
         Zone.id.in_({c.zone_id for c in cases if c.zone_id}))).all())
     officers = dict(session.execute(select(User.id, func.coalesce(User.full_name, User.username)).where(
@@ -290,7 +283,7 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
                                     concluded_at=concluded.get(c.id))
         row = {
             "case_id": c.id, "category": label(c.category), "zone": zones.get(c.zone_id, ""),
-            "channel": label(c.channel), "opened_at": local_iso(c.opened_at), "due_at": local_iso(c.due_at),
+            "channel": label(c.channel), "opened_at": rfc3339(c.opened_at), "due_at": rfc3339(c.due_at),
             "status": states.STATUS_LABELS[states.Status(c.status)][0],
             "progress_colour": marks["progress_colour"], "satisfaction_colour": marks["satisfaction_colour"],
             "repeat_count": c.repeat_count, "handling_count": c.handling_count,
@@ -298,6 +291,8 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
             if c.satisfaction else "",
             "officer": officers.get(c.assigned_to_id, c.assigned_team or ""),
             "closed_on_time": {True: "是", False: "否", None: ""}[marks["closed_on_time"]],
+            "overdue": "是" if marks["overdue"] else "否", "closed_at": rfc3339(c.closed_at),
+            "revisits": judged.get(c.id, (0, 0))[0], "satisfied_revisits": judged.get(c.id, (0, 0))[1],
         }
         if personal:
             _, name, phone = first_complaint.get(c.id, (None, None, None))
@@ -334,7 +329,8 @@ def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFi
 def _cell(value: Any, key: str) -> Any:
     if key in ("progress_colour", "satisfaction_colour"):
         return COLOUR_LABELS.get(value, "") if value else ""
-    return "" if value is None else value
+    # Every ledger cell, CSV and XLSX alike, goes through the one export rule.
+    return "" if value is None else export_cell(value)
 
 
 def ledger_xlsx(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> bytes:

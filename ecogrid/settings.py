@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ecogrid.embedded import DEFAULT_TEMP_FILE_LIMIT
+
 # The signing secret older versions shipped as their default: public, so refused in every mode.
 DEFAULT_SECRET = "change-me-development-only"
 MIN_SECRET_LENGTH = 32
@@ -104,6 +106,15 @@ class Settings(BaseSettings):
     # "One public": results of a drawn check are published within this many days.
     patrol_publish_within_days: int = 20
 
+    # Hardening: query bounds. Every request-scoped statement runs under a statement timeout
+    # (longer for file exports); grids may not need more than max_grid_cells cells; a period may
+    # not be longer than max_period_days; the embedded cluster caps each query's temporary files.
+    statement_timeout_ms: int = Field(default=5000, ge=1)
+    export_statement_timeout_ms: int = Field(default=60_000, ge=1)
+    max_grid_cells: int = Field(default=200_000, ge=1)
+    max_period_days: int = Field(default=3660, ge=1)
+    temp_file_limit: str = Field(default=DEFAULT_TEMP_FILE_LIMIT, pattern=r"^(-1|[0-9]+ ?(kB|MB|GB|TB)?)$")
+
     # Hardening: sign-in.
     # Failed sign-ins counted per user name (since its last success) and per client address within the
     # window; at the limit further attempts get 429 with Retry-After, even with the right password.
@@ -115,16 +126,19 @@ class Settings(BaseSettings):
     trust_proxy_headers: bool = False
     forwarded_allow_ips: list[str] = ["127.0.0.1", "::1"]
 
+    # Hotline import: the largest export file (CSV or .xlsx) and mapping file accepted over HTTP.
+    import_max_bytes: int = 64 * 1024 * 1024
+    import_mapping_max_bytes: int = 256 * 1024
+
     # Hardening: uploads and oversized input.
     # Phone cameras write 12-50 MP by default; the largest common full-resolution mode is
     # 8192 x 6144 (50.3 MP, "50 MP" sensors), which fits; a 200 MP mode is refused with the limit named.
     max_image_pixels: int = Field(default=52_000_000, ge=1)
     # Each decode of a PNG or WebP holds up to 4 bytes a pixel; this many at once bound memory.
     max_concurrent_decodes: int = Field(default=2, ge=1)
-    # Request bodies: photo uploads get max_upload_bytes (plus room for the form around the
-    # file), imports (zone GeoJSON) max_import_bytes, every other request max_body_bytes.
+    # Request bodies: photo uploads get max_upload_bytes, imports (zone GeoJSON, hotline exports)
+    # import_max_bytes (plus the mapping file and room for the form), any other max_body_bytes.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
-    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
     # Zone imports: vertices per feature (an intake inside a zone tests its every vertex) and
     # per file, counted before any geometry is built.
     max_zone_vertices: int = Field(default=100_000, ge=1)

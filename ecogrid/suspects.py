@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ecogrid.core.time import rfc3339
 from ecogrid.errors import NotFound
 from ecogrid.models import Case, CaseEvent, Source
 from ecogrid.settings import Settings, get_settings
@@ -241,7 +242,7 @@ def rank_suspects(session: Session, *, case_id: int, limit: int | None = None,
         src = session.get(Source, case.confirmed_source_id)
         confirmed = {"source_id": case.confirmed_source_id, "name": src.name if src else None,
                      "confirmed_by_id": case.confirmed_by_id,
-                     "confirmed_at": case.confirmed_at.isoformat() if case.confirmed_at else None}
+                     "confirmed_at": rfc3339(case.confirmed_at)}
     return SuspectRanking(case_id, radius, wind is not None, top, category=category, wind=wind, weights=weights,
                           candidates=len(suspects), confirmed_source=confirmed)
 

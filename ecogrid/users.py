@@ -15,15 +15,18 @@ MIN_PASSWORD_LENGTH = 8
 
 
 def create(session: Session, *, username: str, role: str, password: str, full_name: str | None = None,
-           phone: str | None = None) -> User:
+           phone: str | None = None, team: str | None = None) -> User:
     if role not in Role.__members__:
         raise InvalidInput(f"unknown role {role!r}; one of {', '.join(Role)}", field="role")
+    team = (team or "").strip() or None
+    if team is not None and role != Role.inspector:
+        raise InvalidInput("only inspectors belong to an enforcement team", field="team")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if get_by_username(session, username=username):
         raise Conflict(f"user {username!r} exists", field="username")
     user = User(username=username, role=role, password_hash=security.hash_password(password),
-                full_name=full_name or username, phone=phone)
+                full_name=full_name or username, phone=phone, team=team)
     session.add(user)
     session.flush()
     return user

@@ -12,16 +12,14 @@ but only for China. A cell (i, j) of size s covers [i*s, (i+1)*s) x [j*s, (j+1)*
 projection: the same numbering as ST_SquareGrid / ST_Square, so a cell can be rebuilt from
 its index alone.
 
-Definitions used by the zone figures:
+Definitions used by the zone figures here:
 - complaints: complaints received in the period (and of the category / channel; with a status
   filter: whose case has that status), counted in the zone at the requested level that holds
   the zone the complaint was assigned to;
-- repeats: those complaints marked as repeats of a known case;
-- cases: cases opened in the period (same filters), by the case's zone;
-- overdue: of those cases, the ones still being handled (registered, accepted, dispatched,
-  in progress, under rectification) whose due time has passed;
-- satisfaction rate: of those cases revisited or closed with a recorded satisfaction, the
-  share satisfied or basically satisfied (None when no case was rated).
+- repeats: those complaints marked as repeats of a known case.
+Case figures (overdue, on-time closure, satisfaction) are the bureau's rules, not spatial ones:
+the caller adds them per zone code from ``ecogrid.cases.figures``, so a zone map, a bulletin and a
+summary count them the same way.
 """
 
 from __future__ import annotations
@@ -40,17 +38,18 @@ from ecogrid.errors import InvalidInput, NotFound
 from ecogrid.vocabulary import Category, Channel, ZoneLevel
 from ecogrid.workflow.states import Status
 from geo import hotspots as hotspot_stats
+from geo import query_bounds
 from geo.bbox import BBox
 
 Shape = Literal["square", "hex"]
 SHAPES: tuple[str, ...] = ("square", "hex")
-OPEN_STATUSES: tuple[str, ...] = ("registered", "accepted", "dispatched", "in_progress", "rectification")
-RATED_STATUSES: tuple[str, ...] = ("revisited", "closed")
-GOOD_SATISFACTION: tuple[str, ...] = ("satisfied", "basically_satisfied")
 MIN_CELL_M = 20.0
 MAX_CELL_M = 100_000.0
 # Above this the answer (and Gi*'s weights) would be too big to be useful on a map: ask for larger cells.
 MAX_CELLS = 40_000
+# Cells a grid may need over its whole area (empty ones included) unless the caller says otherwise;
+# the API passes the max_grid_cells setting.
+MAX_AREA_CELLS = 200_000
 MVT_EXTENT = 4096
 MVT_BUFFER = 64
 # Below this zoom points are merged per few screen pixels, with a count. One feature per complaint
@@ -115,20 +114,11 @@ def _complaint_where(filters: Filters, params: dict[str, Any], *, alias: str = "
     return join, " AND ".join(conditions)
 
 
-def _case_where(filters: Filters, params: dict[str, Any]) -> str:
-    conditions = ["true", *_filter_conditions(filters, params, alias="k", time_column="opened_at", status_alias="k")]
-    return " AND ".join(conditions)
-
-
 def _bbox_where(bbox: BBox | None, params: dict[str, Any], *, alias: str = "c") -> str:
     if bbox is None:
         return ""
     params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
     return f" AND {alias}.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
-
-
-def _in_list(values: Sequence[str]) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # fixed vocabulary constants, never user input
 
 
 # ------------------------------------------------------------------------------------- zones
@@ -142,7 +132,7 @@ def aggregate_zones(
     parent_code: str | None = None,
     simplify_m: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Figures per zone of ``level`` (optionally only under the zone ``parent_code``), each with its
+    """Complaint figures per zone of ``level`` (optionally only under the zone ``parent_code``), each with its
     geometry as a GeoJSON dict (simplified by about ``simplify_m`` metres when given)."""
     filters = filters.validated()
     _check_choice("level", level, [z.value for z in ZoneLevel])
@@ -157,7 +147,6 @@ def aggregate_zones(
                                    UNION ALL SELECT z.id FROM zones z JOIN sub ON z.parent_id = sub.id)
             SELECT id FROM sub)"""
     complaint_join, complaint_where = _complaint_where(filters, params)
-    case_where = _case_where(filters, params)
     if simplify_m:
         # Degrees per metre of latitude; good enough for a display tolerance.
         params["tolerance"] = float(simplify_m) / 111_320.0
@@ -183,44 +172,21 @@ def aggregate_zones(
             SELECT a.target_id, sum(cz.complaints) AS complaints, sum(cz.repeats) AS repeats
             FROM cz JOIN anc a ON a.zone_id = cz.zone_id
             GROUP BY a.target_id
-        ),
-        kz AS (
-            SELECT k.zone_id, count(*) AS cases,
-                   count(*) FILTER (WHERE k.status IN ({_in_list(OPEN_STATUSES)}) AND k.due_at < now())
-                       AS overdue,
-                   count(*) FILTER (WHERE k.status IN ({_in_list(RATED_STATUSES)})
-                                      AND k.satisfaction IS NOT NULL) AS rated,
-                   count(*) FILTER (WHERE k.status IN ({_in_list(RATED_STATUSES)})
-                                      AND k.satisfaction IN ({_in_list(GOOD_SATISFACTION)})) AS satisfied
-            FROM cases k
-            WHERE k.zone_id IS NOT NULL AND {case_where}
-            GROUP BY k.zone_id
-        ),
-        kc AS (
-            SELECT a.target_id, sum(kz.cases) AS cases, sum(kz.overdue) AS overdue, sum(kz.rated) AS rated,
-                   sum(kz.satisfied) AS satisfied
-            FROM kz JOIN anc a ON a.zone_id = kz.zone_id
-            GROUP BY a.target_id
         )
         SELECT z.id, z.code, z.name, z.level, p.code AS parent_code,
                coalesce(cc.complaints, 0)::bigint AS complaints, coalesce(cc.repeats, 0)::bigint AS repeats,
-               coalesce(kc.cases, 0)::bigint AS cases, coalesce(kc.overdue, 0)::bigint AS overdue,
-               coalesce(kc.rated, 0)::bigint AS rated, coalesce(kc.satisfied, 0)::bigint AS satisfied,
                ST_AsGeoJSON({geom}, 6) AS geometry
         FROM zones z
         JOIN targets t ON t.id = z.id
         LEFT JOIN zones p ON p.id = z.parent_id
         LEFT JOIN cc ON cc.target_id = z.id
-        LEFT JOIN kc ON kc.target_id = z.id
         ORDER BY z.code
     """
     rows = session.execute(text(sql), params).mappings().all()
     return [
         {
             "code": r["code"], "name": r["name"], "level": r["level"], "parent_code": r["parent_code"],
-            "complaints": r["complaints"], "repeats": r["repeats"], "cases": r["cases"],
-            "overdue": r["overdue"], "rated": r["rated"],
-            "satisfaction_rate": (r["satisfied"] / r["rated"]) if r["rated"] else None,
+            "complaints": r["complaints"], "repeats": r["repeats"],
             "geometry": json.loads(r["geometry"]) if r["geometry"] else None,
         }
         for r in rows
@@ -267,9 +233,9 @@ def _counts_sql(shape: str, filters: Filters, params: dict[str, Any], *, bbox: B
             FROM (SELECT ST_Transform(c.geom, :srid) AS g FROM complaints c {join} WHERE {where}) p
             GROUP BY 1, 2
         """
-    grid = grid_from or f"""
-        ST_HexagonGrid(:cell, (SELECT ST_Transform(ST_SetSRID(ST_Extent(c.geom), 4326), :srid)
-                               FROM complaints c {join} WHERE {where}))"""
+    # The hexagons of the area's box only (see geo.query_bounds): never of the complaints' extent.
+    grid = grid_from or """
+        ST_HexagonGrid(:cell, ST_Transform(ST_MakeEnvelope(:west, :south, :east, :north, 4326), :srid))"""
     return f"""
         SELECT h.i, h.j, count(*) AS n
         FROM {grid} AS h
@@ -288,12 +254,22 @@ def aggregate_grid(
     filters: Filters = Filters(),
     bbox: BBox | None = None,
     srid: int | None = None,
+    max_cells: int = MAX_AREA_CELLS,
 ) -> list[dict[str, Any]]:
-    """Complaint counts per grid cell (empty cells omitted), each with the cell as a GeoJSON polygon."""
+    """Complaint counts per grid cell (empty cells omitted), each with the cell as a GeoJSON polygon.
+
+    The grid covers the zones' extent cut to ``bbox`` (nothing when there are no zones or the bbox
+    is outside them) and may need at most ``max_cells`` cells there (see geo.query_bounds).
+    """
     _check_cell(cell_m, shape)
     filters = filters.validated()
-    params: dict[str, Any] = {"cell": float(cell_m), "srid": srid or metric_srid(session)}
-    counts = _counts_sql(shape, filters, params, bbox=bbox)
+    srid = srid or metric_srid(session)
+    area = query_bounds.grid_area(session, bbox=bbox)
+    if area is None:
+        return []
+    query_bounds.check_grid_size(session, area=area, cell_m=cell_m, srid=srid, max_cells=max_cells, field="cell")
+    params: dict[str, Any] = {"cell": float(cell_m), "srid": srid}
+    counts = _counts_sql(shape, filters, params, bbox=area)
     sql = f"""
         WITH k AS ({counts})
         SELECT i, j, n, ST_AsGeoJSON(ST_Transform({_cell_geom_sql(shape)}, 4326), 6) AS geometry,
@@ -359,6 +335,7 @@ def compute_hotspots(
     filters: Filters = Filters(),
     parent_code: str | None = None,
     srid: int | None = None,
+    max_cells: int = MAX_AREA_CELLS,
 ) -> list[dict[str, Any]]:
     """Gi* per cell over every cell of the studied area (zero counts included), with trend.
 
@@ -376,6 +353,10 @@ def compute_hotspots(
             raise InvalidInput(f"no zone with code {parent_code!r}", field="parent")
     else:
         area_where = "parent_id IS NULL"
+    area = query_bounds.grid_area(session, zone=parent_code)
+    if area is None:
+        raise NotFound("no zones to study: import zones first")
+    query_bounds.check_grid_size(session, area=area, cell_m=cell_m, srid=srid, max_cells=max_cells, field="cell")
     base: dict[str, Any] = {"cell": float(cell_m), "srid": srid, "parent": parent_code}
     grid_fn = "ST_SquareGrid" if shape == "square" else "ST_HexagonGrid"
     cells_sql = f"""
@@ -398,7 +379,7 @@ def compute_hotspots(
         params = dict(base)
         f = Filters(date_from=p.start, date_to=p.end, category=filters.category, channel=filters.channel,
                     status=filters.status)
-        sql = _counts_sql(shape, f, params)
+        sql = _counts_sql(shape, f, params, bbox=area)
         return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
 
     current = counts(period)

@@ -32,6 +32,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.bbox import BBox
+
 FACTORS = ("complaints", "cases", "exceedances", "key_discharger", "days_since_inspection")
 # Case statuses that no longer need anything from the bureau.
 FINISHED_STATUSES = ("closed", "rejected")
@@ -286,40 +288,43 @@ def utm_srid(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
+# Cells are found by arithmetic on the projected points (floor of x / size, y / size: the numbering
+# of ST_SquareGrid and ST_Square), over the complaints inside the area only: the work grows with the
+# complaints counted, never with the area, and no grid is ever generated.
 _CELLS_SQL = """
 WITH pts AS (
-    SELECT c.id, c.received_at, c.case_id, ST_Transform(c.geom, CAST(:srid AS int)) AS g
+    SELECT c.received_at, c.case_id, ST_Transform(c.geom, CAST(:srid AS int)) AS g
     FROM complaints c
-    WHERE c.geom IS NOT NULL AND c.received_at >= :start AND c.received_at < :end
+    WHERE c.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)
+      AND c.received_at >= :start AND c.received_at < :end
       AND (CAST(:zone AS text) IS NULL OR EXISTS (
               SELECT 1 FROM zones z WHERE z.code = CAST(:zone AS text) AND ST_Covers(z.geom, c.geom)))
 ),
-extent AS (SELECT ST_Expand(ST_Extent(g)::geometry, :size) AS e FROM pts),
-grid AS (
-    SELECT cells.i, cells.j, cells.geom
-    FROM extent, ST_SquareGrid(:size, ST_SetSRID(extent.e, CAST(:srid AS int))) AS cells
-    WHERE extent.e IS NOT NULL
-),
 counted AS (
-    SELECT grid.i, grid.j, grid.geom,
+    SELECT floor(ST_X(pts.g) / :size)::int AS i, floor(ST_Y(pts.g) / :size)::int AS j,
            count(*) AS n,
            sum(power(0.5, extract(epoch FROM (CAST(:end AS timestamptz) - pts.received_at)) / 86400.0
                           / :half_life)) AS w,
            count(DISTINCT k.id) FILTER (WHERE k.status <> ALL(CAST(:finished AS text[]))) AS unresolved
-    FROM grid JOIN pts ON ST_Intersects(grid.geom, pts.g)
+    FROM pts
     LEFT JOIN cases k ON k.id = pts.case_id
-    GROUP BY grid.i, grid.j, grid.geom
+    GROUP BY 1, 2
     HAVING sum(power(0.5, extract(epoch FROM (CAST(:end AS timestamptz) - pts.received_at)) / 86400.0
                           / :half_life)) >= :min_weight
+),
+top AS (
+    SELECT counted.*, w / nullif(max(w) OVER (), 0) AS score,
+           ST_Square(:size, i, j, ST_SetSRID(ST_MakePoint(0, 0), CAST(:srid AS int))) AS geom
+    FROM counted
+    ORDER BY w DESC, i, j
+    LIMIT :limit
 )
-SELECT i, j, n, w, unresolved,
-       w / nullif(max(w) OVER (), 0) AS score,
+SELECT i, j, n, w, unresolved, score,
        ST_X(ST_Transform(ST_Centroid(geom), 4326)) AS lon,
        ST_Y(ST_Transform(ST_Centroid(geom), 4326)) AS lat,
        ST_AsGeoJSON(ST_Transform(geom, 4326), 6) AS polygon
-FROM counted
+FROM top
 ORDER BY w DESC, i, j
-LIMIT :limit
 """
 
 
@@ -332,16 +337,19 @@ def hotspot_cells(
     cell_size_m: float,
     min_weight: float,
     srid: int,
+    area: BBox,
     zone: str | None = None,
     limit: int = 20,
 ) -> list[HotspotCell]:
-    """Grid cells where recent complaints concentrate, densest first.
+    """Grid cells of ``area`` (WGS-84 box, see geo.query_bounds) where recent complaints concentrate,
+    densest first.
 
     A cell is named ``EPSG:<srid>/<size>/<i>/<j>`` (ST_SquareGrid's column and row), so the same
     cell keeps its name between calls. ``score`` is the cell's weighted count over the densest.
     """
     rows = session.execute(text(_CELLS_SQL), {
         "srid": srid, "size": float(cell_size_m), "start": start, "end": end, "zone": zone,
+        "west": area.west, "south": area.south, "east": area.east, "north": area.north,
         "half_life": float(half_life_days), "min_weight": float(min_weight),
         "finished": list(FINISHED_STATUSES), "limit": limit,
     }).mappings().all()

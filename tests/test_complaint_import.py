@@ -49,7 +49,7 @@ def test_good_rows_stored_once_bad_rows_reported_and_rerun_adds_nothing(db, tmp_
     report, errors_path = complaint_import.import_csv(db, path=path, mapping=MAPPING)
     assert report.stored == 5 and report.duplicates == 1
     assert report.repeats == 2 and report.new_cases == 3 and report.out_of_jurisdiction == 1
-    with open(errors_path, encoding="utf-8") as handle:
+    with open(errors_path, encoding="utf-8-sig") as handle:
         errors = [(int(r["row"]), r["field"]) for r in csv.DictReader(handle)]
     assert errors == [(7, "lon"), (8, "channel"), (9, "category"), (10, "external_ref"), (11, "received_at"),
                       (12, "lon")]
@@ -176,23 +176,26 @@ def test_chained_complaints_found_a_second_case_when_out_of_reach_of_the_first(d
     assert refs == {"C1": False, "C2": True, "C3": False}
 
 
-def test_each_refused_row_names_its_first_fault_and_rows_with_an_address_only_are_kept(db, tmp_path):
+def test_each_refused_row_names_every_fault_with_its_value_and_rows_with_an_address_only_are_kept(db, tmp_path):
     seed_zones(db)
     at = T0.isoformat()
     future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     path = write(tmp_path / "e.csv", [
-        ["E1", "fax", "smells", "异味", "yesterday", "x", "y", "", "", ""],      # channel before the rest
+        ["E1", "fax", "smells", "异味", "yesterday", "x", "y", "", "", ""],      # five faults at once
         ["E2", "hotline_12345", "odour", "异味", at, "nan", "36", "", "", ""],  # lon not finite
         ["E3", "hotline_12345", "odour", "异味", at, "120", "", "", "", ""],    # lat missing beside a lon
-        ["E4", "hotline_12345", "odour", "异味", at, "200", "x", "", "", ""],   # lon checked before lat
+        ["E4", "hotline_12345", "odour", "异味", at, "200", "x", "", "", ""],   # lon and lat both wrong
         ["E5", "hotline_12345", "odour", "异味", future, "120.002", "36.002", "", "", ""],
         ["E6", "hotline_12345", "odour", "", at, "120.002", "36.002", "", "", ""],
         ["E7", "hotline_12345", "odour", "异味", at, "", "", "某路1号", "", ""],  # address only: stored
     ])
     report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)
-    assert [(e.row, e.field) for e in report.errors] == [(2, "channel"), (3, "lon"), (4, "lat"), (5, "lon"),
-                                                         (6, "received_at"), (7, "description")]
-    assert "not a valid lon" in report.errors[1].reason and "future" in report.errors[4].reason
+    assert [(e.row, e.field, e.value) for e in report.errors] == [
+        (2, "channel", "fax"), (2, "category", "smells"), (2, "lon", "x"), (2, "lat", "y"),
+        (2, "received_at", "yesterday"), (3, "lon", "nan"), (4, "lat", ""), (5, "lon", "200"), (5, "lat", "x"),
+        (6, "received_at", future), (7, "description", "")]
+    assert report.refused == 6
+    assert "not a valid lon" in report.errors[5].reason and "future" in report.errors[9].reason
     assert report.stored == 1 and report.new_cases == 1
     stored = db.execute(text("SELECT geom IS NULL, address FROM complaints WHERE external_ref = 'E7'")).one()
     assert tuple(stored) == (True, "某路1号")
@@ -240,6 +243,7 @@ def test_csv_columns_read_like_dict_rows_short_rows_blank_lines_and_missing_colu
         handle.write(f"S2,hotline_12345,odour,异味,{T0.isoformat()}\n")         # short: no location
     report, _ = complaint_import.import_csv(db, path=path, mapping=MAPPING)   # 地址/姓名/电话 absent
     assert report.rows == 2 and report.stored == 1
-    assert [(e.row, e.field) for e in report.errors] == [(3, "lon")]
+    # The row number is the line in the file (the blank line counts), as a spreadsheet would show it.
+    assert [(e.row, e.field) for e in report.errors] == [(4, "lon")]
     with open(path, newline="", encoding="utf-8-sig") as handle:
         assert report.rows == len(list(csv.DictReader(handle)))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import DbSession, Principal, require_roles
+from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.params import Moment
+from ecogrid.cases import figures as case_figures
+from ecogrid.core.time import as_aware, rfc3339
 from geo import aggregates as aggregate_service
+from geo import query_bounds
 
 router = APIRouter(tags=["aggregates"])
 
@@ -19,21 +24,25 @@ MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 def filters_query(
-    date_from: Annotated[datetime | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
-    date_to: Annotated[datetime | None, Query(alias="to", description="received before (ISO 8601)")] = None,
+    session: DbSession, settings: SettingsDep,
+    date_from: Annotated[Moment | None, Query(alias="from", description="received at or after (ISO 8601)")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to", description="received before (ISO 8601)")] = None,
     category: Annotated[str | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query(description="status of the complaint's case")] = None,
 ) -> aggregate_service.Filters:
-    return aggregate_service.Filters(
+    filters = aggregate_service.Filters(
         date_from=_aware(date_from), date_to=_aware(date_to), category=category or None,
         channel=channel or None, status=status or None,
     ).validated()
+    start, end = query_bounds.bound_period(session, start=filters.date_from, end=filters.date_to,
+                                           now=datetime.now(UTC), max_days=settings.max_period_days)
+    return replace(filters, date_from=start, date_to=end)
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    # A bare date-time from a form is read as UTC rather than the server's local zone.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    # A bare date-time is Beijing time, as everywhere (ecogrid.core.time).
+    return None if value is None else as_aware(value)
 
 
 FiltersDep = Annotated[aggregate_service.Filters, Depends(filters_query)]
@@ -41,12 +50,13 @@ Cell = Annotated[float, Query(description="cell size in metres (square side / he
 ShapeQ = Annotated[str, Query(description="square or hex")]
 
 
-def _collection(rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def _collection(rows: list[dict[str, Any]], extra_members: dict[str, Any] | None = None,
+                **extra: Any) -> dict[str, Any]:
     features = []
     for row in rows:
         properties = {k: v for k, v in row.items() if k != "geometry"}
         features.append({"type": "Feature", "geometry": row["geometry"], "properties": properties})
-    return {"type": "FeatureCollection", "features": features, **extra}
+    return {"type": "FeatureCollection", "features": features, **(extra_members or {}), **extra}
 
 
 @router.get("/api/v1/aggregates/zones")
@@ -56,34 +66,51 @@ def zones(
     parent: Annotated[str | None, Query(description="code of a zone: only zones under it")] = None,
 ) -> dict[str, Any]:
     rows = aggregate_service.aggregate_zones(session, filters=filters, level=level, parent_code=parent)
-    return _collection(rows)
+    return _collection(*zone_figures(session, rows, filters=filters, level=level, parent=parent,
+                                     now=datetime.now(UTC)))
+
+
+def zone_figures(session: DbSession, rows: list[dict[str, Any]], *, filters: aggregate_service.Filters, level: str,
+                 parent: str | None, now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Zone rows with the case figures of the bureau's rules, and the cases no zone row holds.
+
+    Stock figures (open, overdue) are counted at the end of the period, or now while it runs.
+    """
+    counted = case_figures.zone_map(
+        session, level=level, parent_code=parent, start=filters.date_from, end=filters.date_to or now, now=now,
+        where=case_figures.case_conditions(category=filters.category, channel=filters.channel, status=filters.status))
+    extra = {"cut_off": rfc3339(counted["cut_off"]), "total": counted["total"].as_dict(),
+             "outside_jurisdiction": counted["outside"].as_dict(), "unassigned": counted["unassigned"].as_dict()}
+    return case_figures.add_to_zone_rows(rows, counted["zones"]), extra
 
 
 @router.get("/api/v1/aggregates/grid")
 def grid(
-    session: DbSession, _: Reader, filters: FiltersDep,
+    session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
-    bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84); cut to the zones")] = None,
 ) -> dict[str, Any]:
     srid = aggregate_service.metric_srid(session)
     rows = aggregate_service.aggregate_grid(session, cell_m=cell, shape=shape, filters=filters,
-                                            bbox=aggregate_service.BBox.parse(bbox), srid=srid)
+                                            bbox=aggregate_service.BBox.parse(bbox), srid=srid,
+                                            max_cells=settings.max_grid_cells)
     return _collection(rows, cell_m=cell, shape=shape, srid=srid)
 
 
 @router.get("/api/v1/hotspots")
 def hotspots(
-    session: DbSession, _: Reader, filters: FiltersDep,
+    session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
     parent: Annotated[str | None, Query(description="code of a zone: study only that zone")] = None,
 ) -> dict[str, Any]:
     period = aggregate_service.resolve_period(date_from=filters.date_from, date_to=filters.date_to,
                                               now=datetime.now(UTC))
     rows = aggregate_service.compute_hotspots(session, cell_m=cell, shape=shape, period=period,
-                                              filters=filters, parent_code=parent)
+                                              filters=filters, parent_code=parent,
+                                              max_cells=settings.max_grid_cells)
     return _collection(rows, cell_m=cell, shape=shape, period={
-        "from": period.start.isoformat(), "to": period.end.isoformat(),
-        "previous_from": period.previous.start.isoformat()})
+        "from": rfc3339(period.start), "to": rfc3339(period.end),
+        "previous_from": rfc3339(period.previous.start)})
 
 
 @router.get("/tiles/complaints/{z}/{x}/{y}.mvt", response_class=Response,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.params import Day, Id, Offset
 from ecogrid import casework
 from ecogrid.workflow.states import Action
 
@@ -22,18 +22,19 @@ def actor_of(principal: Principal) -> casework.Actor:
 
 def case_filters(
     principal: CurrentPrincipal,
-    zone_id: int | None = None,
+    zone: Annotated[str | None, Query(description="zone code: that zone and every zone in it")] = None,
+    zone_id: Annotated[Id | None, Query(description="zone id (as in each case's zone_id)")] = None,
     category: str | None = None,
     status: str | None = None,
     channel: str | None = None,
     assigned_to: Annotated[str | None, Query(description="a user id, or 'me'")] = None,
     overdue: bool | None = None,
     colour: Annotated[str | None, Query(description="progress colour: green, blue, yellow, red")] = None,
-    opened_from: date | None = None,
-    opened_to: date | None = None,
+    opened_from: Day | None = None,
+    opened_to: Day | None = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
-        zone_id=zone_id, category=category, status=status, channel=channel,
+        zone_id=zone_id, zone=zone or None, category=category, status=status, channel=channel,
         assigned_to=casework.resolve_assigned(assigned_to, actor=actor_of(principal)), overdue=overdue,
         colour=colour, opened_from=opened_from, opened_to=opened_to)
 
@@ -42,27 +43,32 @@ Filters = Annotated[casework.CaseFilters, Depends(case_filters)]
 
 
 @router.get("")
-def list_cases(session: DbSession, settings: SettingsDep, _: Annotated[Principal, Depends(require_roles(*STAFF))],
+def list_cases(session: DbSession, settings: SettingsDep,
+               principal: Annotated[Principal, Depends(require_roles(*STAFF))],
                filters: Filters, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-               offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+               offset: Offset = 0) -> dict[str, Any]:
+    """The ledger; an inspector's list holds only the cases dispatched to them or their team."""
     items, total = casework.list_cases(session, filters=filters, limit=limit, offset=offset,
-                                       yellow_fraction=settings.deadline_yellow_fraction)
+                                       yellow_fraction=settings.deadline_yellow_fraction,
+                                       viewer=actor_of(principal))
     return {"items": items, "total": total}
 
 
 @router.get("/ledger/supervision")
 def supervision_ledger(session: DbSession, settings: SettingsDep,
                        _: Annotated[Principal, Depends(require_roles("chief", "clerk", "planner"))],
-                       zone_id: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    items, total = casework.supervision_ledger(session, zone_id=zone_id, limit=limit, offset=offset,
+                       zone: Annotated[str | None, Query(description="zone code")] = None,
+                       zone_id: Id | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                       offset: Offset = 0) -> dict[str, Any]:
+    items, total = casework.supervision_ledger(session, zone_id=zone_id, zone=zone or None, limit=limit,
+                                               offset=offset,
                                                yellow_fraction=settings.deadline_yellow_fraction)
     return {"items": items, "total": total}
 
 
 @router.get("/{case_id}")
 def read_case(session: DbSession, settings: SettingsDep,
-              principal: Annotated[Principal, Depends(require_roles(*STAFF))], case_id: int) -> dict[str, Any]:
+              principal: Annotated[Principal, Depends(require_roles(*STAFF))], case_id: Id) -> dict[str, Any]:
     body = casework.get_case(session, case_id=case_id, viewer=actor_of(principal),
                              yellow_fraction=settings.deadline_yellow_fraction)
     session.commit()  # the audit entry of an unmasked read
@@ -70,13 +76,13 @@ def read_case(session: DbSession, settings: SettingsDep,
 
 
 @router.post("/{case_id}/supervise")
-def supervise(session: DbSession, principal: Annotated[Principal, Depends(require_roles("chief"))], case_id: int,
-              user_id: Annotated[int, Body(embed=True)]) -> dict[str, Any]:
+def supervise(session: DbSession, principal: Annotated[Principal, Depends(require_roles("chief"))], case_id: Id,
+              user_id: Annotated[Id, Body(embed=True)]) -> dict[str, Any]:
     return casework.assign_supervisor(session, case_id=case_id, user_id=user_id, actor=actor_of(principal))
 
 
 def _action_endpoint(action: Action):
-    def take_action(session: DbSession, principal: CurrentPrincipal, case_id: int,
+    def take_action(session: DbSession, principal: CurrentPrincipal, case_id: Id,
                     payload: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
         return casework.act(session, case_id=case_id, action=action.value, payload=payload,
                             actor=actor_of(principal))
@@ -91,6 +97,7 @@ for _action in Action:
         f"/{{case_id}}/{_action.value}", _action_endpoint(_action), methods=["POST"],
         name=f"case_{_action.value}", summary=f"{_action.value} a case",
         description="Roles per action: clerk accepts, rejects, answers, revisits, closes; chief dispatches and "
-        "extends; inspector starts, rectifies, replies (admin may do all). 409 with the reason when the action "
-        "is not possible now; 422 naming the payload field.",
+        "extends; inspector starts, rectifies, replies (admin may do all). An inspector acts only on cases "
+        "dispatched to them or their team (404 for any other), a chief only on cases in their zones (403). "
+        "409 with the reason when the action is not possible now; 422 naming the payload field.",
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.params import Id, Moment
 from ecogrid import inspections as inspection_service
 from ecogrid.photos.store import photo_store
 
@@ -22,20 +22,20 @@ class ReadingCreate(BaseModel):
     parameter: str = Field(max_length=32)
     value: float
     unit: str | None = Field(default=None, max_length=16)
-    measured_at: datetime
+    measured_at: Moment
     instrument: str | None = Field(default=None, max_length=128)
     background: float | None = None
 
 
 class InspectionCreate(BaseModel):
-    case_id: int
+    case_id: Id
     client_id: str = Field(max_length=64)
     findings: str | None = Field(default=None, max_length=20_000)
     lon: float | None = None
     lat: float | None = None
-    started_at: datetime | None = None
+    started_at: Moment | None = None
     conclusion: Literal["problem_confirmed", "not_confirmed", "source_identified"] | None = None
-    source_id: int | None = None
+    source_id: Id | None = None
     readings: list[ReadingCreate] = Field(default_factory=list, max_length=200)
 
 
@@ -57,7 +57,7 @@ def form_vocabulary(_: FieldStaff) -> dict[str, Any]:
 
 
 @router.get("/api/v1/inspections/tasks/{case_id}")
-def get_task(case_id: int, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> dict[str, Any]:
+def get_task(case_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> dict[str, Any]:
     return inspection_service.get_task(session, actor=_actor(principal), case_id=case_id, settings=settings)
 
 
@@ -76,14 +76,14 @@ def submit_inspection(body: InspectionCreate, response: Response, session: DbSes
 
 
 @router.get("/api/v1/inspections/{inspection_id}")
-def get_inspection(inspection_id: int, session: DbSession, principal: FieldStaff) -> dict[str, Any]:
+def get_inspection(inspection_id: Id, session: DbSession, principal: FieldStaff) -> dict[str, Any]:
     inspection = inspection_service.get_inspection(session, actor=_actor(principal), inspection_id=inspection_id)
     return inspection_service.describe_inspection(session, inspection=inspection)
 
 
 @router.post("/api/v1/inspections/{inspection_id}/photos", status_code=201)
 def add_photo(
-    inspection_id: int,
+    inspection_id: Id,
     file: Annotated[UploadFile, File()],
     client_id: Annotated[str, Form(max_length=64)],
     response: Response,
@@ -117,14 +117,14 @@ def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") 
 
 
 @router.get("/api/v1/photos/{photo_id}")
-def read_photo(photo_id: int, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> Response:
+def read_photo(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> Response:
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings))
     return _photo_response(content, mime, photo.id)
 
 
 @router.get("/api/v1/photos/{photo_id}/thumb")
-def read_thumbnail(photo_id: int, session: DbSession, settings: SettingsDep, principal: FieldStaff,
+def read_thumbnail(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff,
                    size: Annotated[int, Query(description="320 or 1280")] = 320) -> Response:
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings), size=size,

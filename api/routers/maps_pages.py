@@ -6,7 +6,7 @@ Authorization header works too. Without either the browser is sent to the form a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -15,10 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import DbSession, Principal, SettingsDep
 from api.page_auth import require_page_roles
 from api.security_headers import CspNonce
+from ecogrid import value_ranges
+from ecogrid.cases import figures as case_figures
+from ecogrid.core.time import day_of, day_start
 from ecogrid.errors import InvalidInput
 from ecogrid.vocabulary import Category
 from ecogrid.workflow.states import Status
 from geo import aggregates as aggregate_service
+from geo import query_bounds
 from maps import heatmap as heatmap_page
 
 router = APIRouter(tags=["maps"])
@@ -33,9 +37,14 @@ def _day(value: str | None, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.combine(datetime.fromisoformat(value).date(), time(0), tzinfo=UTC)
+        day = datetime.fromisoformat(value).date()
+        if day.year >= 9999:
+            raise ValueError("no room for the day after")
+        moment = day_start(day)  # a heatmap day is a Beijing day
     except ValueError:
         raise InvalidInput(f"{field} must be a date, YYYY-MM-DD", field=field) from None
+    value_ranges.check_date(moment, field=field)
+    return moment
 
 
 def _language(lang: str | None, accept_language: str | None) -> str:
@@ -61,19 +70,26 @@ def heatmap(
 ) -> Response:
     language = _language(lang, accept_language)
     start, end = _day(date_from, "from"), _day(date_to, "to")
-    end = end + timedelta(days=1) if end else datetime.now(UTC)
+    now = datetime.now(UTC)
+    end = end + timedelta(days=1) if end else now
+    start, _ = query_bounds.bound_period(session, start=start, end=end, now=now, max_days=settings.max_period_days)
     period = aggregate_service.resolve_period(date_from=start, date_to=end, now=end, default_days=DEFAULT_DAYS)
     filters = aggregate_service.Filters(category=category or None, status=status or None)
     data = aggregate_service.collect_heatmap(session, filters=filters, period=period,
                                              suspect_radii_m=settings.suspect_radius_m)
+    moment = datetime.now(UTC)
+    conditions = case_figures.case_conditions(category=filters.category, status=filters.status)
+    counted = case_figures.zone_map(session, level="street", parent_code=None, start=period.start, end=period.end,
+                                    now=moment, where=conditions)
+    case_figures.add_to_zone_rows(data["zones"], counted["zones"])
     bounds = data["bounds"]
     centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2) if bounds else \
         (settings.office_lat, settings.office_lon)
     view = heatmap_page.HeatmapView(
         centre=centre, bounds=bounds, cell_m=data["cell_m"], heat=data["heat"], zones=data["zones"],
         hotspots=data["hotspots"], sources=data["sources"],
-        form={"from": period.start.date().isoformat(),
-              "to": (period.end - timedelta(days=1)).date().isoformat(),
+        form={"from": day_of(period.start).isoformat(),
+              "to": day_of(period.end - timedelta(days=1)).isoformat(),
               "category": category or "", "status": status or ""},
         categories=[c.value for c in Category], statuses=[s.value for s in Status],
     )

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import DbSession, SettingsDep
-from api.errors import status_for
+from api.errors import open311_error
+from ecogrid import authorization
 from ecogrid import open311 as open311_service
 from ecogrid import users as user_service
 from ecogrid.errors import DomainError, NotAuthenticated
@@ -21,9 +22,7 @@ def _answer(call: Callable[[], Any], status: int = 200) -> JSONResponse:
     try:
         return JSONResponse(call(), status_code=status)
     except DomainError as exc:
-        code = status_for(exc)
-        code = 400 if code == 422 else code
-        return JSONResponse([{"code": code, "description": exc.message}], status_code=code)
+        return open311_error(exc)
 
 
 @router.get("/services.json")
@@ -43,7 +42,8 @@ async def create_request(request: Request, session: DbSession, settings: Setting
     def call() -> Any:
         if not form.get("api_key"):
             raise NotAuthenticated("api_key is required")
-        user_service.check_api_key(session, key=form["api_key"])
+        key = user_service.check_api_key(session, key=form["api_key"])
+        authorization.check_may_register(key.role)
         result = open311_service.create_request(session, form=form, settings=settings)
         session.commit()
         return result

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.deps import CurrentPrincipal, DbSession, ExportDbSession, Principal, SettingsDep, require_roles
 from api.page_auth import require_page_roles
+from api.params import Day, Id, Moment, Offset
 from api.security_headers import CspNonce
 from ecogrid import patrols as patrol_service
+from geo.bbox import BBox
 from maps.route_page import RouteStop, render_route_page
 
 router = APIRouter(tags=["patrols"])
@@ -37,31 +38,33 @@ class DrawCreate(BaseModel):
 
 
 class ConflictCreate(BaseModel):
-    user_id: int
-    source_id: int
+    user_id: Id
+    source_id: Id
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class RouteCreate(BaseModel):
-    date: date
-    source_ids: list[int] | None = None
-    draw_id: int | None = None
-    inspector_ids: list[int] | None = None
+    date: Day
+    source_ids: list[Id] | None = None
+    draw_id: Id | None = None
+    inspector_ids: list[Id] | None = None
 
 
 class StopDone(BaseModel):
-    inspection_id: int
+    inspection_id: Id
 
 
 @router.get(f"{PREFIX}/targets")
 def list_targets(session: DbSession, settings: SettingsDep, _: PlannerOrChief,
                  zone: str | None = None,
-                 start: Annotated[datetime | None, Query(alias="from")] = None,
-                 end: Annotated[datetime | None, Query(alias="to")] = None,
+                 start: Annotated[Moment | None, Query(alias="from")] = None,
+                 end: Annotated[Moment | None, Query(alias="to")] = None,
+                 bbox: Annotated[str | None, Query(description="hotspot cells only in this box: "
+                                                   "west,south,east,north (WGS-84)")] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                 offset: Offset = 0) -> dict[str, Any]:
     return patrol_service.rank_targets(session, settings=settings, zone=zone, start=start, end=end,
-                                       limit=limit, offset=offset)
+                                       bbox=BBox.parse(bbox), limit=limit, offset=offset)
 
 
 @router.post(f"{PREFIX}/draws", status_code=201)
@@ -75,23 +78,23 @@ def create_draw(body: DrawCreate, session: DbSession, settings: SettingsDep, who
 
 
 @router.get(f"{PREFIX}/draws/{{draw_id}}")
-def read_draw(draw_id: int, session: DbSession, _: PlannerOrChief) -> dict[str, Any]:
+def read_draw(draw_id: Id, session: DbSession, _: PlannerOrChief) -> dict[str, Any]:
     return patrol_service.describe_draw(session, plan=patrol_service.get_plan(session, plan_id=draw_id, kind="draw"))
 
 
 @router.get(f"{PREFIX}/draws/{{draw_id}}/verify")
-def verify_draw(draw_id: int, session: DbSession, _: PlannerOrChief) -> dict[str, Any]:
+def verify_draw(draw_id: Id, session: DbSession, _: PlannerOrChief) -> dict[str, Any]:
     return patrol_service.verify_draw(session, plan_id=draw_id)
 
 
 @router.post(f"{PREFIX}/draws/{{draw_id}}/approve")
-def approve_draw(draw_id: int, session: DbSession, who: Chief) -> dict[str, Any]:
+def approve_draw(draw_id: Id, session: DbSession, who: Chief) -> dict[str, Any]:
     plan = patrol_service.approve_draw(session, plan_id=draw_id, actor_id=who.user_id, actor_name=who.name)
     return patrol_service.describe_draw(session, plan=plan)
 
 
 @router.get(f"{PREFIX}/draws/{{draw_id}}/publication")
-def publish_draw(draw_id: int, session: DbSession, settings: SettingsDep) -> dict[str, Any]:
+def publish_draw(draw_id: Id, session: DbSession, settings: SettingsDep) -> dict[str, Any]:
     """Public: no sign-in, approved draws only, no complaint or complainant data."""
     return patrol_service.publish_draw(session, settings=settings, plan_id=draw_id)
 
@@ -115,26 +118,26 @@ def create_route(body: RouteCreate, session: DbSession, settings: SettingsDep, w
 
 # The export paths come before the plain one: "{route_id}" would otherwise swallow "7.csv".
 @router.get(f"{PREFIX}/routes/{{route_id}}.csv")
-def export_route_csv(route_id: int, session: DbSession, _: RouteReader) -> Response:
+def export_route_csv(route_id: Id, session: ExportDbSession, _: RouteReader) -> Response:
     body = patrol_service.export_route_csv(session, plan_id=route_id)
     return Response("\ufeff" + body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="route-{route_id}.csv"'})
 
 
 @router.get(f"{PREFIX}/routes/{{route_id}}.xlsx")
-def export_route_xlsx(route_id: int, session: DbSession, _: RouteReader) -> Response:
+def export_route_xlsx(route_id: Id, session: ExportDbSession, _: RouteReader) -> Response:
     body = patrol_service.export_route_xlsx(session, plan_id=route_id)
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="route-{route_id}.xlsx"'})
 
 
 @router.get(f"{PREFIX}/routes/{{route_id}}")
-def read_route(route_id: int, session: DbSession, _: RouteReader) -> dict[str, Any]:
+def read_route(route_id: Id, session: DbSession, _: RouteReader) -> dict[str, Any]:
     return patrol_service.describe_route(session, plan_id=route_id)
 
 
 @router.post(f"{PREFIX}/routes/{{route_id}}/stops/{{target_id}}/done")
-def mark_stop_done(route_id: int, target_id: int, body: StopDone, session: DbSession,
+def mark_stop_done(route_id: Id, target_id: Id, body: StopDone, session: DbSession,
                    who: RouteReader) -> dict[str, Any]:
     return patrol_service.mark_stop_done(session, plan_id=route_id, target_id=target_id,
                                          inspection_id=body.inspection_id, actor_id=who.user_id,
@@ -142,7 +145,7 @@ def mark_stop_done(route_id: int, target_id: int, body: StopDone, session: DbSes
 
 
 @router.get("/maps/routes/{route_id}", response_class=HTMLResponse, include_in_schema=False)
-def route_map(route_id: int, session: DbSession, settings: SettingsDep, _: RoutePageReader,
+def route_map(route_id: Id, session: DbSession, settings: SettingsDep, _: RoutePageReader,
               nonce: CspNonce) -> HTMLResponse:
     route = patrol_service.describe_route(session, plan_id=route_id)
     stops = [RouteStop(seq=s["seq"], name=s["name"], lon=s["geometry"]["coordinates"][0],

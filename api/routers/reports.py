@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.deps import DbSession, Principal, SettingsDep, require_roles
+from api.deps import DbSession, ExportDbSession, Principal, SettingsDep, require_roles
+from api.params import Day
 from api.routers.cases import Filters, actor_of
 from ecogrid import reports
-from ecogrid.workflow.deadlines import SHANGHAI
+from ecogrid.core.time import BEIJING as SHANGHAI
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -29,7 +30,7 @@ def _today() -> date:
 
 
 @router.get("/daily", response_model=None)
-def daily(session: DbSession, _: Reader, day: Annotated[date | None, Query(alias="date")] = None,
+def daily(session: DbSession, _: Reader, day: Annotated[Day | None, Query(alias="date")] = None,
           format: Literal["json", "html"] = "json") -> dict[str, Any] | HTMLResponse:
     """日通报 for one Asia/Shanghai day (today by default); ``format=html`` is a printable page."""
     bulletin = reports.daily_bulletin(session, day=day or _today())
@@ -41,25 +42,29 @@ def daily(session: DbSession, _: Reader, day: Annotated[date | None, Query(alias
 
 
 @router.get("/summary")
-def summary(session: DbSession, _: Reader, first: Annotated[date, Query(alias="from")],
-            last: Annotated[date, Query(alias="to")]) -> dict[str, Any]:
+def summary(session: DbSession, _: Reader, first: Annotated[Day, Query(alias="from")],
+            last: Annotated[Day, Query(alias="to")]) -> dict[str, Any]:
     return reports.summary(session, first=first, last=last)
 
 
 @router.get("/ledger.csv")
-def ledger_csv(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+def ledger_csv(session: ExportDbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
     columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
                                         yellow_fraction=settings.deadline_yellow_fraction)
-    session.commit()  # the audit entry of exported personal data
-    return Response(reports.ledger_csv(columns, rows), media_type="text/csv; charset=utf-8",
+    body = reports.ledger_csv(columns, rows)
+    # The audit entry of exported personal data is committed only once the file exists:
+    # an export that fails records nothing.
+    session.commit()
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="ledger.csv"'})
 
 
 @router.get("/ledger.xlsx")
-def ledger_xlsx(session: DbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+def ledger_xlsx(session: ExportDbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
     columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
                                         yellow_fraction=settings.deadline_yellow_fraction)
-    session.commit()
-    return Response(reports.ledger_xlsx(columns, rows),
+    body = reports.ledger_xlsx(columns, rows)
+    session.commit()  # after the file is built, as for the CSV
+    return Response(body,
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})

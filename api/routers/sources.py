@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
+from api.params import Id, Offset
 from ecogrid import sources as source_service
 from ecogrid.models import IndustryCategory, Source, Zone
 from ecogrid.vocabulary import Category, Crs
@@ -83,7 +84,7 @@ def _one(session: Session, src: Source) -> dict[str, Any]:
 def list_sources(session: DbSession, _: CurrentPrincipal, bbox: BBoxQuery, zone: str | None = None,
                  industry: str | None = None, category: Category | None = None, key_discharger: bool | None = None,
                  format: Annotated[str | None, Query(pattern="^(json|geojson)$")] = None,
-                 limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+                 limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Offset = 0):
     geojson = format == "geojson"
     items, total = source_service.list_sources(
         session, zone=zone, industry=industry, category=category.value if category else None,
@@ -99,7 +100,7 @@ def list_sources(session: DbSession, _: CurrentPrincipal, bbox: BBoxQuery, zone:
 
 
 @router.get("/sources/{source_id}")
-def get_source(source_id: int, session: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
+def get_source(source_id: Id, session: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
     return _one(session, source_service.get_source(session, source_id=source_id))
 
 
@@ -111,7 +112,7 @@ def create_source(body: SourceCreate, session: DbSession, _: Editor) -> dict[str
 
 
 @router.patch("/sources/{source_id}")
-def update_source(source_id: int, body: SourceUpdate, session: DbSession, _: Editor) -> dict[str, Any]:
+def update_source(source_id: Id, body: SourceUpdate, session: DbSession, _: Editor) -> dict[str, Any]:
     src = source_service.update_source(session, source_id=source_id,
                                        changes=body.model_dump(mode="json", exclude_unset=True))
     session.commit()

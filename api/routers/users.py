@@ -20,6 +20,7 @@ class UserRead(BaseModel):
     role: str
     active: bool
     qualified: bool
+    team: str | None
 
 
 @router.get("", response_model=list[UserRead])

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.params import Id
 from ecogrid import zones as zone_service
 
 router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
 
 class ZoneUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    officer_id: int | None = None
+    officer_id: Id | None = None
     noise_class: str | None = Field(default=None, pattern="^(0|1|2|3|4a|4b)$")
     responsible_unit: str | None = Field(default=None, max_length=256)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.params import Moment
 from ecogrid.vocabulary import Category, Channel, Crs, Kind
 
 
@@ -17,7 +17,7 @@ class ComplaintCreate(BaseModel):
     kind: Kind
     category: Category
     description: str = Field(min_length=1, max_length=4000)
-    received_at: datetime | None = None
+    received_at: Moment | None = None
     external_ref: str | None = Field(default=None, max_length=128)
     address: str | None = Field(default=None, max_length=500)
     complainant_name: str | None = Field(default=None, max_length=100)

@@ -31,11 +31,12 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from ecogrid.core.time import BEIJING
+
+SHANGHAI = BEIJING
 DEFAULT_TIME_LIMITS_PATH = Path(__file__).parent / "data" / "time_limits.json"
 
 # A search for the next working day never needs more than this; the longest run of
@@ -445,3 +446,12 @@ def due_at(
     if extension_days:
         due = Deadline.at(due + timedelta(days=extension_days), calendar_fallback=due.calendar_fallback)
     return due
+
+
+def is_estimate(start: datetime | None, due: datetime | None) -> bool:
+    """Whether a deadline counted from ``start`` to ``due`` ran through a year the Chinese calendar
+    does not know, so its working days were guessed Monday to Friday (``calendar_fallback``)."""
+    if start is None or due is None:
+        return False
+    first, last = to_local(start).year, to_local(due).year
+    return not all(calendar_known(date(year, 1, 1)) for year in range(first, max(first, last) + 1))

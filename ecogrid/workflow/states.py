@@ -13,6 +13,16 @@ Consultations and suggestions are not inspected: ``registered --answer--> closed
 and may grant one extension of the time limit while a complaint is open (accepted, not yet
 closed). Nothing here touches a database: the caller passes the case's status and facts and
 persists what the returned :class:`Transition` says.
+
+Who may act on *which* case (not only which action) is decided here too, from facts the caller
+gathers (:class:`Reach`, :class:`Assignment`), by :func:`may_act_on`:
+
+- an inspector acts only on a case assigned to them, or to the team they belong to;
+- a chief acts only on cases in their zones: the zones whose officer they are and every zone
+  nested in them. A chief who is officer of a top-level zone (the district) is city-level and
+  acts everywhere, cases outside every zone included; a chief who is officer of no zone acts
+  nowhere (they still read), since nobody has said which part of the city they answer for;
+- admin acts everywhere; clerks (intake staff) are limited by their role, not by place.
 """
 
 from __future__ import annotations
@@ -205,6 +215,52 @@ class CaseFacts:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Where an actor may act. ``zone_ids`` None means everywhere; an empty set, nowhere."""
+
+    user_id: int | None = None
+    team: str | None = None
+    zone_ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Whose a case is: the user or team it is dispatched to, and the zone it lies in."""
+
+    assigned_to_id: int | None = None
+    assigned_team: str | None = None
+    zone_id: int | None = None
+
+
+class NotYours(RoleNotAllowed):
+    """The role may take the action, but not on this case (not assigned to them, not in their zones)."""
+
+
+def is_assigned(reach: Reach, assignment: Assignment) -> bool:
+    """The case is dispatched to the actor, or to the team the actor belongs to."""
+    if reach.user_id is not None and assignment.assigned_to_id == reach.user_id:
+        return True
+    return reach.team is not None and assignment.assigned_team == reach.team
+
+
+def within_zones(reach: Reach, assignment: Assignment) -> bool:
+    """The case lies in the actor's zones (a case outside every zone lies only in "everywhere")."""
+    if reach.zone_ids is None:
+        return True
+    return assignment.zone_id is not None and assignment.zone_id in reach.zone_ids
+
+
+def may_act_on(role: str, reach: Reach, assignment: Assignment) -> bool:
+    """Whether ``role`` with ``reach`` may act on the case at all (which action is checked apart)."""
+    role_ = _coerce(Role, role, "role")
+    if role_ is Role.inspector:
+        return is_assigned(reach, assignment)
+    if role_ is Role.chief:
+        return within_zones(reach, assignment)
+    return True
+
+
+@dataclass(frozen=True)
 class Transition:
     """The outcome of one action: the new status and everything the caller must record."""
 
@@ -235,8 +291,13 @@ def transition(
     payload: Mapping[str, Any] | None = None,
     facts: CaseFacts | None = None,
     limits: deadlines.TimeLimits | None = None,
+    reach: Reach | None = None,
+    assignment: Assignment | None = None,
 ) -> Transition:
     """Check ``action`` on a case and say what it changes.
+
+    With ``reach`` and ``assignment`` the actor must also be allowed on this case
+    (:func:`may_act_on`); otherwise :class:`NotYours` is raised.
 
     Payload per action (``note``, a free comment, is accepted by every action):
 
@@ -248,12 +309,13 @@ def transition(
     - ``extend``: ``days`` (1..the configured maximum, 30), ``reason`` (text)
     - ``accept``, ``start``, ``close``: nothing
 
-    Raises RoleNotAllowed, IllegalTransition, InvalidPayload or InvalidValue.
+    Raises RoleNotAllowed (NotYours), IllegalTransition, InvalidPayload or InvalidValue.
     """
     facts = facts or CaseFacts()
     current, kind_, action_, role_ = _check(
         status=status, kind=kind, action=action, role=role, facts=facts, limits=limits
     )
+    check_place(role_, reach, assignment)
     target = _moves_for(kind_)[current].get(action_, current)
     fields = _read_payload(action_, payload or {}, limits=limits)
 
@@ -291,9 +353,19 @@ def allowed_actions(
     *,
     facts: CaseFacts | None = None,
     limits: deadlines.TimeLimits | None = None,
+    reach: Reach | None = None,
+    assignment: Assignment | None = None,
 ) -> tuple[Action, ...]:
-    """The actions ``role`` may take on a case now (before any payload), in workflow order."""
+    """The actions ``role`` may take on a case now (before any payload), in workflow order.
+
+    None on a case the actor may not act on (see :func:`may_act_on`), when ``reach`` and
+    ``assignment`` are given.
+    """
     facts = facts or CaseFacts()
+    try:
+        check_place(_coerce(Role, role, "role"), reach, assignment)
+    except NotYours:
+        return ()
     possible = []
     for action in Action:
         try:
@@ -317,8 +389,7 @@ def _check(
     if facts.handling_count < 1:
         raise InvalidValue("handling_count", "must be at least 1")
 
-    if role_ not in ROLES_FOR_ACTION[action_]:
-        raise RoleNotAllowed(f"role {role_.value} may not {action_.value}")
+    check_role(action_, role_)
 
     if kind_ is Kind.complaint and action_ is Action.answer:
         raise IllegalTransition("a complaint is not answered directly: accept it and have it inspected")
@@ -339,6 +410,22 @@ def _check(
     if action_ is Action.close and facts.last_satisfaction is Satisfaction.unsatisfied:
         raise IllegalTransition("cannot close a case whose last revisit was unsatisfied")
     return current, kind_, action_, role_
+
+
+def check_role(action: str, role: str) -> None:
+    """Raise RoleNotAllowed when ``role`` may never take ``action`` (whatever the case)."""
+    action_, role_ = _coerce(Action, action, "action"), _coerce(Role, role, "role")
+    if role_ not in ROLES_FOR_ACTION[action_]:
+        raise RoleNotAllowed(f"role {role_.value} may not {action_.value}")
+
+
+def check_place(role: Role, reach: Reach | None, assignment: Assignment | None) -> None:
+    """Raise NotYours when the actor may not act on this case (nothing to check without the facts)."""
+    if reach is None or assignment is None or may_act_on(role, reach, assignment):
+        return
+    if role is Role.inspector:
+        raise NotYours("the case is not dispatched to you or your team")
+    raise NotYours("the case lies outside the zones you answer for")
 
 
 def _check_extension(current: Status, facts: CaseFacts, limits: deadlines.TimeLimits | None) -> None:

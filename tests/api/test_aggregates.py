@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from ecogrid.models import Case, Complaint, Zone
+from ecogrid.models import Case, Complaint, Revisit, Zone
 from geo import aggregates as aggregate_service
 
 NOW = datetime.now(UTC)
@@ -42,6 +42,9 @@ def _case(db, zone, status, *, due=None, satisfaction=None, category="odour"):
                 geom="SRID=4326;POINT(120.32 36.02)")
     db.add(case)
     db.flush()
+    if satisfaction is not None:
+        # The satisfaction rate is per revisit: the judgement is a revisit's.
+        db.add(Revisit(case_id=case.id, at=T0, satisfaction=satisfaction, handling=1))
     return case
 
 
@@ -61,7 +64,7 @@ def figures(db, city):
     _case(db, east, "closed", satisfaction="unsatisfied")
     _case(db, east, "revisited", satisfaction="basically_satisfied")
     _case(db, east, "in_progress", due=NOW + timedelta(days=1))
-    _case(db, east, "replied", due=NOW - timedelta(days=5))  # handled in time: no longer overdue
+    _case(db, east, "replied", due=NOW - timedelta(days=5))  # replied (办结): no longer overdue
     _complaint(db, west_grid, 120.31, 36.01, case=overdue)  # assigned to a grid cell under West
     _complaint(db, west, 120.32, 36.07, case=overdue, repeat=True)
     _complaint(db, west, 120.33, 36.08, category="dust")
@@ -134,9 +137,10 @@ def _utm_point(db, x: float, y: float) -> tuple[float, float]:
 
 
 def test_grid_counts_points_in_known_cells(client, auth, db, city):
-    # Cells of 200 m in UTM 51N: (1005, 19951) gets 3 points, (1007, 19952) gets 1.
-    placed = [(1005 * 200 + 20, 19951 * 200 + 20), (1005 * 200 + 180, 19951 * 200 + 100),
-              (1005 * 200 + 100, 19951 * 200 + 179), (1007 * 200 + 50, 19952 * 200 + 50)]
+    # Cells of 200 m in UTM 51N: (1292, 19947) gets 3 points, (1294, 19948) gets 1,
+    # both inside the West zone (the grid covers the zones only).
+    placed = [(1292 * 200 + 20, 19947 * 200 + 20), (1292 * 200 + 180, 19947 * 200 + 100),
+              (1292 * 200 + 100, 19947 * 200 + 179), (1294 * 200 + 50, 19948 * 200 + 50)]
     for x, y in placed:
         lon, lat = _utm_point(db, x, y)
         _complaint(db, city["west"], lon, lat)
@@ -146,8 +150,8 @@ def test_grid_counts_points_in_known_cells(client, auth, db, city):
     body = r.json()
     assert body["srid"] == SRID
     cells = {(f["properties"]["i"], f["properties"]["j"]): f for f in body["features"]}
-    assert {k: f["properties"]["count"] for k, f in cells.items()} == {(1005, 19951): 3, (1007, 19952): 1}
-    ring = cells[(1005, 19951)]["geometry"]["coordinates"][0]
+    assert {k: f["properties"]["count"] for k, f in cells.items()} == {(1292, 19947): 3, (1294, 19948): 1}
+    ring = cells[(1292, 19947)]["geometry"]["coordinates"][0]
     assert len(ring) == 5 and 119.0 < ring[0][0] < 121.0  # a square, in WGS-84 degrees
 
     hexes = client.get("/api/v1/aggregates/grid", headers=auth("chief"), params={"cell": 200, "shape": "hex"}).json()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from ecogrid import users as user_service
+from tests.staffing import city_chief, dispatch
 from tests.test_zones import seed_zones
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -139,11 +140,13 @@ def test_bad_input_is_422_naming_the_field_and_writes_nothing(db, client, clerk,
     assert counts(db) == before
 
 
-def test_inspector_may_not_register_and_sees_masked_personal_data(db, client, clerk, auth):
+def test_inspector_may_not_register_and_sees_masked_personal_data(db, client, clerk, auth, make_user):
     seed_zones(db)
-    assert client.post("/api/v1/complaints", json=body(), headers=auth("inspector")).status_code == 403
+    inspector = make_user("inspector")
+    assert client.post("/api/v1/complaints", json=body(), headers=auth(inspector)).status_code == 403
     created = client.post("/api/v1/complaints", json=body(), headers=clerk).json()
-    seen = client.get(f"/api/v1/complaints/{created['id']}", headers=auth("inspector")).json()
+    dispatch(db, case_id=created["case_id"], chief=city_chief(db), to={"user_id": inspector.id})
+    seen = client.get(f"/api/v1/complaints/{created['id']}", headers=auth(inspector)).json()
     assert seen["complainant_phone"] == "138****5678" and seen["complainant_name"] == "王**"
 
 

@@ -54,10 +54,11 @@ def test_task_detail_shows_complaint_text_and_suspects_but_no_complainant(client
 def test_another_inspectors_case_is_forbidden(client, db, make_user, auth):
     owner, stranger = make_user("inspector"), make_user("inspector")
     seeded = seed_case(db, inspector_id=owner.id)
-    assert client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth(stranger)).status_code == 403
+    # Not found, as if it did not exist: another inspector's case ids are not confirmed.
+    assert client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth(stranger)).status_code == 404
     resp = client.post("/api/v1/inspections", json={"case_id": seeded.case_id, "client_id": _cid()},
                        headers=auth(stranger))
-    assert resp.status_code == 403
+    assert resp.status_code == 404
     assert client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth("chief")).status_code == 200
     assert client.get("/api/v1/inspections/tasks", headers=auth("clerk")).status_code == 403
 
@@ -143,6 +144,6 @@ def test_source_identified_needs_a_source_and_confirms_it(client, db, make_user,
 def test_inspection_on_a_closed_case_is_refused(client, db, make_user, auth):
     me = make_user("inspector")
     seeded = seed_case(db, inspector_id=me.id, status="closed")
-    resp = client.post("/api/v1/inspections", headers=auth("chief"),
+    resp = client.post("/api/v1/inspections", headers=auth(me),
                        json={"case_id": seeded.case_id, "client_id": _cid()})
     assert resp.status_code == 409

@@ -108,6 +108,7 @@ def test_bad_page_filters_name_the_field(client, make_user, settings, params, fi
 
 
 def test_overlays_shift_to_gcj02_over_a_gcj02_base_map(db, settings):
+    from ecogrid.cases import figures as case_figures
     from geo import aggregates
     from maps import heatmap, render
 
@@ -117,6 +118,9 @@ def test_overlays_shift_to_gcj02_over_a_gcj02_base_map(db, settings):
     data = aggregates.collect_heatmap(db, filters=aggregates.Filters(),
                                       period=aggregates.Period(now - timedelta(days=365), now),
                                       suspect_radii_m=settings.suspect_radius_m)
+    counted = case_figures.zone_map(db, level="street", parent_code=None, start=now - timedelta(days=365), end=now,
+                                    now=now)
+    case_figures.add_to_zone_rows(data["zones"], counted["zones"])
     view = heatmap.HeatmapView(centre=(36.06, 120.375), bounds=data["bounds"], cell_m=data["cell_m"],
                                heat=data["heat"], zones=data["zones"], hotspots=data["hotspots"],
                                sources=data["sources"])

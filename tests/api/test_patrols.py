@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ecogrid import credit_code
-from ecogrid.models import Case, Complaint, Inspection, PatrolTarget, Reading, Source
+from ecogrid.models import Case, Complaint, Inspection, PatrolTarget, Reading, Source, Zone
 from geo.routing import brute_force_route
 
 OFFICE = (120.3826, 36.0671)
@@ -250,6 +250,10 @@ def test_risk_ranking_puts_complained_about_key_discharger_first_with_parts(db, 
         add_complaint(db, lon=120.4505, lat=36.1003 + k * 0.0001, days_ago=k, case=case)
     far = add_complaint(db, lon=120.60, lat=36.30)
     assert far.id
+    # Hotspot cells cover the jurisdiction: the zones.
+    db.add(Zone(code="JUR", name="Jurisdiction", level="district",
+                geom="SRID=4326;MULTIPOLYGON(((120.25 35.95,120.65 35.95,120.65 36.35,120.25 36.35,120.25 35.95)))"))
+    db.flush()
     r = client.get("/api/v1/patrols/targets", headers=auth("planner"))
     assert r.status_code == 200, r.text
     body = r.json()

@@ -136,7 +136,8 @@ def test_failed_commit_removes_the_file_it_wrote(client, db, visit, settings):
 def test_only_staff_who_may_see_the_case_see_the_photo(client, visit, auth):
     resp = _upload(client, visit, jpeg_with_exif())
     photo_id = resp.json()["id"]
-    assert client.get(f"/api/v1/photos/{photo_id}", headers=auth("inspector")).status_code == 403
+    # Another inspector's evidence is not found, like the rest of a case not theirs.
+    assert client.get(f"/api/v1/photos/{photo_id}", headers=auth("inspector")).status_code == 404
     assert client.get(f"/api/v1/photos/{photo_id}", headers=auth("clerk")).status_code == 403
     assert client.get(f"/api/v1/photos/{photo_id}").status_code == 401
     assert client.get(f"/api/v1/photos/{photo_id}", headers=auth("chief")).status_code == 200

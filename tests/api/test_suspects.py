@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from ecogrid import credit_code
 from ecogrid.models import Case, Source
+from tests.staffing import city_chief, dispatch
 
 _n = {"i": 0}
 
@@ -42,6 +43,7 @@ def test_suspects_need_sign_in(client, db):
 def test_inspector_confirms_the_source_and_the_case_shows_it(client, db, auth, make_user):
     src, case = seed(db)
     inspector = make_user("inspector")
+    dispatch(db, case_id=case.id, chief=city_chief(db), to={"user_id": inspector.id})
     resp = client.post(f"/api/v1/cases/{case.id}/source", json={"source_id": src.id, "note": "现场核实"},
                        headers=auth(inspector))
     assert resp.status_code == 200
@@ -56,12 +58,14 @@ def test_confirming_needs_the_right_role(client, db, auth):
     assert client.post(f"/api/v1/cases/{case.id}/source", json=body).status_code == 401
     assert client.post(f"/api/v1/cases/{case.id}/source", json=body, headers=auth("clerk")).status_code == 403
     assert client.post(f"/api/v1/cases/{case.id}/source", json=body, headers=auth("planner")).status_code == 403
-    assert client.post(f"/api/v1/cases/{case.id}/source", json=body, headers=auth("chief")).status_code == 200
+    assert client.post(f"/api/v1/cases/{case.id}/source", json=body, headers=auth(city_chief(db))).status_code == 200
 
 
-def test_confirming_unknown_case_or_source_is_404_and_bad_body_is_422(client, db, auth):
+def test_confirming_unknown_case_or_source_is_404_and_bad_body_is_422(client, db, auth, make_user):
     src, case = seed(db)
-    headers = auth("inspector")
+    inspector = make_user("inspector")
+    dispatch(db, case_id=case.id, chief=city_chief(db), to={"user_id": inspector.id})
+    headers = auth(inspector)
     assert client.post("/api/v1/cases/999999/source", json={"source_id": src.id}, headers=headers).status_code == 404
     resp = client.post(f"/api/v1/cases/{case.id}/source", json={"source_id": 999999}, headers=headers)
     assert resp.status_code == 404

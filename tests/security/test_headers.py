@@ -66,7 +66,7 @@ def test_every_page_has_a_script_policy_with_a_fresh_nonce_and_no_framing(client
         assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"], path
         assert policy["default-src"] == ["'self'"] and policy["connect-src"] == ["'self'"], path
         assert first.headers["x-frame-options"] == "DENY"
-        assert first.headers["referrer-policy"] == "no-referrer"
+        assert first.headers["referrer-policy"] == "same-origin"
         assert first.headers["x-content-type-options"] == "nosniff"
         nonce = _NONCE_RE.search(first.headers["content-security-policy"]).group(1)
         assert nonce != _NONCE_RE.search(second.headers["content-security-policy"]).group(1), path

@@ -105,7 +105,8 @@ def _read_answer(sock: socket.socket) -> tuple[int, bytes]:
 
 @pytest.mark.parametrize(("path", "setting"), [
     ("/api/v1/inspections/1/photos", "max_upload_bytes"),
-    ("/api/v1/zones/import?level=district&code_field=code&name_field=name", "max_import_bytes"),
+    ("/api/v1/zones/import?level=district&code_field=code&name_field=name", "import_max_bytes"),
+    ("/api/v1/complaints/import", "import_mapping_max_bytes"),
     ("/api/v1/inspections", "max_body_bytes"),
 ])
 def test_a_declared_length_over_the_cap_is_refused_at_once_unread(live_server, path, setting) -> None:
@@ -117,7 +118,7 @@ def test_a_declared_length_over_the_cap_is_refused_at_once_unread(live_server, p
     assert status == 413
     detail = json.loads(body)["detail"][0]
     assert setting in detail["msg"]
-    assert detail["loc"] == (["body", "file"] if path.endswith("/photos") else ["body"])
+    assert detail["loc"] == (["body", "file"] if path.endswith(("/photos", "/complaints/import")) else ["body"])
     assert time.monotonic() - started < 5
 
 

@@ -1,0 +1,144 @@
+"""The one definition of each rule the bureau is judged on; every surface calls these.
+
+- FINISHED: closed (销号) or rejected (不予受理): the case's life is over. OPEN: every other status.
+- HANDLING: open and not yet concluded (办结): registered, accepted, dispatched, in progress, under
+  rectification. A reply concludes a handling; an unsatisfied revisit sends the case back to
+  dispatched, so it is being handled again.
+- Overdue now: HANDLING and ``due_at`` before now. Overdue at a cut-off M: the case's status at M
+  (the status its last event at or before M left it in) is HANDLING and ``due_at`` is before M.
+  At M = now the two are the same. A replied case waiting for its revisit is not overdue: the
+  time limit is met by the reply, the same event that decides on-time closure.
+- Open at M: the status at M is OPEN (registered by M, not closed or rejected by M).
+- On-time closure (按期办结): a closed case whose last conclusion (reply, or the answer of a
+  consultation) came at or before ``due_at``; without a recorded conclusion, its closing time;
+  without a deadline, on time. The Python rule is ``ecogrid.workflow.colours.closed_on_time``.
+- Satisfaction rate (满意率), per revisit: revisits in the period judged satisfied or basically
+  satisfied, over all revisits in the period. A case revisited twice counts twice.
+- Repeat rate: complaints received in the period marked as repeats of a known case, over all
+  complaints received in the period.
+
+Python predicates and SQL expressions are built from the same constants below.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+
+from ecogrid.models import Case, CaseEvent
+from ecogrid.workflow import colours
+from ecogrid.workflow.states import Action, Satisfaction, Status
+
+FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value)
+OPEN: tuple[str, ...] = tuple(s.value for s in Status if s.value not in FINISHED)
+CONCLUDED: tuple[str, ...] = (Status.replied.value, Status.revisited.value)
+HANDLING: tuple[str, ...] = tuple(s for s in OPEN if s not in CONCLUDED)
+SATISFIED: tuple[str, ...] = (Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value)
+CONCLUDING_ACTIONS: tuple[str, ...] = (Action.reply.value, Action.answer.value)
+
+
+# ---------------------------------------------------------------- Python predicates
+
+
+def is_open(status: str) -> bool:
+    return status in OPEN
+
+
+def is_finished(status: str) -> bool:
+    return status in FINISHED
+
+
+def is_overdue(status: str, due_at: datetime | None, now: datetime) -> bool:
+    """Overdue now: still being handled and past its deadline."""
+    return status in HANDLING and due_at is not None and due_at < now
+
+
+def closed_on_time(status: str, due_at: datetime | None, concluded_at: datetime | None,
+                   closed_at: datetime | None) -> bool | None:
+    """On time (True/False) for a closed case, None for any other."""
+    if status != Status.closed.value or closed_at is None:
+        return None
+    return True if due_at is None else colours.closed_on_time(due_at, concluded_at or closed_at)
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A share rounded to 4 places, None when there is nothing to divide by."""
+    return None if denominator == 0 else round(numerator / denominator, 4)
+
+
+def satisfaction_rate(satisfied_revisits: int, revisits: int) -> float | None:
+    return rate(satisfied_revisits, revisits)
+
+
+def repeat_rate(repeat_complaints: int, complaints: int) -> float | None:
+    return rate(repeat_complaints, complaints)
+
+
+def on_time_rate(closed_on_time_count: int, closed: int) -> float | None:
+    return rate(closed_on_time_count, closed)
+
+
+def cut_off(period_end: datetime, now: datetime) -> datetime:
+    """The moment a period's stock (open, overdue) is counted at: its end, or now if it has not ended."""
+    return min(period_end, now)
+
+
+# ---------------------------------------------------------------- SQL expressions
+
+
+def overdue_sql(now: datetime) -> ColumnElement[bool]:
+    """Overdue now, on the cases table (the same rule as ``is_overdue``)."""
+    return and_(Case.status.in_(HANDLING), Case.due_at.is_not(None), Case.due_at < now)
+
+
+def status_at_sql(moment: datetime) -> ColumnElement[str]:
+    """The status of each case at ``moment`` ('' before it was registered), as a correlated subquery.
+
+    Every workflow step appends an event carrying the status it leaves; the last one at or before
+    ``moment`` is the status then (closed and rejected are read off the row's own times).
+    """
+    last = (select(CaseEvent.to_status).where(CaseEvent.case_id == Case.id, CaseEvent.at <= moment)
+            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(1).correlate(Case).scalar_subquery())
+    # A case brought in without its history (an import from another system) is taken to have been
+    # in its present status all along.
+    untracked = ~select(CaseEvent.id).where(CaseEvent.case_id == Case.id).correlate(Case).exists()
+    rejected_at = (select(func.min(CaseEvent.at)).where(CaseEvent.case_id == Case.id,
+                                                          CaseEvent.action == Action.reject.value)
+                   .correlate(Case).scalar_subquery())
+    # The end of a case is also kept on the row (closed_at, the reject event), so it holds even
+    # where the history between is incomplete.
+    return case(
+        (and_(Case.status == Status.closed.value, func.coalesce(Case.closed_at, Case.opened_at) <= moment),
+         literal(Status.closed.value)),
+        (and_(Case.status == Status.rejected.value, func.coalesce(rejected_at, Case.opened_at) <= moment),
+         literal(Status.rejected.value)),
+        else_=func.coalesce(last, case((untracked, Case.status), else_=literal(""))))
+
+
+def open_at_sql(moment: datetime) -> ColumnElement[bool]:
+    """Cases open at ``moment``."""
+    return and_(Case.opened_at <= moment, status_at_sql(moment).in_(OPEN))
+
+
+def overdue_at_sql(moment: datetime) -> ColumnElement[bool]:
+    """Cases overdue at the cut-off ``moment``."""
+    return and_(Case.due_at.is_not(None), Case.due_at < moment, Case.opened_at <= moment,
+                status_at_sql(moment).in_(HANDLING))
+
+
+def concluded_at_sql() -> ColumnElement[datetime]:
+    """When each case was last concluded (its last reply or answer), correlated on ``cases``."""
+    return (select(func.max(CaseEvent.at))
+            .where(CaseEvent.case_id == Case.id, CaseEvent.action.in_(CONCLUDING_ACTIONS))
+            .correlate(Case).scalar_subquery())
+
+
+def closed_sql() -> ColumnElement[bool]:
+    return and_(Case.status == Status.closed.value, Case.closed_at.is_not(None))
+
+
+def closed_on_time_sql() -> ColumnElement[bool]:
+    """Closed and on time (the same rule as ``closed_on_time``)."""
+    return and_(closed_sql(), or_(Case.due_at.is_(None),
+                                  func.coalesce(concluded_at_sql(), Case.closed_at) <= Case.due_at))
