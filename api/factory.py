@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, page_auth
+from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
 from api.routers import discover_routers
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     errors.install(app)
+    # Inside SecurityHeaders, so a 413 carries the same headers as every other answer.
+    app.add_middleware(BodyLimit, settings=settings)
     page_auth.install(app)
     app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
     app.add_middleware(CancelOnDisconnect)

@@ -29,7 +29,14 @@ from ecogrid.core.time import as_aware, rfc3339
 from ecogrid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
 from ecogrid.photos import evidence
-from ecogrid.photos.images import ImageRejected, inspect_image, make_thumbnail, safe_filename
+from ecogrid.photos.images import (
+    DEFAULT_CONCURRENT_DECODES,
+    ImageRejected,
+    inspect_image,
+    make_thumbnail,
+    make_thumbnails,
+    safe_filename,
+)
 from ecogrid.photos.store import (
     PhotoNotFound,
     PhotoStore,
@@ -209,11 +216,14 @@ def submit_inspection(
     """Store one visit with its readings, in one transaction; ``(inspection, created)``.
 
     A client id seen before returns the stored inspection unchanged (``created`` False), so a
-    phone retrying after a lost answer, or a double tap, stores the visit once.
+    phone retrying after a lost answer, or a double tap, stores the visit once. Copies sent at
+    the same moment queue on a lock named by the client id: the first stores the visit, each
+    later one then finds it and answers with it, never with an error.
     """
     if actor.user_id is None:
         raise Forbidden("inspections are submitted by a signed-in inspector")
     client_id = _client_id(data.client_id, "client_id")
+    _queue_behind_same_submission(session, kind="inspection", client_id=client_id)
     existing = _inspection_by_client_id(session, client_id=client_id, actor=actor)
     if existing is not None:
         return existing, False
@@ -241,11 +251,41 @@ def submit_inspection(
 
     judged = _judge_readings(session, case=case, readings=data.readings)
 
+    try:
+        with session.begin_nested():
+            inspection = _store_inspection(session, actor=actor, case=case, client_id=client_id, data=data,
+                                           point=point, started_at=started_at or moment, moment=moment,
+                                           judged=judged)
+    except IntegrityError:
+        # A copy that came by another path than the lock above stored the visit first.
+        return _stored_copy(session, client_id=client_id, actor=actor), False
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return _stored_copy(session, client_id=client_id, actor=actor), False
+    return inspection, True
+
+
+def _stored_copy(session: Session, *, client_id: str, actor: Actor) -> Inspection:
+    again = _inspection_by_client_id(session, client_id=client_id, actor=actor)
+    if again is None:
+        # Not a copy of this submission: one of its reading client ids belongs to another visit.
+        raise Conflict("a reading client id is already used by another inspection", field="readings")
+    return again
+
+
+def _store_inspection(
+    session: Session, *, actor: Actor, case: Case, client_id: str, data: InspectionIn,
+    point: tuple[float, float] | None, started_at: datetime, moment: datetime,
+    judged: list[tuple[dict[str, Any] | None, bool | None]],
+) -> Inspection:
+    assert actor.user_id is not None
     inspection = Inspection(
         client_id=client_id,
         case_id=case.id,
         inspector_id=actor.user_id,
-        started_at=started_at or moment,
+        started_at=started_at,
         submitted_at=moment,
         geom=_ewkt(point),
         findings=(data.findings or "").strip() or None,
@@ -303,17 +343,7 @@ def submit_inspection(
     if data.conclusion == "source_identified" and data.source_id is not None:
         suspect_service.confirm_source(session, case_id=case.id, source_id=data.source_id,
                                        user_id=actor.user_id, note=f"inspection {inspection.id}")
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another request with the same client id (a double tap) committed first.
-        session.rollback()
-        again = _inspection_by_client_id(session, client_id=client_id, actor=actor)
-        if again is None:
-            raise Conflict("a reading client id is already used by another inspection",
-                           field="readings") from None
-        return again, False
-    return inspection, True
+    return inspection
 
 
 def get_inspection(session: Session, *, actor: Actor, inspection_id: int) -> Inspection:
@@ -448,7 +478,8 @@ def add_photo(
         return existing, False
 
     try:
-        info = inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
+        info = inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels,
+                             max_concurrent_decodes=settings.max_concurrent_decodes)
     except ImageRejected as rejected:
         raise InvalidInput(rejected.reason, field=rejected.field) from None
 
@@ -472,8 +503,10 @@ def add_photo(
     stored = store.put(data)
     created_keys: list[str] = [stored.key] if stored.created else []
     try:
-        for side in THUMBNAIL_SIDES:
-            thumb = store.put_thumbnail(info.sha256, max_side=side, data=make_thumbnail(data, max_side=side))
+        thumbnails = make_thumbnails(data, sides=THUMBNAIL_SIDES,
+                                     max_concurrent_decodes=settings.max_concurrent_decodes)
+        for side, thumbnail in thumbnails.items():
+            thumb = store.put_thumbnail(info.sha256, max_side=side, data=thumbnail)
             if thumb.created:
                 created_keys.append(thumb.key)
         photo = Photo(
@@ -544,7 +577,8 @@ def describe_photo(session: Session, *, photo: Photo) -> dict[str, Any]:
 
 
 def read_photo(
-    session: Session, *, actor: Actor, photo_id: int, store: PhotoStore, size: int | None = None
+    session: Session, *, actor: Actor, photo_id: int, store: PhotoStore, size: int | None = None,
+    settings: Settings | None = None,
 ) -> tuple[bytes, str, Photo]:
     """The original bytes (``size`` None) or a thumbnail, for staff allowed to see the case."""
     if actor.user_id is None:
@@ -572,7 +606,8 @@ def read_photo(
         original = store.open(photo.storage_key)
     except PhotoNotFound:
         raise NotFound(f"the file of photo {photo_id} is missing from the store", field="photo_id") from None
-    thumb = make_thumbnail(original, max_side=size)
+    decodes = settings.max_concurrent_decodes if settings is not None else DEFAULT_CONCURRENT_DECODES
+    thumb = make_thumbnail(original, max_side=size, max_concurrent_decodes=decodes)
     store.put_thumbnail(photo.sha256, max_side=size, data=thumb)
     return thumb, "image/jpeg", photo
 
@@ -623,6 +658,13 @@ def _check_sees_inspection(session: Session, *, actor: Actor, inspection: Inspec
                 return
         raise NotFound(f"inspection {inspection.id} not found", field="inspection_id")
     raise Forbidden("inspections are seen by inspectors and chiefs")
+
+
+def _queue_behind_same_submission(session: Session, *, kind: str, client_id: str) -> None:
+    # Held until this transaction ends; a copy of the same submission waits here and then,
+    # reading after the first one committed, finds its row. Different ids sharing a hash only wait.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"{kind}:{client_id}"})
 
 
 def _inspection_by_client_id(session: Session, *, client_id: str, actor: Actor) -> Inspection | None:

@@ -43,10 +43,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
-    # Uploads (photo evidence).
-    upload_dir: Path = Path("uploads")
+    # Uploads (photo evidence). The store's folder: see `photo_dir` (and the hardening block below).
+    upload_dir: Path | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
-    max_image_pixels: int = 80_000_000
     photo_max_distance_m: float = 500.0
     photo_max_time_skew_minutes: int = 120
 
@@ -131,6 +130,20 @@ class Settings(BaseSettings):
     import_max_bytes: int = 64 * 1024 * 1024
     import_mapping_max_bytes: int = 256 * 1024
 
+    # Hardening: uploads and oversized input.
+    # Phone cameras write 12-50 MP by default; the largest common full-resolution mode is
+    # 8192 x 6144 (50.3 MP, "50 MP" sensors), which fits; a 200 MP mode is refused with the limit named.
+    max_image_pixels: int = Field(default=52_000_000, ge=1)
+    # Each decode of a PNG or WebP holds up to 4 bytes a pixel; this many at once bound memory.
+    max_concurrent_decodes: int = Field(default=2, ge=1)
+    # Request bodies: photo uploads get max_upload_bytes, imports (zone GeoJSON, hotline exports)
+    # import_max_bytes (plus the mapping file and room for the form), any other max_body_bytes.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Zone imports: vertices per feature (an intake inside a zone tests its every vertex) and
+    # per file, counted before any geometry is built.
+    max_zone_vertices: int = Field(default=100_000, ge=1)
+    max_import_vertices: int = Field(default=1_000_000, ge=1)
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
@@ -153,6 +166,15 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def photo_dir(self) -> Path:
+        """Where photo evidence is stored: ECOGRID_UPLOAD_DIR, or `uploads` in the data folder.
+
+        Not the working directory: two instances started from one folder would share a store,
+        and `uploads check --fix` on one would delete the other's files as orphans.
+        """
+        return self.upload_dir if self.upload_dir is not None else self.data_dir / "uploads"
 
 
 @lru_cache

@@ -10,6 +10,9 @@ the latter two are converted vertex by vertex. Invalid rings are repaired with `
 repaired shape is still polygonal and of about the same area, and refused (naming the feature) when
 not. Overlaps between zones of one level are accepted and reported, with their area in m2: real
 administrative boundaries overlap by slivers and a bureau must see them, not lose the import.
+Vertices are counted per feature and per file before any geometry is built, and a file over
+``max_zone_vertices`` / ``max_import_vertices`` is refused: a zone of a million vertices makes
+every intake that lands in it several times slower.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ecogrid.errors import InvalidInput, NotFound
 from ecogrid.models import User, Zone
+from ecogrid.settings import Settings, get_settings
 from geo import coords
 
 LEVELS = ("district", "street", "grid")
@@ -163,9 +167,40 @@ _UPSERT = text("""
 """)
 
 
+def count_vertices(geometry: Any) -> int:
+    """Positions in a GeoJSON Polygon or MultiPolygon as given, without building it (0 if malformed)."""
+    if not isinstance(geometry, dict):
+        return 0
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if geometry.get("type") == "Polygon" else coordinates
+    if not isinstance(polygons, list):
+        return 0
+    return sum(len(ring) for polygon in polygons if isinstance(polygon, list)
+               for ring in polygon if isinstance(ring, list))
+
+
+def _check_vertex_counts(features: list[Any], *, code_field: str, settings: Settings) -> None:
+    total = 0
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict):
+            continue
+        count = count_vertices(feature.get("geometry"))
+        if count > settings.max_zone_vertices:
+            label = _feature_label(index, feature.get("properties") or {}, code_field)
+            raise InvalidInput(f"{label}: {count:,} vertices, more than the limit of {settings.max_zone_vertices:,} "
+                               "per zone (max_zone_vertices); simplify the boundary first", field="features")
+        total += count
+    if total > settings.max_import_vertices:
+        raise InvalidInput(f"the file has {total:,} vertices, more than the limit of "
+                           f"{settings.max_import_vertices:,} per import (max_import_vertices); import it in parts",
+                           field="features")
+
+
 def import_zones(session: Session, *, collection: dict[str, Any], level: str, code_field: str, name_field: str,
-                 parent_field: str | None = None, crs: str | None = "wgs84") -> ImportResult:
+                 parent_field: str | None = None, crs: str | None = "wgs84",
+                 settings: Settings | None = None) -> ImportResult:
     """Create or update (by code) the zones of a GeoJSON FeatureCollection; all or nothing."""
+    settings = settings or get_settings()
     if level not in LEVELS:
         raise InvalidInput(f"unknown level {level!r}; expected one of {LEVELS}", field="level")
     crs_name = normalise_crs(crs)
@@ -174,6 +209,7 @@ def import_zones(session: Session, *, collection: dict[str, Any], level: str, co
     features = collection.get("features")
     if not isinstance(features, list) or not features:
         raise InvalidInput("the FeatureCollection has no features", field="features")
+    _check_vertex_counts(features, code_field=code_field, settings=settings)
 
     result = ImportResult()
     rows: list[dict[str, Any]] = []

@@ -127,5 +127,6 @@ def read_photo(photo_id: Id, session: DbSession, settings: SettingsDep, principa
 def read_thumbnail(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff,
                    size: Annotated[int, Query(description="320 or 1280")] = 320) -> Response:
     content, mime, photo = inspection_service.read_photo(
-        session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings), size=size)
+        session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings), size=size,
+        settings=settings)
     return _photo_response(content, mime, photo.id, f"-{size}.jpg")

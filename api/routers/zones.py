@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
+from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from api.params import Id
 from ecogrid import zones as zone_service
 
@@ -20,11 +20,12 @@ class ZoneUpdate(BaseModel):
 
 
 @router.post("/import")
-def import_zones(session: DbSession, _: Annotated[Principal, Depends(require_roles("chief"))],
+def import_zones(session: DbSession, settings: SettingsDep, _: Annotated[Principal, Depends(require_roles("chief"))],
                  collection: Annotated[dict[str, Any], Body()], level: str, code_field: str, name_field: str,
                  parent_field: str | None = None, crs: str = "wgs84") -> dict[str, Any]:
     result = zone_service.import_zones(session, collection=collection, level=level, code_field=code_field,
-                                       name_field=name_field, parent_field=parent_field, crs=crs)
+                                       name_field=name_field, parent_field=parent_field, crs=crs,
+                                       settings=settings)
     session.commit()
     return result.as_dict()
 

@@ -39,7 +39,7 @@ def check(
     finally:
         database.dispose()
 
-    typer.echo(f"store: {settings.upload_dir}")
+    typer.echo(f"store: {settings.photo_dir}")
     for key in report.orphans:
         state = "removed" if key in report.removed else "kept (young or --fix not given)"
         typer.echo(f"orphan file: {key} [{state}]")

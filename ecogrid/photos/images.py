@@ -2,8 +2,16 @@
 
 The type of a file is read from its bytes by Pillow, never from its name or declared
 content type: a text file called `site.jpg` is refused. Every accepted picture has been
-decoded in full once, so a truncated or corrupt upload is refused at the door rather than
-found broken when it is needed as evidence.
+decoded through to its last byte once, so a truncated or corrupt upload is refused at the door
+rather than found broken when it is needed as evidence.
+
+Memory: a small file can declare a huge picture (an 8900 x 8900 PNG of zeros is 231 kB on
+disk and 238 MB of pixels). The pixel limit is checked from the header before any decoding; a
+JPEG is then decoded at reduced scale (`draft`: libjpeg still reads every scan byte, so damage
+is still found, but holds 1/64 of the pixels); other formats are shrunk in place right after
+decoding, so one full-size buffer exists per decode; and `decode_slots` lets only a few
+decodes run at once in the process, so the worst case is (slots x limit x 4 bytes), however
+many uploads arrive together.
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ import contextlib
 import functools
 import hashlib
 import math
+import os
 import re
+import threading
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
@@ -24,6 +34,7 @@ from zoneinfo import ZoneInfo
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_EXIF_ZONE = "Asia/Shanghai"
+DEFAULT_CONCURRENT_DECODES = 2
 
 _MIME_BY_FORMAT = {
     "JPEG": "image/jpeg",
@@ -76,6 +87,7 @@ def inspect_image(
     max_bytes: int,
     max_pixels: int,
     assume_zone: str = DEFAULT_EXIF_ZONE,
+    max_concurrent_decodes: int = DEFAULT_CONCURRENT_DECODES,
 ) -> ImageInfo:
     """Accept or refuse an uploaded photo and describe it.
 
@@ -110,10 +122,15 @@ def inspect_image(
         probe.verify()
 
         # verify() leaves the image unusable and misses damage in JPEG scan data; a fresh
-        # open with a full decode catches truncation.
-        image = Image.open(BytesIO(data))
-        image.load()
-        exif = image.getexif()
+        # open decoded to the end catches truncation. A JPEG is decoded at 1/8 scale: the
+        # decoder still reads every byte, but the pixels it keeps are 64 times fewer.
+        with decode_slots.slot(max_concurrent_decodes):
+            image = Image.open(BytesIO(data))
+            if image.format == "JPEG":
+                image.draft(image.mode, (1, 1))
+            image.load()
+            exif = image.getexif()
+            del image
 
     orientation = exif.get(_TAG_ORIENTATION)
     if orientation in (5, 6, 7, 8):
@@ -141,24 +158,93 @@ def inspect_image(
     )
 
 
-def make_thumbnail(data: bytes, *, max_side: int, quality: int = 85) -> bytes:
+def make_thumbnail(
+    data: bytes, *, max_side: int, quality: int = 85, max_concurrent_decodes: int = DEFAULT_CONCURRENT_DECODES
+) -> bytes:
     """A JPEG no larger than `max_side` on its longer side, upright, with no metadata at all.
 
     Thumbnails are shown to people who must not learn where a complainant lives from the
     GPS of a photo, so EXIF, XMP and ICC data are dropped, not copied.
     """
-    if max_side < 1:
-        raise ValueError(f"max_side: must be at least 1, got {max_side}")
-    with _pillow_errors_as_rejections():
+    return make_thumbnails(data, sides=(max_side,), quality=quality,
+                           max_concurrent_decodes=max_concurrent_decodes)[max_side]
+
+
+def make_thumbnails(
+    data: bytes,
+    *,
+    sides: Iterable[int],
+    quality: int = 85,
+    max_concurrent_decodes: int = DEFAULT_CONCURRENT_DECODES,
+) -> dict[int, bytes]:
+    """`make_thumbnail` for several sizes from one decode, keyed by side."""
+    wanted = sorted(set(sides), reverse=True)
+    if not wanted or wanted[-1] < 1:
+        raise ValueError(f"max_side: must be at least 1, got {wanted[-1] if wanted else 'nothing'}")
+    largest = wanted[0]
+    with decode_slots.slot(max_concurrent_decodes), _pillow_errors_as_rejections():
         image = Image.open(BytesIO(data))
-        # Lets the JPEG decoder scale down while decoding, which is much cheaper for phone photos.
-        image.draft("RGB", (max_side, max_side))
+        # A JPEG decodes straight to a scale near the largest side; other formats decode in
+        # full, and thumbnail() shrinks in place so the full-size buffer goes before any copy.
+        image.draft("RGB", (largest, largest))
+        image.thumbnail((largest, largest), Image.Resampling.LANCZOS)
+        # The box is square, so turning after shrinking gives the same picture as before.
         upright = ImageOps.exif_transpose(image)
-        upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        clean = _flatten_to_rgb(upright)
-    out = BytesIO()
-    clean.save(out, "JPEG", quality=quality, optimize=True)
-    return out.getvalue()
+        del image
+    out: dict[int, bytes] = {}
+    for side in wanted:
+        sized = upright.copy()
+        sized.thumbnail((side, side), Image.Resampling.LANCZOS)
+        buffer = BytesIO()
+        _flatten_to_rgb(sized).save(buffer, "JPEG", quality=quality, optimize=True)
+        out[side] = buffer.getvalue()
+    return out
+
+
+class DecodeSlots:
+    """At most `limit` picture decodes at once in this process; others wait for a free slot.
+
+    One counter for the whole process, whatever the caller: the limit comes from each caller's
+    settings (normally the same number), and a wait is short because a decode is.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._busy = 0
+
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    @contextlib.contextmanager
+    def slot(self, limit: int) -> Iterator[None]:
+        if limit < 1:
+            raise ValueError(f"max_concurrent_decodes: must be at least 1, got {limit}")
+        _return_freed_pixels_to_the_system()
+        with self._changed:
+            self._changed.wait_for(lambda: self._busy < limit)
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+
+decode_slots = DecodeSlots()
+
+# Pillow keeps pixels in blocks of 16 MiB by default. glibc serves blocks under its 32 MiB mmap
+# ceiling from per-thread arenas and keeps them there when freed, so each upload thread would
+# hold on to the memory of its last large decode and the slots would bound nothing. Blocks over
+# the ceiling are mapped on their own and returned to the system as soon as they are freed.
+_PIXEL_BLOCK_BYTES = 64 * 1024 * 1024
+
+
+@functools.cache
+def _return_freed_pixels_to_the_system() -> None:
+    if "PILLOW_BLOCK_SIZE" not in os.environ:  # an operator's own choice stands
+        Image.core.set_block_size(_PIXEL_BLOCK_BYTES)
 
 
 _UNSAFE_FILENAME_CHARS = re.compile(r'[<>:"|?*]')

@@ -389,4 +389,4 @@ def photo_store(settings: Settings) -> PhotoStore:
     The local folder is the default; an S3-compatible backend slots in here (chosen by a
     setting) without any change to the code that stores or serves photos.
     """
-    return LocalPhotoStore(Path(settings.upload_dir))
+    return LocalPhotoStore(settings.photo_dir)
