@@ -112,15 +112,27 @@ def test_hexagon_grids_cover_the_zones_not_the_complaints(client, auth, url):
 
 # --- periods ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/api/v1/patrols/targets", "/api/v1/aggregates/zones", "/api/v1/hotspots",
-                                 "/api/v1/aggregates/grid"])
-def test_a_from_in_year_16_is_clipped_to_when_the_data_begins(client, auth, city, url):
+PERIOD_URLS = ["/api/v1/patrols/targets", "/api/v1/aggregates/zones", "/api/v1/hotspots", "/api/v1/aggregates/grid"]
+
+
+@pytest.mark.parametrize("url", PERIOD_URLS)
+def test_a_from_long_before_the_data_is_clipped_to_when_the_data_begins(client, auth, city, url, settings):
     first = _complaint(city, 120.35, 36.05, at=NOW - timedelta(days=40))
-    r, took = _timed_get(client, url, auth("planner"), **{"from": "0016-01-13"})
+    settings.max_period_days = 366 * 200  # so that only the clipping, not the period bound, answers
+    r, took = _timed_get(client, url, auth("planner"), **{"from": "1901-01-13"})
     assert r.status_code == 200, r.text
     assert took < 5
     if "patrols" in url:
         assert datetime.fromisoformat(r.json()["window"]["from"]) == first.received_at
+
+
+@pytest.mark.parametrize("url", PERIOD_URLS)
+@pytest.mark.usefixtures("city")
+def test_a_from_in_year_16_is_refused_naming_the_field(client, auth, url):
+    r, took = _timed_get(client, url, auth("planner"), **{"from": "0016-01-13"})
+    assert r.status_code == 422, r.text
+    assert _fields(r) == ["from"]
+    assert took < 5
 
 
 def test_a_period_longer_than_allowed_is_refused_naming_the_field(client, auth, city, settings):
