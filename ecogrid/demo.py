@@ -448,14 +448,16 @@ def _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_
                        "from_status": frm, "to_status": to, "note": note, "data": {}})
 
     event(opened, clerk, "register", None, "registered")
+    # A history never runs past the demo's end (today): each step is taken only if its time has come,
+    # and the case keeps the status of the last step taken, as the workflow would have left it.
     if kind != "complaint":
-        if age_days > 3:
+        if age_days > 3 and accepted <= end_at:
             event(accepted, clerk, "answer", "registered", "closed", "已答复")
             row.update(status="closed", accepted_at=accepted.astimezone(UTC), closed_at=accepted.astimezone(UTC))
         else:
             row.update(status="registered")
         return row
-    if age_days < 1:
+    if age_days < 1 or accepted > end_at:
         row.update(status="registered")
         return row
     event(accepted, clerk, "accept", "registered", "accepted")
@@ -463,11 +465,15 @@ def _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_
     if age_days < 2:
         return row
     dispatched = accepted + timedelta(hours=rng.uniform(1, 24))
+    if dispatched > end_at:
+        return row
     event(dispatched, chief, "dispatch", "accepted", "dispatched")
     row.update(status="dispatched", assigned_to_id=inspector.id)
     if age_days < 4:
         return row
     started = dispatched + timedelta(hours=rng.uniform(2, 48))
+    if started > end_at:
+        return row
     event(started, inspector, "start", "dispatched", "in_progress")
     row.update(status="in_progress")
     if age_days < 10:
@@ -476,6 +482,8 @@ def _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_
     late = rng.random() < 0.12
     replied = (due + timedelta(days=rng.uniform(1, 10))) if late else started + timedelta(
         hours=rng.uniform(4, max(5.0, (due - started).total_seconds() / 3600 * 0.9)))
+    if replied > end_at:
+        return row
     event(replied, inspector, "reply", "in_progress", "replied", "已核查处理并答复")
     row.update(status="replied")
     if src is not None and rng.random() < 0.6:
@@ -486,22 +494,39 @@ def _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_
     handlings = 1
     sat = rng.choices(["satisfied", "basically_satisfied", "unsatisfied"], weights=[78, 14, 8])[0]
     revisited = replied + timedelta(days=rng.uniform(1, 5))
+    if revisited > end_at:
+        return row
     revisits.append({"_episode": ep_index, "at": revisited.astimezone(UTC), "by_id": clerk.id,
                      "satisfaction": sat, "handling": handlings})
     event(revisited, clerk, "revisit", "replied", "revisited" if sat != "unsatisfied" else "dispatched", sat)
     if sat == "unsatisfied":
         handlings = 2
-        again = revisited + timedelta(days=rng.uniform(3, 15))
-        event(again, inspector, "reply", "dispatched", "replied", "再次核查处理")
+        row.update(status="dispatched", satisfaction=sat, handling_count=handlings)
+        restarted = revisited + timedelta(days=rng.uniform(1, 3))
+        again = restarted + timedelta(days=rng.uniform(2, 12))
+        if restarted > end_at:
+            return row
+        # Handled again from the start: dispatched -> in_progress -> replied, as the workflow allows.
+        event(restarted, inspector, "start", "dispatched", "in_progress")
+        row.update(status="in_progress")
+        if again > end_at:
+            return row
+        event(again, inspector, "reply", "in_progress", "replied", "再次核查处理")
+        row.update(status="replied")
         sat = rng.choices(["satisfied", "basically_satisfied", "unsatisfied"], weights=[60, 25, 15])[0]
         revisited = again + timedelta(days=2)
+        if revisited > end_at:
+            return row
         revisits.append({"_episode": ep_index, "at": revisited.astimezone(UTC), "by_id": clerk.id,
                          "satisfaction": sat, "handling": handlings})
         event(revisited, clerk, "revisit", "replied", "revisited" if sat != "unsatisfied" else "dispatched", sat)
         if sat == "unsatisfied":
             row.update(status="dispatched", satisfaction=sat, handling_count=3, supervisor_id=chief.id)
             return row
+    row.update(status="revisited", satisfaction=sat, handling_count=handlings)
     closed = revisited + timedelta(hours=rng.uniform(1, 48))
+    if closed > end_at:
+        return row
     event(closed, clerk, "close", "revisited", "closed", "销号")
     row.update(status="closed", satisfaction=sat, handling_count=handlings, closed_at=closed.astimezone(UTC))
     return row

@@ -47,3 +47,33 @@ def test_same_seed_gives_the_same_city(db):
         "SELECT md5(string_agg(category || ST_AsText(geom) || received_at::text, ',' ORDER BY id)) FROM complaints"
     )).scalar_one()
     assert first == again
+
+
+def test_demo_histories_follow_the_workflow_and_end_today(db):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from ecogrid.workflow.states import Kind, Status, _moves_for
+
+    end = date(2026, 11, 1)
+    demo.generate(db, seed=7, password="demo-pass-1", complaints=800, end=end)
+    end_at = datetime.combine(end, time(0), ZoneInfo("Asia/Shanghai"))
+    assert db.scalar(text("SELECT count(*) FROM case_events WHERE at > :e"), {"e": end_at}) == 0
+    assert db.scalar(text("SELECT count(*) FROM revisits WHERE at > :e"), {"e": end_at}) == 0
+    assert db.scalar(select(func.count()).select_from(Case).where(Case.closed_at > end_at)) == 0
+    rows = db.execute(text(
+        "SELECT k.id, k.kind, k.status, e.action, e.from_status, e.to_status FROM cases k "
+        "JOIN case_events e ON e.case_id = k.id WHERE e.action <> 'repeat' ORDER BY k.id, e.at, e.id")).all()
+    histories: dict[int, list] = {}
+    for row in rows:
+        histories.setdefault(row.id, []).append(row)
+    assert len(histories) > 100
+    for events in histories.values():
+        kind, status = Kind(events[0].kind), events[0].status
+        assert events[0].action == "register" and events[0].to_status == "registered"
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_status == before.to_status, events
+            moves = _moves_for(kind)[Status(after.from_status)]
+            # An unsatisfied revisit sends the case back to dispatched; every other move is the table's.
+            assert after.action in {a.value for a in moves}, events
+        assert status == events[-1].to_status, events
