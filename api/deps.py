@@ -12,11 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import disconnect
-from ecogrid import users as user_service
-from ecogrid.database import STATEMENT_TIMEOUT_KEY, set_statement_timeout
-from ecogrid.errors import Forbidden, NotAuthenticated
-from ecogrid.settings import Settings
-from geo.bbox import BBox
+from ecogrid.accounts import service as user_service
+from ecogrid.core.database import STATEMENT_TIMEOUT_KEY, set_statement_timeout
+from ecogrid.core.errors import Forbidden, InvalidInput, NotAuthenticated
+from ecogrid.core.settings import Settings
+from geo.bbox import BBox, BBoxError
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -61,8 +61,16 @@ ExportDbSession = Annotated[Session, Depends(get_export_db)]
 
 def bbox_query(bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84)")] = None,
                ) -> tuple[float, float, float, float] | None:
-    box = BBox.parse(bbox)
+    box = parse_bbox(bbox)
     return box.as_tuple() if box else None
+
+
+def parse_bbox(raw: str | None, *, field: str = "bbox") -> BBox | None:
+    """``BBox.parse`` with its refusal said as a domain error (422 naming the field)."""
+    try:
+        return BBox.parse(raw, field=field)
+    except BBoxError as exc:
+        raise InvalidInput(exc.message, field=exc.field) from None
 
 
 # The ``bbox`` query parameter of list endpoints, checked by the one parser.

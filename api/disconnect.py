@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ecogrid.database import Database
+from ecogrid.core.database import Database
 
 SCOPE_KEY = "ecogrid.query_guard"
 

@@ -13,7 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ecogrid import errors
+from ecogrid.core import errors
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 422,

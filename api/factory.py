@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, page_auth
+from api import errors, health, page_auth
 from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
-from api.routers import discover_routers
 from api.security_headers import CspNonce, SecurityHeaders
-from ecogrid import log_redaction, signing_secret
-from ecogrid.database import Database, connect
-from ecogrid.settings import Settings, get_settings
+from ecogrid.core import log_redaction, signing_secret
+from ecogrid.core.database import Database, connect
+from ecogrid.core.settings import Settings, get_settings
+from ecogrid.domains import web_modules
 from maps import assets, render, safe_html
 
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     page_auth.install(app)
     app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
     app.add_middleware(CancelOnDisconnect)
+    app.include_router(health.router)
     for router in discover_routers():
         app.include_router(router)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
@@ -88,3 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 def _with_nonce(page: HTMLResponse, nonce: str | None) -> HTMLResponse:
     # Swagger UI starts from an inline script; the page's policy runs it only with the nonce.
     return HTMLResponse(safe_html.with_script_nonce(bytes(page.body).decode("utf-8"), nonce))
+
+
+def discover_routers() -> list[APIRouter]:
+    """Every domain's ``views``/``pages`` modules' routers (see ``ecogrid.domains``)."""
+    return [module.router for module in web_modules() if isinstance(getattr(module, "router", None), APIRouter)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ecogrid.settings import Settings
+from ecogrid.core.settings import Settings
 
 
 def _peer(request: Request) -> str:

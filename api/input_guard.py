@@ -17,7 +17,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from api.errors import BadRequestInput
-from ecogrid import text_rules
+from ecogrid.core import text_rules
 
 # A JSON body can only carry a refused character as a \\u escape, or raw as DEL or a C1 control
 # (UTF-8 C2 80-9F): bodies without one (nearly all) are not parsed a second time.

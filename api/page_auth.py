@@ -20,9 +20,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from api import forwarded
 from api.deps import DbSession, Principal, SettingsDep, check_role, get_principal, oauth2_scheme
-from ecogrid import users as user_service
-from ecogrid.errors import NotAuthenticated
-from ecogrid.settings import Settings
+from ecogrid.accounts import service as user_service
+from ecogrid.core.errors import NotAuthenticated
+from ecogrid.core.settings import Settings
 
 TOKEN_COOKIE = "ecogrid_token"
 SIGN_IN_PATH = "/signin"

@@ -14,7 +14,7 @@ from annotated_types import Interval
 from fastapi import Query
 from pydantic import AfterValidator
 
-from ecogrid.value_ranges import BIGINT_MAX, FIRST_YEAR, INT4_MAX, LAST_YEAR, date_in_range
+from ecogrid.core.value_ranges import BIGINT_MAX, FIRST_YEAR, INT4_MAX, LAST_YEAR, date_in_range
 
 # An id of an ``integer`` (int4) key: users, zones, sources, cases, inspections, photos, patrol plans.
 Id = Annotated[int, Interval(ge=1, le=INT4_MAX)]

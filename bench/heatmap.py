@@ -32,9 +32,10 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ecogrid import demo, migrate, security
-from ecogrid import users as user_service
-from geo import aggregates
+from ecogrid import demo
+from ecogrid.accounts import service as user_service
+from ecogrid.core import migrate, security
+from ecogrid.hotspots import aggregates
 
 CATEGORIES = ("odour", "voc", "dust", "noise_social", "noise_construction", "cooking_fumes", "wastewater")
 CHANNELS = ("hotline_12345", "hotline_12369", "web", "national_platform")
@@ -168,8 +169,8 @@ def bench_tiles(url: str, session: Session, tipg_venv: Path | None) -> list[tupl
     import uvicorn
 
     from api.factory import create_app
-    from ecogrid.database import Database
-    from ecogrid.settings import Settings
+    from ecogrid.core.database import Database
+    from ecogrid.core.settings import Settings
 
     settings = Settings(secret_key="bench-secret-" + "x" * 40, database_url=url)
     user = user_service.create(session, username="bench-chief", role="chief", password="bench-pass-1")
@@ -249,7 +250,7 @@ def main() -> int:
     data_dir = None
     url = os.environ.get("DATABASE_URL")
     if not url:
-        from ecogrid.embedded import EmbeddedCluster
+        from ecogrid.core.embedded import EmbeddedCluster
 
         data_dir = Path(tempfile.mkdtemp(prefix="ecogrid-bench-", dir="/tmp"))
         os.chmod(data_dir, 0o755)

@@ -25,12 +25,17 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ecogrid import complaint_import, import_mapping, import_readers, migrate  # noqa: E402
-from ecogrid import zones as zone_service  # noqa: E402
-from ecogrid.database import Database, normalise_url  # noqa: E402
-from ecogrid.embedded import EmbeddedCluster  # noqa: E402
-from ecogrid.intake import SHANGHAI  # noqa: E402
-from ecogrid.settings import get_settings  # noqa: E402
+from ecogrid.complaints import bulk_import as complaint_import
+from ecogrid.complaints import import_mapping, import_readers
+from ecogrid.complaints.intake import SHANGHAI  # noqa: E402
+from ecogrid.core import migrate  # noqa: E402
+from ecogrid.core.database import (
+    Database,
+    normalise_url,  # noqa: E402
+)
+from ecogrid.core.embedded import EmbeddedCluster  # noqa: E402
+from ecogrid.core.settings import get_settings  # noqa: E402
+from ecogrid.zones import service as zone_service  # noqa: E402
 
 # A 12 km x 10 km district around central Qingdao.
 X0, Y0, X1, Y1 = 120.30, 36.05, 120.434, 36.14

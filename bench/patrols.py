@@ -15,10 +15,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecogrid import patrols as patrol_service
-from ecogrid.database import Database, resolve_url
-from ecogrid.models import Complaint, Source
-from ecogrid.settings import get_settings
+from ecogrid.core.database import Database, resolve_url
+from ecogrid.core.models import Complaint, Source
+from ecogrid.core.settings import get_settings
+from ecogrid.patrols import service as patrol_service
 
 
 def timed(fn, repeat: int = 5) -> float:

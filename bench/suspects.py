@@ -22,10 +22,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from ecogrid import demo, migrate, suspects
-from ecogrid.database import Database
-from ecogrid.embedded import EmbeddedCluster
-from ecogrid.settings import Settings
+from ecogrid import demo
+from ecogrid.core import migrate
+from ecogrid.core.database import Database
+from ecogrid.core.embedded import EmbeddedCluster
+from ecogrid.core.settings import Settings
+from ecogrid.sources import suspects
 
 FAST_UNSAFE = ("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")
 

@@ -26,8 +26,8 @@ THUMBNAIL_SIDES = (320, 1280)
 
 
 def child(side: int, mode: str, concurrent: int, max_pixels: int | None, slots: int | None) -> dict[str, object]:
-    from ecogrid.photos import images
-    from ecogrid.settings import Settings
+    from ecogrid.core.settings import Settings
+    from ecogrid.inspections.photos import images
     from tests.photo_bombs import zero_png
 
     settings = Settings()

@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from ecogrid import migrate as migrations
-from ecogrid.commands import discover_commands
-from ecogrid.commands.common import fail, open_database
-from ecogrid.database import embedded_cluster, resolve_url
-from ecogrid.errors import DomainError
-from ecogrid.settings import get_settings
-from ecogrid.vocabulary import Role
+from ecogrid.core import migrate as migrations
+from ecogrid.core.cli_common import fail, open_database
+from ecogrid.core.database import embedded_cluster, resolve_url
+from ecogrid.core.errors import DomainError
+from ecogrid.core.settings import get_settings
+from ecogrid.core.vocabulary import Role
+from ecogrid.domains import cli_modules
 
 app = typer.Typer(help="ecogrid: environmental complaint handling for ecology-environment bureaus.",
                   no_args_is_help=True)
@@ -25,8 +25,8 @@ apikeys_app = typer.Typer(help="Integration keys (hotline systems, Open311 clien
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
-for _name, _group in discover_commands():
-    app.add_typer(_group, name=_name)
+for _module in cli_modules():
+    app.add_typer(_module.app, name=_module.NAME)
 
 
 @app.command()
@@ -40,7 +40,7 @@ def serve(
 
     from api.factory import create_app
     from ecogrid import demo as demo_data
-    from ecogrid import log_redaction
+    from ecogrid.core import log_redaction
 
     settings = get_settings()
     database = open_database()
@@ -142,7 +142,7 @@ def users_create(
     team: Annotated[str | None, typer.Option(help="Enforcement team (执法中队) of an inspector.")] = None,
 ) -> None:
     """Create a user; the password is read from the prompt, or from stdin when not a terminal."""
-    from ecogrid import users
+    from ecogrid.accounts import service as users
 
     if sys.stdin.isatty():
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -162,7 +162,7 @@ def users_create(
 @users_app.command("deactivate")
 def users_deactivate(name: str) -> None:
     """Deactivate a user: signing in is refused and every token issued so far stops working."""
-    from ecogrid import users
+    from ecogrid.accounts import service as users
 
     database = open_database()
     with database.sessionmaker() as session:
@@ -180,7 +180,7 @@ def apikeys_create(
     role: Annotated[Role, typer.Option(help="Role the integration acts in.")] = Role.clerk,
 ) -> None:
     """Create an integration key; the key is printed once, as the last word."""
-    from ecogrid import users
+    from ecogrid.accounts import service as users
 
     database = open_database()
     with database.sessionmaker() as session:

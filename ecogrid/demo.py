@@ -21,21 +21,11 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ecogrid import credit_code
-from ecogrid import users as user_service
+from ecogrid.accounts import service as user_service
+from ecogrid.cases import deadlines
+from ecogrid.core.models import Case, CaseEvent, Complaint, DemoTruth, Revisit, Source, User, WeatherRecord, Zone
 from ecogrid.core.time import BEIJING
-from ecogrid.models import (
-    Case,
-    CaseEvent,
-    Complaint,
-    DemoTruth,
-    Revisit,
-    Source,
-    User,
-    WeatherRecord,
-    Zone,
-)
-from ecogrid.workflow import deadlines
+from ecogrid.sources import credit_code
 from geo import coords
 
 TZ = BEIJING

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-from ecogrid.errors import InvalidInput
+
+class BBoxError(ValueError):
+    """A box that is not four WGS-84 numbers west<east, south<north; ``field`` names the input."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +28,9 @@ class BBox:
         try:
             west, south, east, north = (float(p) for p in raw.split(","))
         except ValueError:
-            raise InvalidInput("bbox must be four numbers: west,south,east,north", field=field) from None
+            raise BBoxError("bbox must be four numbers: west,south,east,north", field=field) from None
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-            raise InvalidInput("bbox must be west,south,east,north in WGS-84 degrees, west<east, south<north",
+            raise BBoxError("bbox must be west,south,east,north in WGS-84 degrees, west<east, south<north",
                                field=field)
         return cls(west, south, east, north)
 

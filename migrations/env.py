@@ -6,9 +6,9 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 
-from ecogrid.database import resolve_url
-from ecogrid.models import Base
-from ecogrid.settings import get_settings
+from ecogrid.core.database import resolve_url
+from ecogrid.core.models import Base
+from ecogrid.core.settings import get_settings
 
 target_metadata = Base.metadata
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from ecogrid.models import Case, CaseEvent, Complaint
+from ecogrid.core.models import Case, CaseEvent, Complaint
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

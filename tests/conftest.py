@@ -27,12 +27,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import get_db
 from api.factory import create_app
-from ecogrid import migrate, security
-from ecogrid import users as user_service
-from ecogrid.database import Database
-from ecogrid.embedded import EmbeddedCluster
-from ecogrid.models import User
-from ecogrid.settings import Settings
+from ecogrid.accounts import service as user_service
+from ecogrid.core import migrate, security
+from ecogrid.core.database import Database
+from ecogrid.core.embedded import EmbeddedCluster
+from ecogrid.core.models import User
+from ecogrid.core.settings import Settings
 from tests.databases import scratch_database
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from ecogrid.embedded import EmbeddedCluster
+from ecogrid.core.embedded import EmbeddedCluster
 
 
 @contextmanager

@@ -11,8 +11,8 @@ from io import BytesIO
 from PIL import ExifTags, Image
 from sqlalchemy.orm import Session
 
-from ecogrid import credit_code
-from ecogrid.models import Case, Complaint, Source, Zone
+from ecogrid.core.models import Case, Complaint, Source, Zone
+from ecogrid.sources import credit_code
 
 SITE_LON, SITE_LAT = 120.3826, 36.0671
 # About 100 m east of the site (inside the noise search radius).

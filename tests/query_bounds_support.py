@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from ecogrid.embedded import EmbeddedCluster
+from ecogrid.core.embedded import EmbeddedCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 

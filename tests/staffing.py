@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ecogrid import casework
-from ecogrid import users as user_service
-from ecogrid.models import Case, User, Zone
+from ecogrid.accounts import service as user_service
+from ecogrid.cases import service as casework
+from ecogrid.core.models import Case, User, Zone
 from tests.casefactory import new_case
 
 PASSWORD = "correct-horse-9"

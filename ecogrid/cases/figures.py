@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import rules
-from ecogrid.models import Case, Complaint, Revisit, Zone
+from ecogrid.core.models import Case, Complaint, Revisit, Zone
 
 OUTSIDE_JURISDICTION = "辖区外"  # cases with no zone: their place lies outside every zone
 UNASSIGNED = "未分配"  # cases in a zone that lies under none of the zones reported

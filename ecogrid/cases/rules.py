@@ -26,9 +26,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
-from ecogrid.models import Case, CaseEvent
-from ecogrid.workflow import colours
-from ecogrid.workflow.states import Action, Satisfaction, Status
+from ecogrid.cases import colours
+from ecogrid.cases.states import Action, Satisfaction, Status
+from ecogrid.core.models import Case, CaseEvent
 
 FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value)
 OPEN: tuple[str, ...] = tuple(s.value for s in Status if s.value not in FINISHED)

@@ -1,1 +1,3 @@
-"""What every domain of ecogrid shares: the bureau's clock (``ecogrid.core.time``)."""
+"""What every domain of ecogrid shares: settings, the database and the embedded cluster, migrations, domain
+errors, tokens and keys, the audit trail, personal-data masking, the bureau's vocabulary and its clock
+(``ecogrid.core.time``)."""

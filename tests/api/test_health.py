@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.factory import create_app
-from ecogrid.database import Database
-from ecogrid.migrate import head_revision
+from ecogrid.core.database import Database
+from ecogrid.core.migrate import head_revision
 
 
 def test_health_reports_postgis_and_schema(client):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from ecogrid import demo
+from ecogrid.core.models import Revisit
 from ecogrid.core.time import day_of
-from ecogrid.models import Revisit
 from tests.cases.figures_support import (
     ledger,
     seen_in_bulletin,

@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ecogrid import casework, reports
-from ecogrid.cases import figures, rules
+from ecogrid.cases import figures, reports, rules
+from ecogrid.cases import service as casework
+from ecogrid.cases.states import Status
+from ecogrid.core.models import Case, User, Zone
 from ecogrid.core.time import BEIJING, beijing_day_bounds, day_of, read_time, rfc3339
-from ecogrid.models import Case, User, Zone
-from ecogrid.workflow.states import Status
-from geo import aggregates, patrol_risk
+from ecogrid.hotspots import aggregates
+from ecogrid.patrols import risk as patrol_risk
 from tests import staffing
 from tests.casefactory import at, new_case
 from tests.cases.figures_support import Seen, rate

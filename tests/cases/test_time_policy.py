@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ecogrid import casework
+from ecogrid.cases import service as casework
 from ecogrid.core.time import BEIJING
 from tests.casefactory import at, new_case
 

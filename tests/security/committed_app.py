@@ -12,11 +12,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from api.factory import create_app
-from ecogrid import migrate, security
-from ecogrid import users as user_service
-from ecogrid.database import Database
-from ecogrid.embedded import EmbeddedCluster
-from ecogrid.settings import Settings
+from ecogrid.accounts import service as user_service
+from ecogrid.core import migrate, security
+from ecogrid.core.database import Database
+from ecogrid.core.embedded import EmbeddedCluster
+from ecogrid.core.settings import Settings
 from tests.databases import scratch_database
 
 SECRET = "committed-app-secret-long-enough-for-hs256-0123456789"

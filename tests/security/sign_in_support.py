@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import get_db
 from api.factory import create_app
-from ecogrid.database import Database
-from ecogrid.settings import Settings
+from ecogrid.core.database import Database
+from ecogrid.core.settings import Settings
 
 PASSWORD = "correct-horse-9"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
-from ecogrid import migrate
-from ecogrid import users as user_service
-from ecogrid.database import Database
-from ecogrid.log_redaction import redact
+from ecogrid.accounts import service as user_service
+from ecogrid.core import migrate
+from ecogrid.core.database import Database
+from ecogrid.core.log_redaction import redact
 from tests.databases import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,13 +9,14 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from ecogrid import casework, credit_code
-from ecogrid import users as user_service
-from ecogrid.models import AuditEntry, Case, CaseEvent, Source
-from ecogrid.workflow import states
+from ecogrid.accounts import service as user_service
+from ecogrid.cases import service as casework
+from ecogrid.cases import states
+from ecogrid.core.models import AuditEntry, Case, CaseEvent, Source
+from ecogrid.sources import credit_code
 from tests.casefactory import new_case
 from tests.staffing import actor, city_chief, dispatch, dispatched, person, zone
-from tests.test_zones import seed_zones
+from tests.zones.test_service import seed_zones
 
 
 def post(client, headers, case_id, action, body=None):

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.factory import create_app
-from ecogrid import migrate, security
-from ecogrid import users as user_service
-from ecogrid.database import Database
-from ecogrid.embedded import EmbeddedCluster
-from ecogrid.settings import Settings
+from ecogrid.accounts import service as user_service
+from ecogrid.core import migrate, security
+from ecogrid.core.database import Database
+from ecogrid.core.embedded import EmbeddedCluster
+from ecogrid.core.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.query_bounds_support import Uvicorn, kill_postgres, own_cluster, wait_until
 

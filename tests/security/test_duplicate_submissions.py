@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from ecogrid import users as user_service
-from ecogrid.models import Inspection, Photo, Reading, User
+from ecogrid.accounts import service as user_service
+from ecogrid.core.models import Inspection, Photo, Reading, User
 from tests.inspection_seed import jpeg_with_exif, seed_case
 
 COPIES = 20

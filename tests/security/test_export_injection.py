@@ -11,10 +11,11 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from api.routers import reports as reports_router
-from ecogrid import complaint_import, credit_code
-from ecogrid.errors import RowError
-from ecogrid.models import AuditEntry, Source
+from ecogrid.cases import report_views as reports_router
+from ecogrid.complaints import bulk_import as complaint_import
+from ecogrid.core.errors import RowError
+from ecogrid.core.models import AuditEntry, Source
+from ecogrid.sources import credit_code
 from tests.casefactory import new_case
 from tests.security.committed_app import committed_app
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import get_db
 from api.factory import create_app
-from ecogrid import credit_code
-from ecogrid.database import Database
-from ecogrid.models import Source
+from ecogrid.core.database import Database
+from ecogrid.core.models import Source
+from ecogrid.sources import credit_code
 from maps import assets
 from tests.casefactory import new_case
 

@@ -20,9 +20,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from ecogrid import credit_code, security
-from ecogrid import users as user_service
-from ecogrid.models import Case, Complaint, Inspection, Source, Zone
+from ecogrid.accounts import service as user_service
+from ecogrid.core import security
+from ecogrid.core.models import Case, Complaint, Inspection, Source, Zone
+from ecogrid.sources import credit_code
 from maps import assets
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_started
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ecogrid import complaint_import, intake
-from ecogrid import users as user_service
-from ecogrid.errors import InvalidInput
+from ecogrid.accounts import service as user_service
+from ecogrid.complaints import bulk_import as complaint_import
+from ecogrid.complaints import intake
+from ecogrid.core.errors import InvalidInput
 from tests.casefactory import new_case
 
 INT4_PAST = 2**31

@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ecogrid.models import Zone
+from ecogrid.core.models import Zone
 
 MB = 1024 * 1024
 

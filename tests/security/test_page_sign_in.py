@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecogrid import security
+from ecogrid.core import security
 from tests.security.sign_in_support import PASSWORD, client_on, sign_in_by_form, sign_in_form_csrf
 
 

@@ -17,10 +17,11 @@ from starlette.requests import Request
 
 from api.deps import get_db
 from api.factory import create_app
-from ecogrid import credit_code, security
-from ecogrid import users as user_service
-from ecogrid.database import Database
-from ecogrid.models import Complaint, Source, Zone
+from ecogrid.accounts import service as user_service
+from ecogrid.core import security
+from ecogrid.core.database import Database
+from ecogrid.core.models import Complaint, Source, Zone
+from ecogrid.sources import credit_code
 from tests.query_bounds_support import table_locked, wait_until, waiting_on_locks
 
 NOW = datetime.now(UTC)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ecogrid.models import SignInAttempt
+from ecogrid.core.models import SignInAttempt
 from tests.security.sign_in_support import (
     PASSWORD,
     api_sign_in,

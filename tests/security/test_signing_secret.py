@@ -13,9 +13,9 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from ecogrid import signing_secret
-from ecogrid.errors import InvalidInput
-from ecogrid.settings import DEFAULT_SECRET, Settings
+from ecogrid.core import signing_secret
+from ecogrid.core.errors import InvalidInput
+from ecogrid.core.settings import DEFAULT_SECRET, Settings
 from tests.security.sign_in_support import api_sign_in, client_on
 
 ROOT = Path(__file__).resolve().parents[2]

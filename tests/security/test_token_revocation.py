@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from ecogrid import security
-from ecogrid import users as user_service
+from ecogrid.accounts import service as user_service
+from ecogrid.core import security
 from tests.conftest import TEST_SECRET
 from tests.security.sign_in_support import api_sign_in, sign_in_by_form
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ecogrid.photos.images import ImageRejected, inspect_image
-from ecogrid.photos.store import original_key, photo_store
-from ecogrid.settings import Settings
+from ecogrid.core.settings import Settings
+from ecogrid.inspections.photos.images import ImageRejected, inspect_image
+from ecogrid.inspections.photos.store import original_key, photo_store
 from tests.inspection_seed import jpeg_with_exif, seed_case
 from tests.photo_bombs import zero_png
 

@@ -1,0 +1,68 @@
+"""Reports: the daily bulletin (JSON or a printable page), period figures, ledger exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import DbSession, ExportDbSession, Principal, SettingsDep, require_roles
+from api.params import Day
+from api.templating import templates
+from ecogrid.cases import reports
+from ecogrid.cases.views import Filters, actor_of
+from ecogrid.core.time import BEIJING as SHANGHAI
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+READERS = ("chief", "planner", "clerk")
+Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+
+_templates = templates
+
+
+def _today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+@router.get("/daily", response_model=None)
+def daily(session: DbSession, _: Reader, day: Annotated[Day | None, Query(alias="date")] = None,
+          format: Literal["json", "html"] = "json") -> dict[str, Any] | HTMLResponse:
+    """日通报 for one Asia/Shanghai day (today by default); ``format=html`` is a printable page."""
+    bulletin = reports.daily_bulletin(session, day=day or _today())
+    if format == "html":
+        page = _templates.get_template("daily_bulletin.html").render(
+            b=bulletin, generated_at=datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+        return HTMLResponse(page)
+    return bulletin
+
+
+@router.get("/summary")
+def summary(session: DbSession, _: Reader, first: Annotated[Day, Query(alias="from")],
+            last: Annotated[Day, Query(alias="to")]) -> dict[str, Any]:
+    return reports.summary(session, first=first, last=last)
+
+
+@router.get("/ledger.csv")
+def ledger_csv(session: ExportDbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+    columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
+                                        yellow_fraction=settings.deadline_yellow_fraction)
+    body = reports.ledger_csv(columns, rows)
+    # The audit entry of exported personal data is committed only once the file exists:
+    # an export that fails records nothing.
+    session.commit()
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="ledger.csv"'})
+
+
+@router.get("/ledger.xlsx")
+def ledger_xlsx(session: ExportDbSession, settings: SettingsDep, principal: Reader, filters: Filters) -> Response:
+    columns, rows = reports.ledger_rows(session, filters=filters, viewer=actor_of(principal),
+                                        yellow_fraction=settings.deadline_yellow_fraction)
+    body = reports.ledger_xlsx(columns, rows)
+    session.commit()  # after the file is built, as for the CSV
+    return Response(body,
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})

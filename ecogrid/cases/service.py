@@ -1,0 +1,504 @@
+"""Case workflow flows: list and read cases, take workflow actions, keep the supervision ledger.
+
+The rules (which action is legal, who may take it, what a payload must hold) live in the pure
+modules under ``ecogrid.workflow``; this module persists what they decide. Each action locks the
+case row (SELECT ... FOR UPDATE), so two clerks revisiting the same case at once cannot both win,
+and appends one ``case_events`` row with who, when and a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.orm import Session
+
+from ecogrid.cases import colours, deadlines, rules, states
+from ecogrid.core import authorization, privacy
+from ecogrid.core import value_ranges as ids
+from ecogrid.core.errors import Conflict, Forbidden, InvalidInput
+from ecogrid.core.models import Case, CaseEvent, Complaint, Revisit, User, Zone
+from ecogrid.core.time import day_start, rfc3339
+
+FINISHED = rules.FINISHED
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts or reads: the signed-in user (or an API key acting in a role)."""
+
+    user_id: int | None
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    zone_id: int | None = None
+    zone: str | None = None  # a zone code: that zone and every zone in it
+    category: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    assigned_to: int | None = None
+    overdue: bool | None = None
+    colour: str | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+
+
+local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- querying
+
+
+def zone_and_descendants(zone_id: int | None = None, *, code: str | None = None) -> Select:
+    """Ids of the zone ``zone_id`` (or the zone of ``code``) and every zone nested in it."""
+    start = Zone.id == zone_id if code is None else Zone.code == code
+    tree = select(Zone.id).where(start).cte("zone_tree", recursive=True)
+    tree = tree.union_all(select(Zone.id).where(Zone.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def default_yellow_fraction() -> float:
+    """The data file's threshold, used when the caller (the API, from settings) gives none."""
+    return deadlines.load_time_limits().yellow_fraction
+
+
+def progress_colour_sql(*, now: datetime, yellow_fraction: float):
+    """The 挂图督办 colour as a SQL expression (the same rule as colours.progress_colour)."""
+    started = func.extract("epoch", func.coalesce(Case.accepted_at, Case.opened_at))
+    due = func.extract("epoch", Case.due_at)
+    yellow = literal(now.timestamp()) - started >= (due - started) * yellow_fraction
+    return case(
+        (Case.status.not_in(rules.HANDLING), literal("green")),
+        (Case.due_at.is_(None), literal(None)),
+        (Case.due_at < now, literal("red")),
+        (yellow, literal("yellow")),
+        else_=literal("blue"),
+    )
+
+
+def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: float) -> Select:
+    query = select(Case)
+    if filters.zone_id is not None:
+        query = query.where(Case.zone_id.in_(zone_and_descendants(filters.zone_id)))
+    if filters.zone is not None:
+        query = query.where(Case.zone_id.in_(zone_and_descendants(code=filters.zone)))
+    for column, value in ((Case.category, filters.category), (Case.status, filters.status),
+                          (Case.channel, filters.channel), (Case.assigned_to_id, filters.assigned_to)):
+        if value is not None:
+            query = query.where(column == value)
+    if filters.overdue is not None:
+        overdue = rules.overdue_sql(now)
+        query = query.where(overdue if filters.overdue else ~overdue)
+    if filters.colour is not None:
+        if filters.colour not in ("green", "blue", "yellow", "red"):
+            raise InvalidInput("colour is one of green, blue, yellow, red", field="colour")
+        query = query.where(progress_colour_sql(now=now, yellow_fraction=yellow_fraction) == filters.colour)
+    if filters.opened_from is not None:
+        query = query.where(Case.opened_at >= day_start(filters.opened_from))
+    if filters.opened_to is not None:
+        query = query.where(Case.opened_at < day_start(filters.opened_to + timedelta(days=1)))
+    return query
+
+
+def check_zone_code(session: Session, code: str | None) -> None:
+    """A zone filter names a known zone, or the answer would be an empty list that looks true."""
+    if code is not None and session.scalar(select(Zone.id).where(Zone.code == code)) is None:
+        raise InvalidInput(f"no zone with code {code!r}", field="zone")
+
+
+def last_revisits(session: Session, case_ids: Sequence[int]) -> dict[int, Revisit]:
+    if not case_ids:
+        return {}
+    rows = session.scalars(
+        select(Revisit).where(Revisit.case_id.in_(case_ids))
+        .ext(distinct_on(Revisit.case_id)).order_by(Revisit.case_id, Revisit.at.desc(), Revisit.id.desc())
+    )
+    return {r.case_id: r for r in rows}
+
+
+CONCLUDING_ACTIONS = rules.CONCLUDING_ACTIONS
+
+
+def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each case was last concluded (办结): its last reply, or the answer of a consultation."""
+    if not case_ids:
+        return {}
+    return dict(session.execute(
+        select(CaseEvent.case_id, func.max(CaseEvent.at))
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action.in_(CONCLUDING_ACTIONS))
+        .group_by(CaseEvent.case_id)).all())
+
+
+def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
+               now: datetime | None = None, yellow_fraction: float | None = None,
+               viewer: Actor | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of cases (newest first) with their deadline and colour marks, and the total.
+
+    With a ``viewer``, only the cases they may see (an inspector: their own and their team's).
+    """
+    moment = _now(now)
+    fraction = yellow_fraction or default_yellow_fraction()
+    check_zone_code(session, filters.zone)
+    query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
+    if viewer is not None:
+        reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
+        query = query.where(authorization.visible_cases(viewer.role, reach))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
+    ids = [c.id for c in rows]
+    revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
+    return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id))
+            for c in rows], total
+
+
+def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,
+              concluded_at: datetime | None = None) -> dict[str, Any]:
+    """A case as a list item: deadline, time left, colours, counts (no personal data)."""
+    marks = case_marks(row, last_revisit, now=now, yellow_fraction=yellow_fraction, concluded_at=concluded_at)
+    return {
+        "id": row.id, "kind": row.kind, "category": row.category, "status": row.status,
+        "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
+        "urgency": row.urgency, "zone_id": row.zone_id, "opened_at": local_iso(row.opened_at),
+        "accepted_at": local_iso(row.accepted_at), "closed_at": local_iso(row.closed_at),
+        "due_at": local_iso(row.due_at), "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at,
+                                                                                 row.due_at),
+        "assigned_to_id": row.assigned_to_id,
+        "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
+        "repeat_count": row.repeat_count, "handling_count": row.handling_count, "extended": row.extended,
+        "satisfaction": row.satisfaction, **marks,
+    }
+
+
+def case_marks(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,
+               concluded_at: datetime | None = None) -> dict[str, Any]:
+    """Time left, progress colour, satisfaction colour and (once closed) whether it closed on time.
+
+    On time (按期办结) means concluded by the deadline: the last reply (or answer) at or before
+    ``due_at``; the revisit and 销号 that follow are the bureau's own checks, not the handler's time.
+    Without a recorded conclusion the closing time is used.
+    """
+    finished = row.status not in rules.HANDLING  # done (green) once concluded
+    started = row.accepted_at or row.opened_at
+    progress = None
+    left = None
+    if finished:
+        progress = "green"
+    elif row.due_at is not None:
+        left = colours.time_left(now, row.due_at)
+        if row.due_at > started:
+            progress = colours.progress_colour(now=now, started_at=started, due_at=row.due_at,
+                                               yellow_fraction=yellow_fraction)
+        else:
+            progress = "red" if now > row.due_at else "yellow"
+    on_time = rules.closed_on_time(row.status, row.due_at, concluded_at, row.closed_at)
+    sat_colour = None
+    if last_revisit is not None:
+        sat_colour = colours.satisfaction_colour(handlings=max(1, last_revisit.handling),
+                                                 last_satisfaction=last_revisit.satisfaction, closed_once=True)
+    return {
+        "time_left_seconds": None if left is None else int(left.total_seconds()),
+        "time_left": None if left is None else _human(left),
+        "overdue": rules.is_overdue(row.status, row.due_at, now),
+        "progress_colour": progress,
+        "satisfaction_colour": sat_colour,
+        "closed_on_time": on_time,
+    }
+
+
+def _human(span: timedelta) -> str:
+    """'3d 4h' / '-1d 2h': the way a ledger shows time left."""
+    sign = "-" if span < timedelta(0) else ""
+    seconds = abs(int(span.total_seconds()))
+    days, rest = divmod(seconds, 86_400)
+    return f"{sign}{days}d {rest // 3600}h"
+
+
+def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | None = None,
+             yellow_fraction: float | None = None) -> dict[str, Any]:
+    """One case with its complaints (personal data per role, audited), history, revisits and the
+    actions the viewer may take now. A case the viewer may not see is NotFound, like a missing one."""
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=viewer.user_id, role=viewer.role)
+    moment = _now(now)
+    revisits = list(session.scalars(select(Revisit).where(Revisit.case_id == case_id)
+                                    .order_by(Revisit.at, Revisit.id)))
+    body = summarise(row, revisits[-1] if revisits else None, now=moment, yellow_fraction=yellow_fraction,
+                     concluded_at=concluded_times(session, [case_id]).get(case_id))
+    complaints = list(session.scalars(select(Complaint).where(Complaint.case_id == case_id).order_by(Complaint.id)))
+    body["complaints"] = complainant_view(session, complaints, viewer=viewer)
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id))
+    body["history"] = [{"id": e.id, "at": local_iso(e.at), "actor_id": e.actor_id, "action": e.action,
+                        "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
+                        "data": e.data} for e in events]
+    body["revisits"] = [{"id": r.id, "at": local_iso(r.at), "by_id": r.by_id, "satisfaction": r.satisfaction,
+                         "handling": r.handling, "note": r.note} for r in revisits]
+    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer)]
+    body["reject_reason"] = row.reject_reason
+    body["extension_reason"] = row.extension_reason
+    body["rectification_due_at"] = local_iso(row.rectification_due_at)
+    return body
+
+
+def complainant_view(session: Session, complaints: Sequence[Complaint], *, viewer: Actor) -> list[dict[str, Any]]:
+    """Complaints as the viewer may see them: name/phone unmasked (and audited) only for clerk/chief/admin."""
+    unmasked = privacy.may_see_personal_data(viewer.role)
+    out = []
+    shown: list[int] = []
+    for c in complaints:
+        name, phone = c.complainant_name, c.complainant_phone
+        if unmasked:
+            if name or phone:
+                shown.append(c.id)
+        else:
+            name, phone = privacy.mask_name(name), privacy.mask_phone(phone)
+        out.append({"id": c.id, "channel": c.channel, "kind": c.kind, "category": c.category,
+                    "description": c.description, "received_at": local_iso(c.received_at),
+                    "external_ref": c.external_ref, "address": c.address, "is_repeat": c.is_repeat,
+                    "complainant_name": name, "complainant_phone": phone})
+    if shown:
+        privacy.log_personal_read(session, actor_id=viewer.user_id, actor_name=viewer.name,
+                                  entity="complaint", entity_ids=shown)
+    return out
+
+
+# ---------------------------------------------------------------- acting
+
+
+def _facts(session: Session, row: Case) -> states.CaseFacts:
+    last = session.scalars(select(Revisit.satisfaction).where(Revisit.case_id == row.id)
+                           .order_by(Revisit.at.desc(), Revisit.id.desc()).limit(1)).first()
+    return states.CaseFacts(handling_count=max(1, row.handling_count), extensions_used=1 if row.extended else 0,
+                            last_satisfaction=states.Satisfaction(last) if last else None)
+
+
+def allowed_for(row: Case, *, session: Session, actor: Actor) -> tuple[states.Action, ...]:
+    """What ``actor`` may do on the case now: the role's actions, and none on a case not theirs."""
+    reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
+    try:
+        return states.allowed_actions(row.status, row.kind, actor.role, facts=_facts(session, row), reach=reach,
+                                      assignment=authorization.assignment_of(row))
+    except states.InvalidValue:
+        return ()
+
+
+def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, Any] | None, actor: Actor,
+        now: datetime | None = None) -> dict[str, Any]:
+    """Take one workflow action on a case and persist it; returns the case as a list item.
+
+    ``now`` is when the action happens (tests pass a fixed moment; the API passes nothing).
+    Raises Conflict (illegal now, with the reason), Forbidden (wrong role, or a chief outside their
+    zones), InvalidInput (payload field), NotFound (no such case, or an inspector's case not theirs).
+    """
+    moment = _now(now)
+    try:
+        # The role first: a refusal that holds for every case says nothing about this one.
+        states.check_role(action, actor.role)
+    except states.RoleNotAllowed as exc:
+        raise Forbidden(exc.reason) from None
+    except states.InvalidValue as exc:
+        raise InvalidInput(str(exc), field=exc.field) from None
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                        lock=True)
+    reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
+    payload = dict(payload or {})
+    target_field = "user_id"
+    if action == states.Action.dispatch.value:
+        if "team" in payload:
+            payload["team_id"] = payload.pop("team")
+            target_field = "team"
+        elif "team_id" in payload:
+            target_field = "team_id"
+    try:
+        step = states.transition(status=row.status, kind=row.kind, action=action, role=actor.role,
+                                 payload=payload, facts=_facts(session, row), reach=reach,
+                                 assignment=authorization.assignment_of(row))
+    except states.RoleNotAllowed as exc:
+        raise Forbidden(exc.reason) from None
+    except states.IllegalTransition as exc:
+        raise Conflict(exc.reason) from None
+    except states.InvalidValue as exc:
+        raise InvalidInput(str(exc), field=exc.field) from None
+
+    data: dict[str, Any] = {}
+    note = step.note
+    match step.action:
+        case states.Action.accept:
+            row.accepted_at = moment
+            row.due_at = _conclusion_due(row, accepted_at=moment)
+            data["due_at"] = local_iso(row.due_at)
+        case states.Action.reject:
+            assert step.reject_reason is not None
+            row.reject_reason = step.reject_reason.value
+            data["reason"] = step.reject_reason.value
+        case states.Action.dispatch:
+            assert step.assignee is not None
+            target = authorization.check_dispatch_target(
+                session, step.assignee, field="user_id" if step.assignee.kind == "user" else target_field)
+            if isinstance(target, User):
+                row.assigned_to_id, row.assigned_team = target.id, None
+                data["user_id"] = target.id
+            else:
+                row.assigned_to_id, row.assigned_team = None, target
+                data["team"] = row.assigned_team
+        case states.Action.rectify:
+            assert step.rectification_due_at is not None
+            if step.rectification_due_at <= moment:
+                raise InvalidInput("the rectification deadline must be in the future", field="due_at")
+            row.rectification_due_at = step.rectification_due_at
+            data["due_at"] = local_iso(step.rectification_due_at)
+            data["requirement"] = step.text
+        case states.Action.reply | states.Action.answer:
+            data["text"] = step.text
+            if step.action is states.Action.answer:
+                row.accepted_at = row.accepted_at or moment
+                row.closed_at = moment
+        case states.Action.revisit:
+            assert step.satisfaction is not None and step.judged_handling is not None
+            row.satisfaction = step.satisfaction.value
+            row.handling_count = step.handling_count
+            session.add(Revisit(case_id=row.id, at=moment, by_id=actor.user_id, satisfaction=step.satisfaction.value,
+                                handling=step.judged_handling, note=step.text))
+            data.update(satisfaction=step.satisfaction.value, handling=step.judged_handling,
+                        reopened=step.reopened)
+            note = note or step.text
+            if colours.on_supervision_ledger(handlings=step.judged_handling,
+                                             last_satisfaction=step.satisfaction.value, closed_once=True):
+                row.supervisor_id = row.supervisor_id or default_supervisor(session, zone_id=row.zone_id)
+                data["supervisor_id"] = row.supervisor_id
+        case states.Action.close:
+            row.closed_at = moment
+            concluded = concluded_times(session, [row.id]).get(row.id) or moment
+            data["on_time"] = rules.closed_on_time(states.Status.closed.value, row.due_at, concluded, moment)
+        case states.Action.extend:
+            assert step.extension_days is not None
+            row.extended = True
+            row.extension_reason = step.reason
+            if row.due_at is not None:
+                row.due_at = row.due_at + timedelta(days=step.extension_days)
+            data.update(days=step.extension_days, reason=step.reason, due_at=local_iso(row.due_at))
+            note = note or step.reason
+    row.status = step.status.value
+    session.add(CaseEvent(case_id=row.id, at=moment, actor_id=actor.user_id, action=step.action.value,
+                          from_status=step.from_status.value, to_status=step.status.value, note=note,
+                          data={k: v for k, v in data.items() if v is not None}))
+    session.commit()
+    return summarise(row, _last_revisit(session, row.id), now=moment,
+                     concluded_at=concluded_times(session, [row.id]).get(row.id))
+
+
+def _last_revisit(session: Session, case_id: int) -> Revisit | None:
+    return last_revisits(session, [case_id]).get(case_id)
+
+
+def _conclusion_due(row: Case, *, accepted_at: datetime) -> datetime | None:
+    try:
+        return deadlines.due_at(channel=row.channel, urgency=row.urgency, received_at=row.opened_at,
+                                stage="conclusion", stage_started_at=accepted_at)
+    except deadlines.DeadlineError as exc:
+        # A channel without a configured limit keeps whatever deadline intake gave it.
+        if exc.field in ("channel", "stage"):
+            return row.due_at
+        raise InvalidInput(str(exc), field=exc.field) from None
+
+
+def _active_user(session: Session, user_id: int | str) -> User:
+    ident = ids.parse_id(user_id, field="user_id")
+    user = session.get(User, ident)
+    if user is None or not user.active:
+        raise InvalidInput(f"no active user {ident}", field="user_id")
+    return user
+
+
+# ---------------------------------------------------------------- supervision ledger
+
+
+def default_supervisor(session: Session, *, zone_id: int | None) -> int | None:
+    """The chief who answers for a zone: the nearest zone up the tree whose officer is a chief."""
+    seen = 0
+    while zone_id is not None and seen < 10:
+        zone = session.get(Zone, zone_id)
+        if zone is None:
+            return None
+        if zone.officer is not None and zone.officer.role == "chief" and zone.officer.active:
+            return zone.officer.id
+        zone_id = zone.parent_id
+        seen += 1
+    return None
+
+
+def assign_supervisor(session: Session, *, case_id: int, user_id: int, actor: Actor,
+                      now: datetime | None = None) -> dict[str, Any]:
+    """Name the owner of a supervision-ledger item (a chief); recorded in the case history.
+
+    Only a chief whose zones hold the case (or admin) names its supervisor."""
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                        lock=True)
+    authorization.check_may_act(session, case=row, user_id=actor.user_id, role=actor.role)
+    user = _active_user(session, user_id)
+    if user.role not in ("chief", "admin"):
+        raise InvalidInput(f"the supervisor must be a chief; user {user.id} is {user.role}", field="user_id")
+    moment = _now(now)
+    previous = row.supervisor_id
+    row.supervisor_id = user.id
+    session.add(CaseEvent(case_id=row.id, at=moment, actor_id=actor.user_id, action="supervise",
+                          from_status=row.status, to_status=row.status, note=None,
+                          data={"supervisor_id": user.id, "previous": previous}))
+    session.commit()
+    return summarise(row, _last_revisit(session, row.id), now=moment,
+                     concluded_at=concluded_times(session, [row.id]).get(row.id))
+
+
+def supervision_ledger(session: Session, *, zone_id: int | None = None, zone: str | None = None,
+                       limit: int = 100, offset: int = 0,
+                       now: datetime | None = None, yellow_fraction: float | None = None
+                       ) -> tuple[list[dict[str, Any]], int]:
+    """Red satisfaction items: unsatisfied at the last revisit after two or more handlings, open."""
+    moment = _now(now)
+    last = (select(Revisit.case_id, Revisit.satisfaction, Revisit.handling)
+            .ext(distinct_on(Revisit.case_id)).order_by(Revisit.case_id, Revisit.at.desc(), Revisit.id.desc())
+            .subquery())
+    query = (select(Case).join(last, last.c.case_id == Case.id)
+             .where(last.c.satisfaction == states.Satisfaction.unsatisfied.value, last.c.handling >= 2,
+                    Case.status.not_in(FINISHED)))
+    if zone_id is not None:
+        query = query.where(Case.zone_id.in_(zone_and_descendants(zone_id)))
+    if zone is not None:
+        check_zone_code(session, zone)
+        query = query.where(Case.zone_id.in_(zone_and_descendants(code=zone)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(Case.due_at.asc().nulls_last(), Case.id).limit(limit).offset(offset)))
+    revisits, concluded = last_revisits(session, [c.id for c in rows]), concluded_times(session, [c.id for c in rows])
+    names = dict(session.execute(select(User.id, User.full_name).where(
+        User.id.in_([c.supervisor_id for c in rows if c.supervisor_id]))).all())
+    items = []
+    for c in rows:
+        item = summarise(c, revisits.get(c.id), now=moment, yellow_fraction=yellow_fraction,
+                         concluded_at=concluded.get(c.id))
+        item["supervisor_name"] = names.get(c.supervisor_id)
+        items.append(item)
+    return items, total
+
+
+def resolve_assigned(value: str | None, *, actor: Actor) -> int | None:
+    """``assigned_to`` filter: a user id, or "me"."""
+    if value is None or value == "":
+        return None
+    if value == "me":
+        if actor.user_id is None:
+            raise InvalidInput("an API key has no user: 'me' cannot be used", field="assigned_to")
+        return actor.user_id
+    try:
+        return ids.parse_id(value, field="assigned_to")
+    except InvalidInput:
+        raise InvalidInput("assigned_to is a user id or 'me'", field="assigned_to") from None
+

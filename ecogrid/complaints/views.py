@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
+from api.params import BigId, Moment, Offset
+from ecogrid.complaints import intake as intake_service
+from ecogrid.complaints import queries as complaint_service
+from ecogrid.complaints.schemas import ComplaintCreate, ComplaintList, ComplaintRead
+from ecogrid.core import authorization
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+
+
+def registrar(principal: CurrentPrincipal) -> Principal:
+    """Who may register complaints: the one intake rule, shared with Open311 (before the body is read)."""
+    authorization.check_may_register(principal.role)
+    return principal
+
+
+@router.post("", response_model=ComplaintRead, status_code=201,
+             responses={200: {"description": "already registered (same channel + external_ref)"}})
+def create_complaint(body: ComplaintCreate, session: DbSession, settings: SettingsDep, response: Response,
+                     principal: Annotated[Principal, Depends(registrar)]) -> dict[str, Any]:
+    data = intake_service.ComplaintIn(**body.model_dump())
+    registration = intake_service.register_complaint(session, data=data, created_by_id=principal.user_id,
+                                                     settings=settings)
+    out = complaint_service.get_complaint(session, complaint_id=registration.complaint.id, role=principal.role,
+                                          actor_id=principal.user_id, actor_name=principal.name)
+    out["suspects"] = registration.suspects
+    session.commit()
+    if not registration.created:
+        response.status_code = 200
+    return out
+
+
+@router.get("/{complaint_id}", response_model=ComplaintRead)
+def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    out = complaint_service.get_complaint(session, complaint_id=complaint_id, role=principal.role,
+                                          actor_id=principal.user_id, actor_name=principal.name)
+    session.commit()  # the audit entry of an unmasked read
+    return out
+
+
+@router.get("", response_model=ComplaintList | dict[str, Any])
+def list_complaints(
+    session: DbSession, principal: CurrentPrincipal,
+    bbox: BBoxQuery,
+    zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
+    date_from: Annotated[Moment | None, Query(alias="from")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
+    format: Literal["json", "geojson"] = "json",
+) -> dict[str, Any]:
+    listing = complaint_service.list_complaints(
+        session, role=principal.role, actor_id=principal.user_id, actor_name=principal.name, zone=zone,
+        category=category, status=status, channel=channel, date_from=date_from, date_to=date_to, bbox=bbox,
+        limit=limit, offset=offset)
+    session.commit()
+    return complaint_service.as_geojson(listing) if format == "geojson" else listing

@@ -1,0 +1,1 @@
+"""Inspections on site: findings, photos as evidence (``photos``) and monitoring readings (``readings``)."""

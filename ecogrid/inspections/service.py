@@ -1,0 +1,709 @@
+"""Field inspections: the inspector's task list, submitted findings with readings, and photo evidence.
+
+What the mobile form at ``/m`` needs and nothing more: an inspector sees the cases dispatched to
+them or their team (any other case, its inspections and photos are not found: the one check in
+:mod:`ecogrid.authorization`), submits one inspection per visit (findings, position, conclusion, readings judged against
+the national limits) and adds photos to it. Phones retry when the signal comes back, so every
+submission carries a client-generated id and is stored once.
+
+Photos are legal evidence: the original bytes go unchanged into the content-addressed store
+before the row is committed, and a file this request created is removed again when the commit
+fails, so neither a row without its file nor a file without its row is left behind. What a
+crash between the two still leaves is found by :func:`check_uploads` (``ecogrid uploads check``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ecogrid.cases import states
+from ecogrid.core import authorization, vocabulary
+from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecogrid.core.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
+from ecogrid.core.settings import Settings
+from ecogrid.core.time import as_aware, rfc3339
+from ecogrid.inspections.photos import evidence
+from ecogrid.inspections.photos.images import (
+    DEFAULT_CONCURRENT_DECODES,
+    ImageRejected,
+    inspect_image,
+    make_thumbnail,
+    make_thumbnails,
+    safe_filename,
+)
+from ecogrid.inspections.photos.store import PhotoNotFound, PhotoStore, StoreCheck, check_store, thumbnail_key
+from ecogrid.inspections.readings import (
+    JudgeContext,
+    ReadingError,
+    get_parameter,
+    judge_reading,
+    load_catalogue,
+    normalise_reading,
+)
+from ecogrid.sources import suspects as suspect_service
+from geo.coords import CoordinateError, validate_lon_lat
+
+TASK_STATUSES = ("dispatched", "in_progress", "rectification")
+CONCLUSIONS = ("problem_confirmed", "not_confirmed", "source_identified")
+THUMBNAIL_SIDES = (320, 1280)
+# Roles that see every case's inspections and photos; an inspector sees only their own.
+SUPERVISING_ROLES = ("chief", "admin")
+FIELD_ROLES = ("inspector", *SUPERVISING_ROLES)
+
+# A zone's category decides which noise standard applies at the measuring point.
+_NOISE_SETTING_BY_CATEGORY = {
+    "noise_industrial": "industrial_boundary",
+    "noise_social": "social_boundary",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a signed-in staff member (integrations have no user id and act on no inspection)."""
+
+    user_id: int | None
+    role: str
+
+
+@dataclass(frozen=True)
+class ReadingIn:
+    parameter: str
+    value: float
+    unit: str | None
+    measured_at: datetime
+    client_id: str | None = None
+    instrument: str | None = None
+    background: float | None = None
+
+
+@dataclass(frozen=True)
+class InspectionIn:
+    case_id: int
+    client_id: str
+    findings: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    started_at: datetime | None = None
+    conclusion: str | None = None
+    source_id: int | None = None
+    readings: tuple[ReadingIn, ...] = ()
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+def list_tasks(
+    session: Session, *, actor: Actor, lon: float | None = None, lat: float | None = None
+) -> list[dict[str, Any]]:
+    """Cases dispatched to the actor (or their team) that are still being handled, soonest due first.
+
+    With the inspector's position, each task carries its distance in metres (on the geography).
+    """
+    if actor.user_id is None:
+        raise Forbidden("tasks belong to a signed-in inspector")
+    here = _point_or_none(lon, lat)
+    rows = session.execute(
+        text("""
+            SELECT c.id, c.category, c.status, c.urgency, c.due_at, c.opened_at, c.repeat_count,
+                   c.exceedance, z.name AS zone_name,
+                   ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
+                   CASE WHEN CAST(:lon AS float8) IS NULL OR c.geom IS NULL THEN NULL
+                        ELSE ST_Distance(c.geom::geography,
+                                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
+                   END AS distance_m
+            FROM cases c LEFT JOIN zones z ON z.id = c.zone_id
+            WHERE (c.assigned_to_id = :user_id OR c.assigned_team = :team) AND c.status = ANY(:statuses)
+            ORDER BY c.due_at NULLS LAST, c.id
+        """),
+        {
+            "user_id": actor.user_id,
+            "team": authorization.reach_of(session, user_id=actor.user_id, role=actor.role).team,
+            "statuses": list(TASK_STATUSES),
+            "lon": here[0] if here else None,
+            "lat": here[1] if here else None,
+        },
+    ).all()
+    return [
+        {
+            "case_id": r.id,
+            "category": r.category,
+            "status": r.status,
+            "urgency": r.urgency,
+            "due_at": rfc3339(r.due_at),
+            "opened_at": rfc3339(r.opened_at),
+            "repeat_count": r.repeat_count,
+            "exceedance": r.exceedance,
+            "zone": r.zone_name,
+            "location": _geojson_point(r.lon, r.lat),
+            "distance_m": None if r.distance_m is None else round(float(r.distance_m), 1),
+        }
+        for r in rows
+    ]
+
+
+def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings | None = None) -> dict[str, Any]:
+    """One case as an inspector needs it on site; never the complainants' personal data."""
+    case = _case_for(session, actor=actor, case_id=case_id)
+    lon, lat = _case_lon_lat(session, case)
+    zone = session.get(Zone, case.zone_id) if case.zone_id else None
+    complaints = session.scalars(
+        select(Complaint).where(Complaint.case_id == case.id).order_by(Complaint.received_at, Complaint.id)
+    ).all()
+    ranking = suspect_service.rank_suspects(session, case_id=case.id, settings=settings)
+    return {
+        "case_id": case.id,
+        "kind": case.kind,
+        "category": case.category,
+        "status": case.status,
+        "urgency": case.urgency,
+        "due_at": rfc3339(case.due_at),
+        "opened_at": rfc3339(case.opened_at),
+        "repeat_count": case.repeat_count,
+        "exceedance": case.exceedance,
+        "confirmed_source_id": case.confirmed_source_id,
+        "location": _geojson_point(lon, lat),
+        "zone": None if zone is None else {
+            "id": zone.id, "code": zone.code, "name": zone.name, "noise_class": zone.noise_class,
+        },
+        # Only what was reported and when: the complainant's identity stays with intake staff.
+        "complaints": [
+            {"id": c.id, "received_at": rfc3339(c.received_at), "channel": c.channel, "category": c.category,
+             "description": c.description}
+            for c in complaints
+        ],
+        "suspects": [
+            {"source_id": s.source_id, "name": s.name, "industry": s.industry, "distance_m": s.distance_m,
+             "score": s.score, "explanation": list(s.explanation), "explanation_en": list(s.explanation_en),
+             "location": _geojson_point(s.lon, s.lat) if s.lon is not None and s.lat is not None else None}
+            for s in ranking.suspects
+        ],
+    }
+
+
+def form_vocabulary() -> dict[str, Any]:
+    catalogue = load_catalogue()
+    return {
+        "parameters": [
+            {"code": p.code, "label": p.label, "label_zh": p.label_zh, "unit": p.unit,
+             "units": list(catalogue.accepted_units(p.code))}
+            for p in catalogue.parameters.values()
+        ],
+        "labels": {code: {"zh": zh, "en": en} for code, (zh, en) in vocabulary.LABELS.items()},
+        "conclusions": list(CONCLUSIONS),
+        "statuses": {s.value: {"zh": zh, "en": en} for s, (zh, en) in states.STATUS_LABELS.items()},
+    }
+
+
+# --- inspections -------------------------------------------------------------------------------
+
+
+def submit_inspection(
+    session: Session, *, actor: Actor, data: InspectionIn, now: datetime | None = None
+) -> tuple[Inspection, bool]:
+    """Store one visit with its readings, in one transaction; ``(inspection, created)``.
+
+    A client id seen before returns the stored inspection unchanged (``created`` False), so a
+    phone retrying after a lost answer, or a double tap, stores the visit once. Copies sent at
+    the same moment queue on a lock named by the client id: the first stores the visit, each
+    later one then finds it and answers with it, never with an error.
+    """
+    if actor.user_id is None:
+        raise Forbidden("inspections are submitted by a signed-in inspector")
+    client_id = _client_id(data.client_id, "client_id")
+    _queue_behind_same_submission(session, kind="inspection", client_id=client_id)
+    existing = _inspection_by_client_id(session, client_id=client_id, actor=actor)
+    if existing is not None:
+        return existing, False
+
+    moment = now or datetime.now(UTC)
+    case = _case_for(session, actor=actor, case_id=data.case_id, acting=True)
+    if case.status not in TASK_STATUSES:
+        raise Conflict(f"case {case.id} is {case.status}; inspections are recorded while it is handled",
+                       field="case_id")
+    if data.conclusion is not None and data.conclusion not in CONCLUSIONS:
+        raise InvalidInput(f"conclusion must be one of {', '.join(CONCLUSIONS)}", field="conclusion")
+    if data.conclusion == "source_identified":
+        if data.source_id is None:
+            raise InvalidInput("name the source when the conclusion is source_identified", field="source_id")
+        if session.get(Source, data.source_id) is None:
+            raise InvalidInput(f"source {data.source_id} does not exist", field="source_id")
+    elif data.source_id is not None:
+        raise InvalidInput("a source is named only with the conclusion source_identified", field="source_id")
+    point = _point_or_none(data.lon, data.lat)
+    started_at = data.started_at
+    if started_at is not None:
+        started_at = as_aware(started_at)  # without offset: Beijing time
+        if started_at > moment + timedelta(minutes=5):
+            raise InvalidInput("the visit cannot start in the future", field="started_at")
+
+    judged = _judge_readings(session, case=case, readings=data.readings)
+
+    try:
+        with session.begin_nested():
+            inspection = _store_inspection(session, actor=actor, case=case, client_id=client_id, data=data,
+                                           point=point, started_at=started_at or moment, moment=moment,
+                                           judged=judged)
+    except IntegrityError:
+        # A copy that came by another path than the lock above stored the visit first.
+        return _stored_copy(session, client_id=client_id, actor=actor), False
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return _stored_copy(session, client_id=client_id, actor=actor), False
+    return inspection, True
+
+
+def _stored_copy(session: Session, *, client_id: str, actor: Actor) -> Inspection:
+    again = _inspection_by_client_id(session, client_id=client_id, actor=actor)
+    if again is None:
+        # Not a copy of this submission: one of its reading client ids belongs to another visit.
+        raise Conflict("a reading client id is already used by another inspection", field="readings")
+    return again
+
+
+def _store_inspection(
+    session: Session, *, actor: Actor, case: Case, client_id: str, data: InspectionIn,
+    point: tuple[float, float] | None, started_at: datetime, moment: datetime,
+    judged: list[tuple[dict[str, Any] | None, bool | None]],
+) -> Inspection:
+    assert actor.user_id is not None
+    inspection = Inspection(
+        client_id=client_id,
+        case_id=case.id,
+        inspector_id=actor.user_id,
+        started_at=started_at,
+        submitted_at=moment,
+        geom=_ewkt(point),
+        findings=(data.findings or "").strip() or None,
+        conclusion=data.conclusion,
+        source_id=data.source_id,
+        flags=[],
+    )
+    session.add(inspection)
+    session.flush()
+
+    if case.status == states.Status.dispatched:
+        move = states.transition(status=case.status, kind=case.kind, action="start", role=actor.role,
+                                 reach=authorization.reach_of(session, user_id=actor.user_id, role=actor.role),
+                                 assignment=authorization.assignment_of(case))
+        session.add(CaseEvent(case_id=case.id, actor_id=actor.user_id, action=move.action.value,
+                              from_status=move.from_status.value, to_status=move.status.value,
+                              data={"inspection_id": inspection.id}))
+        case.status = move.status.value
+
+    exceeded = []
+    for reading, (verdict, is_exceeded) in zip(data.readings, judged, strict=True):
+        row = Reading(
+            client_id=reading.client_id,
+            inspection_id=inspection.id,
+            case_id=case.id,
+            parameter=reading.parameter,
+            value=reading.value,
+            unit=reading.unit or get_parameter(reading.parameter).unit,
+            measured_at=as_aware(reading.measured_at),
+            geom=_ewkt(point),
+            instrument=reading.instrument,
+            exceeded=is_exceeded,
+            verdict=verdict,
+        )
+        session.add(row)
+        if is_exceeded:
+            exceeded.append(row)
+    session.flush()
+
+    session.add(CaseEvent(case_id=case.id, actor_id=actor.user_id, action="inspect", from_status=case.status,
+                          to_status=case.status,
+                          data={"inspection_id": inspection.id, "conclusion": data.conclusion,
+                                "readings": len(data.readings)}))
+    if exceeded:
+        case.exceedance = True
+        session.add(CaseEvent(
+            case_id=case.id, actor_id=actor.user_id, action="exceedance", from_status=case.status,
+            to_status=case.status,
+            note="; ".join(
+                f"{r.parameter} {r.verdict['judged_value']:g} {r.verdict['unit']} > {r.verdict['limit']} "
+                f"({r.verdict['standard']})" for r in exceeded if r.verdict
+            ),
+            data={"inspection_id": inspection.id, "reading_ids": [r.id for r in exceeded]},
+        ))
+    if data.conclusion == "source_identified" and data.source_id is not None:
+        suspect_service.confirm_source(session, case_id=case.id, source_id=data.source_id,
+                                       user_id=actor.user_id, note=f"inspection {inspection.id}")
+    return inspection
+
+
+def get_inspection(session: Session, *, actor: Actor, inspection_id: int) -> Inspection:
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFound(f"inspection {inspection_id} not found", field="inspection_id")
+    _check_sees_inspection(session, actor=actor, inspection=inspection)
+    return inspection
+
+
+def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str, Any]:
+    lon, lat = _lon_lat_of(session, Inspection, inspection.id)
+    readings = session.scalars(
+        select(Reading).where(Reading.inspection_id == inspection.id).order_by(Reading.id)
+    ).all()
+    photos = session.scalars(select(Photo).where(Photo.inspection_id == inspection.id).order_by(Photo.id)).all()
+    return {
+        "id": inspection.id,
+        "client_id": inspection.client_id,
+        "case_id": inspection.case_id,
+        "inspector_id": inspection.inspector_id,
+        "started_at": rfc3339(inspection.started_at),
+        "submitted_at": rfc3339(inspection.submitted_at),
+        "location": _geojson_point(lon, lat),
+        "findings": inspection.findings,
+        "conclusion": inspection.conclusion,
+        "source_id": inspection.source_id,
+        "flags": list(inspection.flags or []),
+        "readings": [
+            {"id": r.id, "client_id": r.client_id, "parameter": r.parameter, "value": r.value, "unit": r.unit,
+             "measured_at": rfc3339(r.measured_at), "instrument": r.instrument, "exceeded": r.exceeded,
+             "verdict": r.verdict}
+            for r in readings
+        ],
+        "photos": [describe_photo(session, photo=p) for p in photos],
+    }
+
+
+def _judge_readings(
+    session: Session, *, case: Case, readings: tuple[ReadingIn, ...]
+) -> list[tuple[dict[str, Any] | None, bool | None]]:
+    zone = session.get(Zone, case.zone_id) if case.zone_id else None
+    setting = _NOISE_SETTING_BY_CATEGORY.get(case.category, "environment")
+    seen_client_ids: set[str] = set()
+    out: list[tuple[dict[str, Any] | None, bool | None]] = []
+    for index, reading in enumerate(readings):
+        where = f"readings[{index}]"
+        if reading.client_id is not None:
+            cid = _client_id(reading.client_id, f"{where}.client_id")
+            taken = session.scalar(select(Reading.id).where(Reading.client_id == cid))
+            if cid in seen_client_ids or taken is not None:
+                raise Conflict(f"reading client id {cid!r} is already stored", field=f"{where}.client_id")
+            seen_client_ids.add(cid)
+        measured_at = as_aware(reading.measured_at)
+        try:
+            normalise_reading(reading.parameter, reading.value, reading.unit)
+            if reading.background is not None:
+                normalise_reading("noise_background", reading.background, reading.unit)
+        except ReadingError as error:
+            raise InvalidInput(error.message, field=f"{where}.{error.field}") from None
+        context = JudgeContext(noise_class=zone.noise_class if zone else None, noise_setting=setting,
+                               background_laeq=reading.background)
+        try:
+            verdict = judge_reading(parameter=reading.parameter, value=reading.value, unit=reading.unit,
+                                    measured_at=measured_at, context=context)
+        except ReadingError as error:
+            if error.field in ("parameter", "unit", "value", "measured_at", "background_laeq"):
+                field = "background" if error.field == "background_laeq" else error.field
+                raise InvalidInput(error.message, field=f"{where}.{field}") from None
+            # The reading is real even when the place lacks what judging needs (e.g. no noise class).
+            out.append(({"judged": False, "reason": f"{error.field}: {error.message}"}, None))
+            continue
+        if verdict is None:
+            out.append((None, None))
+            continue
+        out.append((_verdict_json(verdict, background=reading.background), verdict.exceeded))
+    return out
+
+
+def _verdict_json(verdict: Any, *, background: float | None) -> dict[str, Any]:
+    limit = verdict.limit
+    return {
+        "judged": True,
+        "parameter": verdict.parameter,
+        "measured_value": verdict.measured_value,
+        "judged_value": verdict.judged_value,
+        "unit": verdict.unit,
+        "standard": verdict.standard,
+        "standard_name": verdict.standard_name,
+        "limit": list(limit) if isinstance(limit, tuple) else limit,
+        "limit_kind": verdict.limit_kind,
+        "exceeded": verdict.exceeded,
+        "excess": verdict.excess,
+        "period": verdict.period,
+        "grade": verdict.grade,
+        "grade_zh": verdict.grade_zh,
+        "index": verdict.index,
+        "remeasure": verdict.remeasure,
+        "background": background,
+        "notes": list(verdict.notes),
+    }
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def add_photo(
+    session: Session,
+    *,
+    actor: Actor,
+    inspection_id: int,
+    client_id: str,
+    data: bytes,
+    filename: str | None,
+    store: PhotoStore,
+    settings: Settings,
+    now: datetime | None = None,
+) -> tuple[Photo, bool]:
+    """Check, store and record one photo of an inspection; ``(photo, created)``.
+
+    Refusals (ImageRejected as InvalidInput on ``file``) happen before anything is written.
+    A photo taken far from the site or outside the visit is stored and flagged, not refused.
+    """
+    client_id = _client_id(client_id, "client_id")
+    inspection = get_inspection(session, actor=actor, inspection_id=inspection_id)
+    if actor.role not in SUPERVISING_ROLES and inspection.inspector_id != actor.user_id:
+        raise Forbidden("only the inspector who made the visit adds photos to it")
+    existing = session.scalar(select(Photo).where(Photo.client_id == client_id))
+    if existing is not None:
+        if existing.inspection_id != inspection.id:
+            raise Conflict("this photo client id belongs to another inspection", field="client_id")
+        return existing, False
+
+    try:
+        info = inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels,
+                             max_concurrent_decodes=settings.max_concurrent_decodes)
+    except ImageRejected as rejected:
+        raise InvalidInput(rejected.reason, field=rejected.field) from None
+
+    case_lon, case_lat = (None, None)
+    if inspection.case_id is not None:
+        case = session.get(Case, inspection.case_id)
+        if case is not None:
+            case_lon, case_lat = _case_lon_lat(session, case)
+    visit_end = inspection.submitted_at
+    visit_start = min(inspection.started_at or visit_end, visit_end)
+    flags = [
+        {"code": f.code, "message_en": f.message_en, "message_zh": f.message_zh}
+        for f in evidence.evidence_flags(
+            photo_lon=info.exif_lon, photo_lat=info.exif_lat, photo_taken_at=info.exif_taken_at,
+            site_lon=case_lon, site_lat=case_lat, visit_start=visit_start, visit_end=visit_end,
+            max_distance_m=settings.photo_max_distance_m,
+            max_time_skew=timedelta(minutes=settings.photo_max_time_skew_minutes),
+        )
+    ]
+
+    stored = store.put(data)
+    created_keys: list[str] = [stored.key] if stored.created else []
+    try:
+        thumbnails = make_thumbnails(data, sides=THUMBNAIL_SIDES,
+                                     max_concurrent_decodes=settings.max_concurrent_decodes)
+        for side, thumbnail in thumbnails.items():
+            thumb = store.put_thumbnail(info.sha256, max_side=side, data=thumbnail)
+            if thumb.created:
+                created_keys.append(thumb.key)
+        photo = Photo(
+            client_id=client_id,
+            inspection_id=inspection.id,
+            sha256=info.sha256,
+            storage_key=stored.key,
+            mime=info.mime,
+            size_bytes=info.size,
+            width=info.width,
+            height=info.height,
+            original_name=safe_filename(filename) if filename else None,
+            exif_taken_at=info.exif_taken_at,
+            exif_geom=_ewkt((info.exif_lon, info.exif_lat) if info.exif_lon is not None
+                            and info.exif_lat is not None else None),
+            uploaded_at=now or datetime.now(UTC),
+            uploaded_by_id=actor.user_id,
+            flags=flags,
+        )
+        session.add(photo)
+        session.flush()
+        if flags:
+            inspection.flags = [*(inspection.flags or []), *({"photo_id": photo.id, **f} for f in flags)]
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        _discard_unreferenced(session, store=store, sha256=info.sha256, keys=created_keys)
+        again = session.scalar(select(Photo).where(Photo.client_id == client_id))
+        if again is None:
+            raise
+        return again, False
+    except BaseException:
+        session.rollback()
+        _discard_unreferenced(session, store=store, sha256=info.sha256, keys=created_keys)
+        raise
+    return photo, True
+
+
+def _discard_unreferenced(session: Session, *, store: PhotoStore, sha256: str, keys: list[str]) -> None:
+    # Only files this request created, and only when no committed row uses the same bytes.
+    with contextlib.suppress(Exception):
+        if session.scalar(select(func.count()).select_from(Photo).where(Photo.sha256 == sha256)):
+            return
+    for key in keys:
+        with contextlib.suppress(Exception):
+            store.delete(key)
+
+
+def describe_photo(session: Session, *, photo: Photo) -> dict[str, Any]:
+    lon, lat = _lon_lat_of(session, Photo, photo.id, column="exif_geom")
+    return {
+        "id": photo.id,
+        "client_id": photo.client_id,
+        "inspection_id": photo.inspection_id,
+        "sha256": photo.sha256,
+        "mime": photo.mime,
+        "size_bytes": photo.size_bytes,
+        "width": photo.width,
+        "height": photo.height,
+        "original_name": photo.original_name,
+        "exif_taken_at": rfc3339(photo.exif_taken_at),
+        "exif_location": _geojson_point(lon, lat),
+        "uploaded_at": rfc3339(photo.uploaded_at),
+        "flags": list(photo.flags or []),
+        "url": f"/api/v1/photos/{photo.id}",
+        "thumbnails": {str(side): f"/api/v1/photos/{photo.id}/thumb?size={side}" for side in THUMBNAIL_SIDES},
+    }
+
+
+def read_photo(
+    session: Session, *, actor: Actor, photo_id: int, store: PhotoStore, size: int | None = None,
+    settings: Settings | None = None,
+) -> tuple[bytes, str, Photo]:
+    """The original bytes (``size`` None) or a thumbnail, for staff allowed to see the case."""
+    if actor.user_id is None:
+        raise Forbidden("photos are evidence: only signed-in staff may see them")
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"photo {photo_id} not found", field="photo_id")
+    inspection = session.get(Inspection, photo.inspection_id)
+    assert inspection is not None
+    _check_sees_inspection(session, actor=actor, inspection=inspection)
+    if size is None:
+        try:
+            return store.open(photo.storage_key), photo.mime, photo
+        except PhotoNotFound:
+            raise NotFound(f"the file of photo {photo_id} is missing from the store", field="photo_id") from None
+    if size not in THUMBNAIL_SIDES:
+        raise InvalidInput(f"size must be one of {', '.join(map(str, THUMBNAIL_SIDES))}", field="size")
+    key = thumbnail_key(photo.sha256, max_side=size)
+    try:
+        return store.open(key), "image/jpeg", photo
+    except PhotoNotFound:
+        pass
+    # Thumbnails are derived data: rebuild a lost one from the original.
+    try:
+        original = store.open(photo.storage_key)
+    except PhotoNotFound:
+        raise NotFound(f"the file of photo {photo_id} is missing from the store", field="photo_id") from None
+    decodes = settings.max_concurrent_decodes if settings is not None else DEFAULT_CONCURRENT_DECODES
+    thumb = make_thumbnail(original, max_side=size, max_concurrent_decodes=decodes)
+    store.put_thumbnail(photo.sha256, max_side=size, data=thumb)
+    return thumb, "image/jpeg", photo
+
+
+def check_uploads(
+    session: Session, *, store: PhotoStore, fix: bool = False, verify_hashes: bool = False,
+    grace: timedelta = timedelta(hours=1),
+) -> StoreCheck:
+    """Compare the photo store with the photo rows (orphan files, rows whose file is missing)."""
+    known = set(session.scalars(select(Photo.storage_key)))
+    return check_store(store, known, fix=fix, verify_hashes=verify_hashes, grace=grace)
+
+
+def rows_missing_files(session: Session, *, keys: list[str]) -> list[tuple[int, str]]:
+    if not keys:
+        return []
+    return [(r.id, r.storage_key) for r in session.execute(
+        select(Photo.id, Photo.storage_key).where(Photo.storage_key.in_(keys)).order_by(Photo.id))]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _case_for(session: Session, *, actor: Actor, case_id: int, acting: bool = False) -> Case:
+    """The case for field work: NotFound when the actor may not see it; for ``acting``, also
+    Forbidden outside a chief's zones (the one check shared with case actions)."""
+    if actor.role not in FIELD_ROLES:
+        raise Forbidden("field work is done by inspectors and chiefs")
+    case = authorization.check_sees_case(session, case_id=case_id, user_id=actor.user_id, role=actor.role,
+                                         field="case_id")
+    if acting:
+        authorization.check_may_act(session, case=case, user_id=actor.user_id, role=actor.role)
+    return case
+
+
+def _check_sees_inspection(session: Session, *, actor: Actor, inspection: Inspection) -> None:
+    """Chiefs and admin see every inspection; an inspector their own visits and those of the cases
+    they see. Anything else is NotFound, like a missing inspection."""
+    if actor.role in SUPERVISING_ROLES:
+        return
+    if actor.role == "inspector" and actor.user_id is not None:
+        if inspection.inspector_id == actor.user_id:
+            return
+        if inspection.case_id is not None:
+            case = session.get(Case, inspection.case_id)
+            reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
+            if case is not None and authorization.sees_case(actor.role, reach, case):
+                return
+        raise NotFound(f"inspection {inspection.id} not found", field="inspection_id")
+    raise Forbidden("inspections are seen by inspectors and chiefs")
+
+
+def _queue_behind_same_submission(session: Session, *, kind: str, client_id: str) -> None:
+    # Held until this transaction ends; a copy of the same submission waits here and then,
+    # reading after the first one committed, finds its row. Different ids sharing a hash only wait.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"{kind}:{client_id}"})
+
+
+def _inspection_by_client_id(session: Session, *, client_id: str, actor: Actor) -> Inspection | None:
+    found = session.scalar(select(Inspection).where(Inspection.client_id == client_id))
+    if found is not None and found.inspector_id != actor.user_id and actor.role not in SUPERVISING_ROLES:
+        raise Conflict("this client id is already used by another inspector's submission", field="client_id")
+    return found
+
+
+def _client_id(value: str, field: str) -> str:
+    cleaned = (value or "").strip()
+    if not 8 <= len(cleaned) <= 64 or not all(ch.isalnum() or ch in "-_." for ch in cleaned):
+        raise InvalidInput("a client id is 8-64 letters, digits, '-', '_' or '.' (e.g. a UUID)", field=field)
+    return cleaned
+
+
+def _point_or_none(lon: float | None, lat: float | None) -> tuple[float, float] | None:
+    if lon is None and lat is None:
+        return None
+    if lon is None or lat is None:
+        raise InvalidInput("give both lon and lat, or neither", field="lon" if lon is None else "lat")
+    try:
+        validate_lon_lat(lon, lat)
+    except CoordinateError as error:
+        raise InvalidInput(str(error), field=error.field) from None
+    return float(lon), float(lat)
+
+
+def _ewkt(point: tuple[float, float] | None) -> str | None:
+    return None if point is None else f"SRID=4326;POINT({point[0]!r} {point[1]!r})"
+
+
+def _case_lon_lat(session: Session, case: Case) -> tuple[float | None, float | None]:
+    return _lon_lat_of(session, Case, case.id)
+
+
+def _lon_lat_of(session: Session, model: Any, row_id: int, column: str = "geom") -> tuple[float | None, float | None]:
+    geom = getattr(model, column)
+    row = session.execute(select(func.ST_X(geom), func.ST_Y(geom)).where(model.id == row_id)).one_or_none()
+    if row is None or row[0] is None:
+        return None, None
+    return float(row[0]), float(row[1])
+
+
+def _geojson_point(lon: float | None, lat: float | None) -> dict[str, Any] | None:
+    if lon is None or lat is None:
+        return None
+    return {"type": "Point", "coordinates": [lon, lat]}

@@ -1,0 +1,1 @@
+"""Patrols: risk-ranked targets, double-random draws and routes for the day."""

@@ -1,0 +1,1 @@
+"""Pollution sources and the suspects of a case: registry, import, credit codes, ranking."""
