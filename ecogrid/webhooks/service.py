@@ -191,7 +191,8 @@ def deliver(session: Session, item_id: int, *, client: httpx.Client, settings: S
         return Attempt(item_id, False, None, "gone")
     if item.payload is None:
         item.payload = payload_of(session, item)
-    body = json.dumps(item.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Sorted keys: the stored payload (jsonb keeps no key order) gives the same bytes on every attempt.
+    body = json.dumps(item.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                "X-Ecogrid-Event": item.event, "X-Ecogrid-Delivery": str(item.id),
                SIGNATURE_HEADER: signature(hook.secret, body, int(time.time()))}

@@ -55,7 +55,7 @@ def _subscribe(database: Database, url: str, events: list[str]) -> Webhook:
 def _complaint(database: Database, settings: Settings, text: str = "夜间异味") -> int:
     with database.sessionmaker() as session:
         registration = register_complaint(session, data=ComplaintIn(
-            channel="hotline_12345", kind="complaint", category="odour", description=text,
+            channel="hotline_12345", kind="complaint", category="odour", description=text, address="化工路 1 号",
             complainant_name="张三", complainant_phone=PHONE), settings=settings, with_suspects=False)
         session.commit()
         assert registration.complaint.case_id is not None
@@ -112,9 +112,9 @@ def test_a_step_that_rolls_back_queues_nothing(committed, hook_settings):
     with receiver() as rx:
         hook = _subscribe(committed, rx.url, ["case.registered"])
         with committed.sessionmaker() as session:
-            register_complaint(session, data=ComplaintIn(channel="web", kind="complaint", category="dust",
-                                                         description="扬尘"), settings=hook_settings,
-                               with_suspects=False)
+            data = ComplaintIn(channel="web", kind="complaint", category="dust", description="扬尘",
+                               address="化工路 2 号")
+            register_complaint(session, data=data, settings=hook_settings, with_suspects=False)
             session.rollback()
         assert _round(committed, hook_settings) == []
         with committed.sessionmaker() as session:
@@ -200,7 +200,8 @@ def test_intake_never_waits_for_a_dead_endpoint(committed, hook_settings):
 def test_lists_give_what_changed_since(client, auth, db):
     clerk = auth("clerk")
     first = client.post("/api/v1/complaints", headers=clerk, json={
-        "channel": "web", "kind": "complaint", "category": "dust", "description": "扬尘一"}).json()
+        "channel": "web", "kind": "complaint", "category": "dust", "description": "扬尘一",
+        "address": "化工路 3 号"}).json()
     db.execute(Case.__table__.update().values(updated_at=func.now() - timedelta(days=3)))
     from ecogrid.core.models import Complaint
 
