@@ -19,6 +19,7 @@ from ecogrid.core import log_redaction, signing_secret
 from ecogrid.core.database import Database, connect
 from ecogrid.core.settings import Settings, get_settings
 from ecogrid.domains import web_modules
+from ecogrid.webhooks.dispatcher import Dispatcher
 from maps import assets, render, safe_html
 
 
@@ -32,9 +33,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         log_redaction.install()
         owned = database is None
         app.state.db = database or connect(settings)
+        # Webhook deliveries leave from here, never from a request: a dead endpoint cannot slow intake.
+        dispatcher = Dispatcher(app.state.db.sessionmaker, settings).start() if settings.webhook_dispatch else None
         try:
             yield
         finally:
+            if dispatcher is not None:
+                dispatcher.stop()
             if owned:
                 app.state.db.dispose()
 

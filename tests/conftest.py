@@ -87,8 +87,9 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # No webhook dispatcher behind every test app; the webhook tests start one where they need it.
     return Settings(secret_key=TEST_SECRET, upload_dir=tmp_path / "uploads", data_dir=tmp_path / "var",
-                    database_url="postgresql+psycopg://unused/unused")
+                    database_url="postgresql+psycopg://unused/unused", webhook_dispatch=False)
 
 
 @pytest.fixture
@@ -163,7 +164,7 @@ def _serve(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
     database = Database.from_url(url)
     migrate.upgrade(database.engine)
     settings = Settings(secret_key=TEST_SECRET, upload_dir=tmp_path_factory.mktemp("live-uploads"),
-                        database_url=url)
+                        database_url=url, webhook_dispatch=False)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port,
                                            log_level="warning"))

@@ -48,6 +48,7 @@ class CaseFilters:
     colour: str | None = None
     opened_from: date | None = None
     opened_to: date | None = None
+    updated_since: datetime | None = None
 
 
 local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
@@ -108,6 +109,8 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
         query = query.where(Case.opened_at >= day_start(filters.opened_from))
     if filters.opened_to is not None:
         query = query.where(Case.opened_at < day_start(filters.opened_to + timedelta(days=1)))
+    if filters.updated_since is not None:
+        query = query.where(Case.updated_at >= filters.updated_since)
     return query
 
 

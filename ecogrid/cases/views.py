@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
-from api.params import Day, Id, Offset
+from api.params import Day, Id, Moment, Offset
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import Action
 
@@ -32,11 +32,14 @@ def case_filters(
     colour: Annotated[str | None, Query(description="progress colour: green, blue, yellow, red")] = None,
     opened_from: Day | None = None,
     opened_to: Day | None = None,
+    updated_since: Annotated[Moment | None, Query(description="only cases changed (a step, an edit) at or after "
+                                                              "this time: a change feed")] = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
         zone_id=zone_id, zone=zone or None, category=category, status=status, channel=channel,
         assigned_to=casework.resolve_assigned(assigned_to, actor=actor_of(principal)), overdue=overdue,
-        colour=colour, opened_from=opened_from, opened_to=opened_to)
+        colour=colour, opened_from=opened_from, opened_to=opened_to,
+        updated_since=updated_since)
 
 
 Filters = Annotated[casework.CaseFilters, Depends(case_filters)]

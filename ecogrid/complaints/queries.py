@@ -90,7 +90,7 @@ def list_complaints(session: Session, *, role: str, actor_id: int | None, actor_
                     zone: str | None = None, category: str | None = None, status: str | None = None,
                     channel: str | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
                     bbox: tuple[float, float, float, float] | None = None, limit: int = 50,
-                    offset: int = 0) -> dict[str, Any]:
+                    offset: int = 0, updated_since: datetime | None = None) -> dict[str, Any]:
     """Filtered complaints, newest first (ties by id), with the total before paging."""
     visible, params = _visible(session, role=role, actor_id=actor_id)
     where = [visible]
@@ -110,6 +110,9 @@ def list_complaints(session: Session, *, role: str, actor_id: int | None, actor_
     if date_to:
         where.append("c.received_at < :date_to")
         params["date_to"] = date_to
+    if updated_since:
+        where.append("c.updated_at >= :updated_since")
+        params["updated_since"] = updated_since
     if bbox:
         x0, y0, x1, y1 = bbox
         where.append("c.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")

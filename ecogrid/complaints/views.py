@@ -51,12 +51,14 @@ def list_complaints(
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
     date_from: Annotated[Moment | None, Query(alias="from")] = None,
     date_to: Annotated[Moment | None, Query(alias="to")] = None,
+    updated_since: Annotated[Moment | None, Query(description="only complaints changed at or after this time "
+                                                              "(a change feed)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
     format: Literal["json", "geojson"] = "json",
 ) -> dict[str, Any]:
     listing = complaint_service.list_complaints(
         session, role=principal.role, actor_id=principal.user_id, actor_name=principal.name, zone=zone,
         category=category, status=status, channel=channel, date_from=date_from, date_to=date_to, bbox=bbox,
-        limit=limit, offset=offset)
+        limit=limit, offset=offset, updated_since=updated_since)
     session.commit()
     return complaint_service.as_geojson(listing) if format == "geojson" else listing

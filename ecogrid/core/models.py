@@ -154,6 +154,7 @@ class Case(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()  # kept by a trigger on every UPDATE
 
     complaints: Mapped[list[Complaint]] = relationship(back_populates="case", order_by="Complaint.id")
     zone: Mapped[Zone | None] = relationship()
@@ -189,6 +190,7 @@ class Complaint(Base):
     media_url: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()  # kept by a trigger on every UPDATE
 
     case: Mapped[Case | None] = relationship(back_populates="complaints")
     zone: Mapped[Zone | None] = relationship(foreign_keys=[zone_id])
@@ -219,6 +221,7 @@ class Inspection(Base):
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()  # kept by a trigger on every UPDATE
     geom: Mapped[Any] = _point()
     findings: Mapped[str | None] = mapped_column(Text)
     conclusion: Mapped[str | None] = mapped_column(String(32))
@@ -361,3 +364,59 @@ class DemoTruth(Base):
     __tablename__ = "demo_truth"
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+
+
+class Webhook(Base):
+    """An integrator's subscription: where to POST which events, and the secret that signs them."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    events: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    description: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+
+
+class WebhookOutboxItem(Base):
+    """One event owed to one webhook; filled by a trigger on case_events in the step's own transaction."""
+
+    __tablename__ = "webhook_outbox"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = _now()
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dead: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookDelivery(Base):
+    """One attempt to deliver an outbox item: the answer's status or the error, and how long it took."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("webhook_outbox.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = _now()
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class WebhookCaseMark(Base):
+    """A case already announced for a condition found by the sweep (overdue), so it is announced once."""
+
+    __tablename__ = "webhook_case_marks"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    event: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime] = _now()

@@ -150,6 +150,16 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
 
+    # Webhooks: the dispatcher in each API process, how long one delivery may take, retries and their backoff.
+    webhook_dispatch: bool = True
+    webhook_poll_s: float = Field(default=2.0, gt=0, le=300)
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    webhook_batch: int = Field(default=20, ge=1, le=500)
+    webhook_concurrency: int = Field(default=4, ge=1, le=32)
+    webhook_retry_base_s: int = Field(default=30, ge=1)
+    webhook_retry_max_s: int = Field(default=6 * 3600, ge=1)
+    webhook_max_attempts: int = Field(default=10, ge=1, le=100)
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
