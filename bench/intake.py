@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ecogrid.complaints import bulk_import as complaint_import
 from ecogrid.complaints import import_mapping, import_readers
 from ecogrid.complaints.intake import SHANGHAI  # noqa: E402
-from ecogrid.core import migrate  # noqa: E402
+from ecogrid.core import migrate, sql  # noqa: E402
 from ecogrid.core.database import (
     Database,
     normalise_url,  # noqa: E402
@@ -95,7 +95,7 @@ def _import_zones(database: Database) -> float:
         conn.execute(text("CREATE TEMP TABLE stage AS SELECT id AS ord, geom FROM bench_points"))
         started = time.perf_counter()
         conn.execute(text("CREATE INDEX ON stage USING gist (geom)"))
-        conn.exec_driver_sql(complaint_import._ZONES_SQL)
+        conn.exec_driver_sql(sql.query(complaint_import.__file__, "stage_zones").text)
         return time.perf_counter() - started
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ecogrid.core import audit
+from ecogrid.core import audit, sql
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.core.export_cells import export_row
 from ecogrid.core.models import Inspection, InspectorConflict, PatrolPlan, PatrolTarget, Source, User
@@ -139,14 +139,7 @@ def create_draw(session: Session, *, settings: Settings, actor_id: int | None, a
     except double_random.DrawInputError as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
 
-    rows = session.execute(text("""
-        SELECT s.id, s.unit_class FROM sources s
-        WHERE (CAST(:zone AS text) IS NULL OR EXISTS (
-                  SELECT 1 FROM zones z WHERE z.code = CAST(:zone AS text) AND ST_Covers(z.geom, s.geom)))
-          AND (CAST(:industry AS text) IS NULL OR s.industry = CAST(:industry AS text))
-          AND (CAST(:classes AS text[]) IS NULL OR s.unit_class = ANY(CAST(:classes AS text[])))
-        ORDER BY s.id
-    """), {"zone": zone, "industry": industry,
+    rows = session.execute(sql.query(__file__, "draw_population"), {"zone": zone, "industry": industry,
            "classes": list(unit_classes) if unit_classes is not None else None}).all()
     if not rows:
         raise InvalidInput("no regulated unit matches these filters", field="zone" if zone else "industry")
@@ -299,35 +292,14 @@ def declare_conflict(session: Session, *, user_id: int, source_id: int, reason: 
     return row
 
 
-_STOPS_SQL = """
-SELECT t.id AS target_id, t.seq, t.source_id, t.inspector_ids, s.name, s.credit_code, s.address,
-       s.unit_class, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,
-       m.id AS inspection_id, m.how, m.conclusion, m.at AS inspected_at
-FROM patrol_targets t
-JOIN sources s ON s.id = t.source_id
-LEFT JOIN LATERAL (
-    SELECT i.id, i.conclusion, coalesce(i.started_at, i.submitted_at) AS at,
-           CASE WHEN i.patrol_target_id = t.id THEN 'linked' ELSE 'matched' END AS how
-    FROM inspections i
-    WHERE i.patrol_target_id = t.id
-       OR (i.patrol_target_id IS NULL AND i.source_id = t.source_id
-           AND (jsonb_array_length(t.inspector_ids) = 0 OR t.inspector_ids @> to_jsonb(i.inspector_id))
-           AND (CAST(:on_date AS date) IS NULL
-                OR (coalesce(i.started_at, i.submitted_at) AT TIME ZONE 'Asia/Shanghai')::date = CAST(:on_date AS date))
-           AND (CAST(:after AS timestamptz) IS NULL
-                OR coalesce(i.started_at, i.submitted_at) >= CAST(:after AS timestamptz)))
-    ORDER BY (i.patrol_target_id IS NOT DISTINCT FROM t.id) DESC, coalesce(i.started_at, i.submitted_at), i.id
-    LIMIT 1
-) m ON true
-WHERE t.plan_id = :plan_id
-ORDER BY t.seq
-"""
+
 
 
 def _stops(session: Session, *, plan: PatrolPlan) -> list[dict[str, Any]]:
     on_date = plan.planned_for.astimezone(LOCAL_TZ).date() if plan.kind == "route" and plan.planned_for else None
     after = plan.created_at if plan.kind == "draw" else None
-    rows = session.execute(text(_STOPS_SQL), {"plan_id": plan.id, "on_date": on_date, "after": after}).mappings()
+    rows = session.execute(sql.query(__file__, "plan_stops"),
+                           {"tz": BEIJING.key, "plan_id": plan.id, "on_date": on_date, "after": after}).mappings()
     return [dict(r) for r in rows]
 
 
