@@ -268,4 +268,5 @@ def haversine_m_many(
     phi2 = np.radians(np.asarray(lats2, dtype=np.float64))
     d_lambda = np.radians(np.asarray(lons2, dtype=np.float64) - np.asarray(lons1, dtype=np.float64))
     h = np.sin((phi2 - phi1) / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(d_lambda / 2.0) ** 2
-    return 2.0 * _EARTH_MEAN_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    distance: FloatArray = 2.0 * _EARTH_MEAN_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return distance

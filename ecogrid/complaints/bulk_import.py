@@ -191,9 +191,9 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
                     number[i] = False
         numbers[name] = values
         # Out of range or not finite (nan, inf): refused like any other bad value.
-        limit = 180.0 if name == "lon" else 90.0
+        bound = 180.0 if name == "lon" else 90.0
         with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(values) | (np.abs(values) > limit)
+            bad = ~np.isfinite(values) | (np.abs(values) > bound)
         for i in np.flatnonzero(bad).tolist():
             if number[i]:
                 fail(i, name, f"not a valid {name}")
@@ -375,7 +375,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     window_days = settings.repeat_closed_window_days
     # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
     # per-row search run: a first import into an empty or unrelated area then skips it altogether.
-    any_eligible = session.scalar(_any_eligible_case(window_days=window_days))
+    any_eligible = session.scalar(select(_any_eligible_case(window_days=window_days)))
     # In one pipeline: rows stored before are dropped, the nearest eligible case already in the database
     # is found (geography GiST index on cases), then the zones. Zones are found zone by zone: each zone's
     # polygon probes a GiST index on the batch's points, so PostGIS reuses its prepared polygon across
@@ -494,7 +494,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
     ``points`` holds (kind, category, lon, lat) by place in the batch."""
     located = [points[s.pos] for s in staged if s.existing_case_id is None and points[s.pos][0] == "complaint"
                and points[s.pos][2] is not None]
-    max_lat = min(89.0, max((abs(p[3]) for p in located), default=0.0))
+    max_lat = min(89.0, max((abs(p[3]) for p in located if p[3] is not None), default=0.0))
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
     radii = _radius_by_category(settings)
     # Per category: cell -> founders as (ord, lon, lat, lat in radians, its cosine), so the haversine
@@ -509,7 +509,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
         if s.existing_case_id is not None:
             continue
         kind, category, lon, lat = points[s.pos]
-        if kind != "complaint" or lon is None:
+        if kind != "complaint" or lon is None or lat is None:  # lat is None exactly when lon is
             founders.append(s.ord)
             continue
         radius = radii[category]
@@ -592,11 +592,12 @@ def _columns_of(table: readers.Table, mapping: ImportMapping) -> dict[str, list[
                 raise InvalidInput(f"{name}: no column {', '.join(map(repr, missing))} in the file "
                                    f"(its columns: {', '.join(h for h in table.header if h)})", field=name)
             continue
-        if len(places) == 1:
-            i = places[0]
+        found = [i for i in places if i is not None]  # all of them, by the test above
+        if len(found) == 1:
+            i = found[0]
             texts[name] = [r[i] for r in rows]
         else:
-            texts[name] = [mappings.JOINER.join(v for v in (r[i].strip() for i in places) if v) for r in rows]
+            texts[name] = [mappings.JOINER.join(v for v in (r[i].strip() for i in found) if v) for r in rows]
     return texts
 
 

@@ -6,6 +6,7 @@ Nothing here ever carries the complainant's name, phone or e-mail: Open311 answe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,7 @@ def _float(value: str | None, name: str) -> float | None:
         raise InvalidInput(f"{name} is not a number", field=name) from None
 
 
-def create_request(session: Session, *, form: dict[str, str | None], settings: Settings) -> list[dict[str, Any]]:
+def create_request(session: Session, *, form: Mapping[str, str | None], settings: Settings) -> list[dict[str, Any]]:
     # Checked under the names the client sent (first_name, not the complainant_name they become).
     for name, value in form.items():
         text_rules.check_text(value, field=name)
@@ -67,10 +68,10 @@ def create_request(session: Session, *, form: dict[str, str | None], settings: S
     lat, lon = _float(form.get("lat"), "lat"), _float(form.get("long"), "long")
     if (lat is None) != (lon is None):
         raise InvalidInput("lat and long go together", field="long" if lon is None else "lat")
-    name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p) or None
+    full_name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p) or None
     data = intake.ComplaintIn(
         channel="open311", kind="complaint", category=code, description=form.get("description") or "",
-        lon=lon, lat=lat, address=form.get("address_string") or None, complainant_name=name,
+        lon=lon, lat=lat, address=form.get("address_string") or None, complainant_name=full_name,
         complainant_phone=form.get("phone") or None, complainant_email=form.get("email") or None,
         media_url=form.get("media_url") or None,
     )

@@ -187,7 +187,7 @@ def create_draw(session: Session, *, settings: Settings, actor_id: int | None, a
     )
     session.add(plan)
     session.flush()
-    points = patrol_risk.load_stop_points(session, source_ids=[t.unit_id for t in result.targets])
+    points = patrol_risk.load_stop_points(session, source_ids=[int(t.unit_id) for t in result.targets])
     for seq, target in enumerate(result.targets, start=1):
         lon, lat = points[int(target.unit_id)]
         session.add(PatrolTarget(plan_id=plan.id, source_id=target.unit_id, seq=seq,
@@ -484,7 +484,7 @@ def export_route_xlsx(session: Session, *, plan_id: int) -> bytes:
 
     route, rows = route_rows(session, plan_id=plan_id)
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # the one sheet of a new workbook
     sheet.title = f"route {route['id']}"[:31]
     sheet.append([f"route {route['id']}", route["date"], "total_m", route["total_m"]])
     sheet.append(list(EXPORT_COLUMNS))
