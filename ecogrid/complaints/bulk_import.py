@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from ecogrid.cases import deadlines
 from ecogrid.complaints import import_mapping as mappings
 from ecogrid.complaints import import_readers as readers
-from ecogrid.complaints import intake
+from ecogrid.complaints import intake, limits
 from ecogrid.complaints.import_dates import DateColumn
 from ecogrid.complaints.import_mapping import ImportMapping
 from ecogrid.core import sql, text_rules
@@ -54,6 +54,7 @@ from ecogrid.core.errors import InvalidInput, RowError
 from ecogrid.core.export_cells import export_row
 from ecogrid.core.models import Case
 from ecogrid.core.settings import Settings, get_settings
+from ecogrid.core.time import BEIJING
 from ecogrid.core.vocabulary import Category, Channel, Kind
 from ecogrid.zones import service as zone_service
 from geo import coords
@@ -104,7 +105,7 @@ class _DueAt:
         self._cache: dict[tuple[str, str, Any, bool], tuple[bool, datetime]] = {}
 
     def __call__(self, channel: str, urgency: str, received_at: datetime) -> datetime:
-        local = received_at.astimezone(intake.SHANGHAI)
+        local = received_at.astimezone(BEIJING)
         midnight = local.time() == datetime.min.time()
         key = (channel, urgency, local.date(), midnight)
         hit = self._cache.get(key)
@@ -134,7 +135,7 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
     a column at a time in a fixed order; the value itself is reported beside the reason."""
     errors: dict[int, list[tuple[str, str]]] = {}
     blank = [""] * n
-    dates = dates or DateColumn(received_at_format=None, zone=intake.SHANGHAI)
+    dates = dates or DateColumn(received_at_format=None, zone=BEIJING)
 
     def fail(i: int, name: str, reason: str) -> None:
         errors.setdefault(i, []).append((name, reason))
@@ -168,7 +169,7 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
             fail(i, "external_ref", "external_ref is required so that a re-run stores nothing twice")
     for name in ("address", "complainant_name", "complainant_phone"):
         cols[name] = [v or None for v in column(name)]
-    for name, limit in intake.MAX_LENGTHS.items():
+    for name, limit in limits.MAX_LENGTHS.items():
         for i, v in enumerate(cols.get(name, ())):
             if v and len(v) > limit:
                 fail(i, name, f"longer than {limit} characters")

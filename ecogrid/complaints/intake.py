@@ -28,19 +28,17 @@ from sqlalchemy.orm import Session
 
 from ecogrid.cases import deadlines, rules
 from ecogrid.cases.states import Status
+from ecogrid.complaints import limits
 from ecogrid.core import text_rules, value_ranges
 from ecogrid.core.errors import InvalidInput
 from ecogrid.core.models import Case, CaseEvent, Complaint
 from ecogrid.core.settings import Settings, get_settings
-from ecogrid.core.time import BEIJING, as_aware
+from ecogrid.core.time import as_aware
 from ecogrid.core.vocabulary import Category, Channel, Kind
 from ecogrid.zones import service as zone_service
 from geo import coords
 
-SHANGHAI = BEIJING
 URGENCIES = ("urgent", "ordinary", "complex")
-MAX_LENGTHS = {"description": 4000, "address": 500, "complainant_name": 100, "complainant_phone": 32,
-               "external_ref": 128}
 TEXT_FIELDS = ("channel", "kind", "category", "urgency", "crs", "description", "external_ref", "address",
                "complainant_name", "complainant_phone", "complainant_email", "media_url")
 # Clocks of hotline systems drift; a complaint "received" further ahead than this is an input error.
@@ -127,7 +125,7 @@ def validate(data: ComplaintIn) -> ComplaintIn:
         raise InvalidInput(f"unknown urgency {data.urgency!r}; expected one of {URGENCIES}", field="urgency")
     if not isinstance(data.description, str) or not data.description.strip():
         raise InvalidInput("description is required", field="description")
-    for name, limit in MAX_LENGTHS.items():
+    for name, limit in limits.MAX_LENGTHS.items():
         value = getattr(data, name)
         if value is not None and len(value) > limit:
             raise InvalidInput(f"{name} is longer than {limit} characters", field=name)

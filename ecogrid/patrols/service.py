@@ -34,7 +34,6 @@ from ecogrid.zones import query_bounds
 from geo import double_random, routing
 from geo.bbox import BBox
 
-LOCAL_TZ = BEIJING
 ROUTE_ALGORITHM = "geo.routing.plan_route/nn+2opt+oropt/haversine"
 MAX_ROUTE_STOPS = 200
 CONFLICT_DECLARERS = ("chief", "admin")
@@ -296,7 +295,7 @@ def declare_conflict(session: Session, *, user_id: int, source_id: int, reason: 
 
 
 def _stops(session: Session, *, plan: PatrolPlan) -> list[dict[str, Any]]:
-    on_date = plan.planned_for.astimezone(LOCAL_TZ).date() if plan.kind == "route" and plan.planned_for else None
+    on_date = plan.planned_for.astimezone(BEIJING).date() if plan.kind == "route" and plan.planned_for else None
     after = plan.created_at if plan.kind == "draw" else None
     rows = session.execute(sql.query(__file__, "plan_stops"),
                            {"tz": BEIJING.key, "plan_id": plan.id, "on_date": on_date, "after": after}).mappings()
@@ -322,7 +321,7 @@ def publish_draw(session: Session, *, settings: Settings, plan_id: int) -> dict[
     names = _user_names(session, {int(i) for s in stops for i in s["inspector_ids"]})
     items = []
     for s in stops:
-        checked = s["inspected_at"].astimezone(LOCAL_TZ).date() if s["inspected_at"] else None
+        checked = s["inspected_at"].astimezone(BEIJING).date() if s["inspected_at"] else None
         items.append({
             "unit_name": s["name"], "credit_code": s["credit_code"], "unit_class": s["unit_class"],
             "inspectors": [names.get(int(i), str(i)) for i in s["inspector_ids"]],
@@ -376,7 +375,7 @@ def create_route(session: Session, *, settings: Settings, actor_id: int | None, 
     ordered = [ids[k] for k in route.order]
     plan = PatrolPlan(
         kind="route", status="planned", created_by_id=actor_id, total_m=round(route.total_m, 1),
-        planned_for=datetime.combine(on, time(0, 0), tzinfo=LOCAL_TZ),
+        planned_for=datetime.combine(on, time(0, 0), tzinfo=BEIJING),
         inputs={"date": on.isoformat(), "source_ids": ids, "draw_id": draw_id, "inspector_ids": team,
                 "office": list(office), "algorithm": ROUTE_ALGORITHM, "planned_by": actor_name},
         result={"order": ordered, "legs_m": [round(x, 1) for x in route.legs_m],
