@@ -1,4 +1,4 @@
-"""Request and response shapes of the complaint API (DESIGN.md "Complaint in/out")."""
+"""Request and response shapes of the complaint API: a complaint in (ComplaintCreate), out (ComplaintRead)."""
 
 from __future__ import annotations
 
