@@ -39,6 +39,7 @@ from ecogrid.core import sql
 from ecogrid.core.errors import InvalidInput, NotFound
 from ecogrid.core.vocabulary import Category, Channel, ZoneLevel
 from ecogrid.zones import query_bounds
+from geo import coords
 from geo import hotspots as hotspot_stats
 from geo.bbox import BBox
 
@@ -141,12 +142,7 @@ def metric_srid(session: Session) -> int:
     """EPSG code of the UTM zone at the centre of the zones (or, without zones, of the complaints)."""
     row = session.execute(sql.query(__file__, "metric_centre")).first()
     lon, lat = (row.lon, row.lat) if row is not None and row.lon is not None else (120.0, 36.0)
-    return utm_srid(lon, lat)
-
-
-def utm_srid(lon: float, lat: float) -> int:
-    zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
-    return (32600 if lat >= 0 else 32700) + zone
+    return coords.utm_srid(lon, lat)
 
 
 def _cell_counts(session: Session, *, shape: str, filters: Filters, area: BBox, cell_m: float, srid: int,

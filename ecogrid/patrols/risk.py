@@ -23,7 +23,6 @@ Hotspot cells are ``cell_size_m`` squares of ST_SquareGrid in a UTM projection (
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,12 +151,6 @@ def _count_candidates(session: Session, *, zone: str | None, industry: str | Non
         "zone": zone, "industry": industry,
         "unit_classes": list(unit_classes) if unit_classes is not None else None,
         "source_ids": list(source_ids) if source_ids is not None else None}).scalar_one())
-
-
-def utm_srid(lon: float, lat: float) -> int:
-    """EPSG code of the WGS-84 UTM zone holding (lon, lat): a metric projection for grids."""
-    zone = min(60, max(1, math.floor((lon + 180) / 6) + 1))
-    return (32600 if lat >= 0 else 32700) + zone
 
 
 def hotspot_cells(

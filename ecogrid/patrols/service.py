@@ -31,7 +31,7 @@ from ecogrid.core.settings import Settings
 from ecogrid.core.time import BEIJING, as_aware
 from ecogrid.patrols import risk as patrol_risk
 from ecogrid.zones import query_bounds
-from geo import double_random, routing
+from geo import coords, double_random, routing
 from geo.bbox import BBox
 
 ROUTE_ALGORITHM = "geo.routing.plan_route/nn+2opt+oropt/haversine"
@@ -76,7 +76,7 @@ def rank_targets(session: Session, *, settings: Settings, zone: str | None = Non
     """
     _check_zone(session, zone=zone)
     start, end = _window(session, settings, start, end)
-    srid = patrol_risk.utm_srid(settings.office_lon, settings.office_lat)
+    srid = coords.utm_srid(settings.office_lon, settings.office_lat)
     area = query_bounds.grid_area(session, bbox=bbox, zone=zone)
     if area is not None:
         query_bounds.check_grid_size(session, area=area, cell_m=settings.patrol_cell_size_m, srid=srid,

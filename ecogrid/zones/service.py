@@ -274,7 +274,7 @@ def generate_grid(session: Session, *, parent_code: str, size_m: float) -> Impor
     if parent.m2 / (size_m * size_m) > GRID_MAX_CELLS:
         raise InvalidInput(f"about {parent.m2 / size_m / size_m:.0f} cells: more than {GRID_MAX_CELLS}; "
                            "choose a larger size", field="size")
-    srid = (32600 if parent.lat >= 0 else 32700) + int((parent.lon + 180) // 6) + 1
+    srid = coords.utm_srid(parent.lon, parent.lat)
     result = ImportResult()
     with session.begin_nested():
         rows = session.execute(sql.query(__file__, "generate_grid"),
