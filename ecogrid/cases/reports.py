@@ -97,7 +97,7 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
     satisfaction = satisfaction_counts(session, window=window)
 
     streets = _street_of_zone()
-    street_of: dict[int, int] = dict(session.execute(select(streets.c.zone_id, streets.c.street_id)).tuples().all())
+    street_of: dict[int, int] = dict(session.execute(select(streets.c.zone_id, streets.c.street_id)).all())
     by_street, outside, unassigned = figures.roll_up(per_zone, street_of)
     names = {r.id: r for r in session.execute(select(Zone.id, Zone.code, Zone.name)
                                                .where(Zone.id.in_(list(by_street) or [-1])))}
