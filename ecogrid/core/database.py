@@ -56,11 +56,12 @@ def resolve_url(settings: Settings) -> str:
 
 def connect(settings: Settings) -> Database:
     """The application's database: DATABASE_URL, or the private cluster (started if needed, port followed)."""
-    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    pool_size, max_overflow = settings.db_pool_size, settings.db_max_overflow
     if settings.database_url:
-        return Database.from_url(normalise_url(settings.database_url), **pool)
+        return Database.from_url(normalise_url(settings.database_url), pool_size=pool_size, max_overflow=max_overflow)
     cluster = embedded_cluster(settings)
-    return Database.from_url(cluster.ensure_running(), cluster=cluster, **pool)
+    return Database.from_url(cluster.ensure_running(), cluster=cluster, pool_size=pool_size,
+                             max_overflow=max_overflow)
 
 
 # Connections kept free for the CLI, migrations, backups and an operator's psql while the workers run.
