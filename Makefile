@@ -13,6 +13,7 @@ run: setup
 
 test: test-setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy ecogrid geo maps api
 	$(BIN)/pytest
 
 setup: system-deps $(STAMP) assets

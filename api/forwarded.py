@@ -48,4 +48,6 @@ def is_https(request: Request, settings: Settings) -> bool:
     if request.url.scheme == "https":
         return True
     proto = request.headers.get("x-forwarded-proto")
-    return bool(proto) and proto.split(",")[0].strip().lower() == "https" and _proxy_trusted(request, settings)
+    if not proto:
+        return False
+    return proto.split(",")[0].strip().lower() == "https" and _proxy_trusted(request, settings)

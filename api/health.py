@@ -17,7 +17,8 @@ def healthz(request: Request) -> JSONResponse:
             postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
             schema = current_revision(conn)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        orig = getattr(exc, "orig", None)
+        reason = str(orig if orig else exc).strip().splitlines()[0]
         return JSONResponse({"status": "unavailable", "reason": f"database unreachable: {reason}"},
                             status_code=503)
     return JSONResponse({"status": "ok", "postgis": postgis, "schema": schema})

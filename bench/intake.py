@@ -27,14 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ecogrid.complaints import bulk_import as complaint_import
 from ecogrid.complaints import import_mapping, import_readers
-from ecogrid.complaints.intake import SHANGHAI  # noqa: E402
-from ecogrid.core import migrate  # noqa: E402
+from ecogrid.core import migrate, sql  # noqa: E402
 from ecogrid.core.database import (
     Database,
     normalise_url,  # noqa: E402
 )
 from ecogrid.core.embedded import EmbeddedCluster  # noqa: E402
 from ecogrid.core.settings import get_settings  # noqa: E402
+from ecogrid.core.time import BEIJING  # noqa: E402
 from ecogrid.zones import service as zone_service  # noqa: E402
 
 # A 12 km x 10 km district around central Qingdao.
@@ -95,7 +95,7 @@ def _import_zones(database: Database) -> float:
         conn.execute(text("CREATE TEMP TABLE stage AS SELECT id AS ord, geom FROM bench_points"))
         started = time.perf_counter()
         conn.execute(text("CREATE INDEX ON stage USING gist (geom)"))
-        conn.exec_driver_sql(complaint_import._ZONES_SQL)
+        conn.exec_driver_sql(sql.query(complaint_import.__file__, "stage_zones").text)
         return time.perf_counter() - started
 
 
@@ -119,7 +119,7 @@ def export_rows(rows: int, *, platform: bool) -> list[list[object]]:
         channel, category = rng.choice(["hotline_12345", "hotline_12369"]), rng.choice(CATEGORIES)
         lon, lat = f"{rng.uniform(X0 - 0.01, X1):.6f}", f"{rng.uniform(Y0, Y1):.6f}"
         if platform:
-            local = at.astimezone(SHANGHAI)
+            local = at.astimezone(BEIJING)
             when = f"{local.year}/{local.month}/{local.day} {local.hour}:{local.minute:02d}:{local.second:02d}"
             out.append([f"WO{i:07d}", PLATFORM_CHANNELS[channel], PLATFORM_CATEGORIES[category], "投诉内容", when,
                         lon, lat, "王五", "13800000000"])

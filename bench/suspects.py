@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from ecogrid import demo
-from ecogrid.core import migrate
+from ecogrid.core import migrate, sql
 from ecogrid.core.database import Database
 from ecogrid.core.embedded import EmbeddedCluster
 from ecogrid.core.settings import Settings
@@ -71,7 +71,7 @@ def quality(session, cases, settings_by_name) -> dict[str, tuple[float, float]]:
 def explain(session, case_id: int, settings: Settings) -> str:
     case = session.execute(text("SELECT category FROM cases WHERE id = :id"), {"id": case_id}).one()
     radius = settings.suspect_radius_m.get(case.category, 1000.0)
-    plan = session.execute(text("EXPLAIN " + suspects._CANDIDATES.text),
+    plan = session.execute(text("EXPLAIN " + sql.query(suspects.__file__, "suspect_candidates").text),
                            {"case_id": case_id, "radius": radius, "category": case.category, "before": None}).all()
     return "\n".join(r[0] for r in plan)
 

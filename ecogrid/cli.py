@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,7 +64,7 @@ def serve(
             else:
                 typer.echo("Database already has data; demo not reloaded.")
     count = workers or settings.workers or os.cpu_count() or 1
-    listen = {"host": host or settings.host, "port": port or settings.port,
+    listen: dict[str, Any] = {"host": host or settings.host, "port": port or settings.port,
               "proxy_headers": settings.trust_proxy_headers, "forwarded_allow_ips": settings.forwarded_allow_ips}
     if count == 1:
         config = uvicorn.Config(create_app(settings, database), **listen)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 import random
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from sqlalchemy import func, insert, select, text
@@ -179,7 +181,8 @@ def _zones(session: Session, rng: random.Random, staff: dict[str, list[User]]):
     session.flush()
     minx, miny, maxx, maxy = shape.bounds
     col_w, row_h = (maxx - minx) / 3, (maxy - miny) / 2
-    streets, grids = [], []
+    streets: list[Zone] = []
+    grids: list[Zone] = []
     for idx, name in enumerate(STREETS):
         col, row = idx % 3, idx // 3
         part = shape.intersection(box(minx + col * col_w, miny + row * row_h, minx + (col + 1) * col_w,
@@ -324,7 +327,7 @@ def _season_weight(category: str, month: int) -> float:
     return 1.0
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -366,7 +369,10 @@ def _complaints(session: Session, *, rng: random.Random, district: Polygon, sour
         episodes.append((src, category, at, size, home))
         made += size
 
-    case_rows, complaint_rows, truths, events, revisits = [], [], [], [], []
+    case_rows: list[dict[str, Any]] = []
+    complaint_rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    revisits: list[dict[str, Any]] = []
     clerks, chiefs, inspectors = staff["clerk"], staff["chief"], staff["inspector"]
     seq = 0
     for ep_index, (src, category, first_at, size, home) in enumerate(episodes):

@@ -1,4 +1,4 @@
-"""The "double random, one public" draw (DOMAIN.md section 4), as a pure function.
+"""The "double random, one public" (双随机、一公开) draw of routine inspections, as a pure function.
 
 Targets are drawn at random from the regulated units, class by class at the bureau's
 sampling rate, and each target gets inspectors drawn at random from the qualified staff,

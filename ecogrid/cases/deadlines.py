@@ -36,7 +36,6 @@ import chinese_calendar
 
 from ecogrid.core.time import BEIJING
 
-SHANGHAI = BEIJING
 DEFAULT_TIME_LIMITS_PATH = Path(__file__).parent / "data" / "time_limits.json"
 
 # A search for the next working day never needs more than this; the longest run of
@@ -280,7 +279,7 @@ def to_local(moment: datetime, *, field: str = "moment") -> datetime:
         raise DeadlineError(field, f"must be a datetime, got {type(moment).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise DeadlineError(field, "must carry a time zone (a naive datetime is ambiguous)")
-    return moment.astimezone(SHANGHAI)
+    return moment.astimezone(BEIJING)
 
 
 # ---------------------------------------------------------------- counting
@@ -297,7 +296,7 @@ def add_working_days(start: datetime, days: int) -> Deadline:
     if not working:
         day, guessed = _next_working_day(day)
         fallback = fallback or guessed
-        local = datetime.combine(day, time(0), SHANGHAI)
+        local = datetime.combine(day, time(0), BEIJING)
     if days == 0:
         return Deadline.at(local, calendar_fallback=fallback)
 
@@ -306,12 +305,12 @@ def add_working_days(start: datetime, days: int) -> Deadline:
         for _ in range(days - 1):
             day, guessed = _next_working_day(day)
             fallback = fallback or guessed
-        end = datetime.combine(day + timedelta(days=1), time(0), SHANGHAI)
+        end = datetime.combine(day + timedelta(days=1), time(0), BEIJING)
     else:
         for _ in range(days):
             day, guessed = _next_working_day(day)
             fallback = fallback or guessed
-        end = datetime.combine(day, local.time(), SHANGHAI)
+        end = datetime.combine(day, local.time(), BEIJING)
     return Deadline.at(end, calendar_fallback=fallback)
 
 
@@ -341,7 +340,7 @@ def working_days_between(start: datetime, end: datetime) -> WorkingDayCount:
         working, known = _day_kind(day)
         fallback = fallback or not known
         if working:
-            day_start = datetime.combine(day, time(0), SHANGHAI)
+            day_start = datetime.combine(day, time(0), BEIJING)
             day_end = day_start + timedelta(days=1)
             overlap = min(last, day_end) - max(first, day_start)
             if overlap > timedelta(0):

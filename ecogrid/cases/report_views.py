@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,7 +12,7 @@ from api.params import Day
 from api.templating import templates
 from ecogrid.cases import reports
 from ecogrid.cases.views import Filters, actor_of
-from ecogrid.core.time import BEIJING as SHANGHAI
+from ecogrid.core import time as clock
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -23,18 +22,14 @@ Reader = Annotated[Principal, Depends(require_roles(*READERS))]
 _templates = templates
 
 
-def _today() -> date:
-    return datetime.now(SHANGHAI).date()
-
-
 @router.get("/daily", response_model=None)
 def daily(session: DbSession, _: Reader, day: Annotated[Day | None, Query(alias="date")] = None,
           format: Literal["json", "html"] = "json") -> dict[str, Any] | HTMLResponse:
     """日通报 for one Asia/Shanghai day (today by default); ``format=html`` is a printable page."""
-    bulletin = reports.daily_bulletin(session, day=day or _today())
+    bulletin = reports.daily_bulletin(session, day=day or clock.today())
     if format == "html":
         page = _templates.get_template("daily_bulletin.html").render(
-            b=bulletin, generated_at=datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+            b=bulletin, generated_at=clock.now().strftime("%Y-%m-%d %H:%M"))
         return HTMLResponse(page)
     return bulletin
 

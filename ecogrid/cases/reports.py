@@ -15,8 +15,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, Subquery, and_, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
@@ -64,11 +65,11 @@ def _shift_year(day: date) -> date:
 _rate = rules.rate
 
 
-def _in(column, window: Window):
+def _in(column: SQLColumnExpression[datetime], window: Window) -> ColumnElement[bool]:
     return and_(column >= window.start, column < window.end)
 
 
-def _street_of_zone():
+def _street_of_zone() -> Subquery:
     """zone id -> the street it lies in (itself when it is a street); districts map to nothing."""
     tree = select(Zone.id.label("zone_id"), Zone.id.label("at_id"), Zone.level.label("level"),
                   Zone.parent_id.label("parent_id")).cte("up", recursive=True)
@@ -96,7 +97,7 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
     satisfaction = satisfaction_counts(session, window=window)
 
     streets = _street_of_zone()
-    street_of = dict(session.execute(select(streets.c.zone_id, streets.c.street_id)).all())
+    street_of: dict[int, int] = dict(session.execute(select(streets.c.zone_id, streets.c.street_id)).all())
     by_street, outside, unassigned = figures.roll_up(per_zone, street_of)
     names = {r.id: r for r in session.execute(select(Zone.id, Zone.code, Zone.name)
                                                .where(Zone.id.in_(list(by_street) or [-1])))}
@@ -263,10 +264,12 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
     judged = {cid: (n, good) for cid, n, good in session.execute(
         select(Revisit.case_id, func.count(), func.count().filter(Revisit.satisfaction.in_(rules.SATISFIED)))
         .where(Revisit.case_id.in_(ids)).group_by(Revisit.case_id))} if ids else {}
-    zones = dict(session.execute(select(Zone.id, Zone.name).where(
+    # Keyed by id, looked up by a case's zone or officer, which may be None.
+    zones: dict[int | None, str] = dict(session.execute(select(Zone.id, Zone.name).where(
         Zone.id.in_({c.zone_id for c in cases if c.zone_id}))).all())
-    officers = dict(session.execute(select(User.id, func.coalesce(User.full_name, User.username)).where(
-        User.id.in_({c.assigned_to_id for c in cases if c.assigned_to_id}))).all())
+    officers: dict[int | None, str] = dict(session.execute(
+        select(User.id, func.coalesce(User.full_name, User.username))
+        .where(User.id.in_({c.assigned_to_id for c in cases if c.assigned_to_id}))).all())
     personal = privacy.may_see_personal_data(viewer.role)
     first_complaint: dict[int, tuple[int, str | None, str | None]] = {}
     if personal and ids:
@@ -275,7 +278,8 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
                 .where(Complaint.case_id.in_(ids))
                 .ext(distinct_on(Complaint.case_id)).order_by(Complaint.case_id, Complaint.received_at,
                                                                        Complaint.id)):
-            first_complaint[cid] = (complaint_id, name, phone)
+            if cid is not None:  # always: selected by case
+                first_complaint[cid] = (complaint_id, name, phone)
     columns = LEDGER_COLUMNS + (PERSONAL_COLUMNS if personal else [])
     rows = []
     for c in cases:
@@ -317,7 +321,7 @@ def ledger_csv(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> st
     return out.getvalue()
 
 
-def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None) -> WriteOnlyCell:
+def _styled(sheet: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None) -> Cell:
     cell = WriteOnlyCell(sheet, value=value)
     if font is not None:
         cell.font = font

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
@@ -61,7 +61,7 @@ def _now(now: datetime | None) -> datetime:
 # ---------------------------------------------------------------- querying
 
 
-def zone_and_descendants(zone_id: int | None = None, *, code: str | None = None) -> Select:
+def zone_and_descendants(zone_id: int | None = None, *, code: str | None = None) -> Select[int]:
     """Ids of the zone ``zone_id`` (or the zone of ``code``) and every zone nested in it."""
     start = Zone.id == zone_id if code is None else Zone.code == code
     tree = select(Zone.id).where(start).cte("zone_tree", recursive=True)
@@ -74,7 +74,7 @@ def default_yellow_fraction() -> float:
     return deadlines.load_time_limits().yellow_fraction
 
 
-def progress_colour_sql(*, now: datetime, yellow_fraction: float):
+def progress_colour_sql(*, now: datetime, yellow_fraction: float) -> ColumnElement[str | None]:
     """The 挂图督办 colour as a SQL expression (the same rule as colours.progress_colour)."""
     started = func.extract("epoch", func.coalesce(Case.accepted_at, Case.opened_at))
     due = func.extract("epoch", Case.due_at)
@@ -88,7 +88,7 @@ def progress_colour_sql(*, now: datetime, yellow_fraction: float):
     )
 
 
-def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: float) -> Select:
+def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: float) -> Select[Case]:
     query = select(Case)
     if filters.zone_id is not None:
         query = query.where(Case.zone_id.in_(zone_and_descendants(filters.zone_id)))
@@ -493,7 +493,7 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, zone: st
     for c in rows:
         item = summarise(c, revisits.get(c.id), now=moment, yellow_fraction=yellow_fraction,
                          concluded_at=concluded.get(c.id))
-        item["supervisor_name"] = names.get(c.supervisor_id)
+        item["supervisor_name"] = names.get(c.supervisor_id) if c.supervisor_id is not None else None
         items.append(item)
     return items, total
 

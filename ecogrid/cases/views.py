@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -84,7 +85,7 @@ def supervise(session: DbSession, principal: Annotated[Principal, Depends(requir
     return casework.assign_supervisor(session, case_id=case_id, user_id=user_id, actor=actor_of(principal))
 
 
-def _action_endpoint(action: Action):
+def _action_endpoint(action: Action) -> Callable[..., dict[str, Any]]:
     def take_action(session: DbSession, principal: CurrentPrincipal, case_id: Id,
                     payload: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
         return casework.act(session, case_id=case_id, action=action.value, payload=payload,

@@ -9,7 +9,7 @@ Rows are checked a column at a time in Python and coordinates converted in one v
 coordinate system; the first row of each channel + external_ref in the file is kept and the rows are
 put in time order, then COPYed into a temporary staging table. In one psycopg pipeline the server then
 drops rows stored before, finds the nearest eligible case already in the database
-(``intake.ELIGIBLE_CASE_SQL``, geography GiST index on cases; skipped when no case could be eligible)
+(``intake.eligible_case_sql``, geography GiST index on cases; skipped when no case could be eligible)
 and assigns zones by the rules of ``ecogrid_zone_at`` and ``ecogrid_nearest_zone``, while the repeat
 sweep runs here.
 
@@ -38,19 +38,23 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import text
+from psycopg import sql as psql
+from sqlalchemy import Exists, any_, cast, column, exists, func, select, table, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import deadlines
 from ecogrid.complaints import import_mapping as mappings
 from ecogrid.complaints import import_readers as readers
-from ecogrid.complaints import intake
+from ecogrid.complaints import intake, limits
 from ecogrid.complaints.import_dates import DateColumn
 from ecogrid.complaints.import_mapping import ImportMapping
-from ecogrid.core import text_rules
+from ecogrid.core import sql, text_rules
 from ecogrid.core.errors import InvalidInput, RowError
 from ecogrid.core.export_cells import export_row
+from ecogrid.core.models import Case
 from ecogrid.core.settings import Settings, get_settings
+from ecogrid.core.time import BEIJING
 from ecogrid.core.vocabulary import Category, Channel, Kind
 from ecogrid.zones import service as zone_service
 from geo import coords
@@ -101,7 +105,7 @@ class _DueAt:
         self._cache: dict[tuple[str, str, Any, bool], tuple[bool, datetime]] = {}
 
     def __call__(self, channel: str, urgency: str, received_at: datetime) -> datetime:
-        local = received_at.astimezone(intake.SHANGHAI)
+        local = received_at.astimezone(BEIJING)
         midnight = local.time() == datetime.min.time()
         key = (channel, urgency, local.date(), midnight)
         hit = self._cache.get(key)
@@ -131,7 +135,7 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
     a column at a time in a fixed order; the value itself is reported beside the reason."""
     errors: dict[int, list[tuple[str, str]]] = {}
     blank = [""] * n
-    dates = dates or DateColumn(received_at_format=None, zone=intake.SHANGHAI)
+    dates = dates or DateColumn(received_at_format=None, zone=BEIJING)
 
     def fail(i: int, name: str, reason: str) -> None:
         errors.setdefault(i, []).append((name, reason))
@@ -165,7 +169,7 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
             fail(i, "external_ref", "external_ref is required so that a re-run stores nothing twice")
     for name in ("address", "complainant_name", "complainant_phone"):
         cols[name] = [v or None for v in column(name)]
-    for name, limit in intake.MAX_LENGTHS.items():
+    for name, limit in limits.MAX_LENGTHS.items():
         for i, v in enumerate(cols.get(name, ())):
             if v and len(v) > limit:
                 fail(i, name, f"longer than {limit} characters")
@@ -188,9 +192,9 @@ def _check_columns(fields: dict[str, list[str]], n: int, *, default_channel: str
                     number[i] = False
         numbers[name] = values
         # Out of range or not finite (nan, inf): refused like any other bad value.
-        limit = 180.0 if name == "lon" else 90.0
+        bound = 180.0 if name == "lon" else 90.0
         with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(values) | (np.abs(values) > limit)
+            bad = ~np.isfinite(values) | (np.abs(values) > bound)
         for i in np.flatnonzero(bad).tolist():
             if number[i]:
                 fail(i, name, f"not a valid {name}")
@@ -358,36 +362,21 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     report.duplicates = len(batch["index"]) - len(kept)
     received = batch["received_at"]
     kept.sort(key=lambda p: (received[p], p))
-    columns_sql = ", ".join(f"{name} {kind}" for name, kind in _STAGE)
-    # The point is computed by the server as the rows arrive (a generated column).
-    run(text(f"""
-        CREATE TEMP TABLE stage (ord int4, {columns_sql}, radius float8, existing_case_id int4,
-            geom geometry GENERATED ALWAYS AS
-                (CASE WHEN lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END) STORED)
-        ON COMMIT DROP
-    """))
+    run(sql.query(__file__, "create_stage"))
     cursor = _cursor(session)
     radius_of = _radius_by_category(settings)
     columns = [[batch[name][p] for p in kept] for name, _ in _STAGE[1:]]
     radii = [radius_of[batch["category"][p]] for p in kept]
     # Binary COPY: the values need no text formatting here (a third of the time of text COPY).
-    names = ", ".join(name for name, _ in _STAGE)
-    with cursor.copy(f"COPY stage (ord, {names}, radius) FROM STDIN (FORMAT BINARY)") as copy:
+    names = [psql.Identifier(name) for name in ("ord", *(name for name, _ in _STAGE), "radius")]
+    with cursor.copy(psql.SQL("COPY stage ({}) FROM STDIN (FORMAT BINARY)").format(psql.SQL(", ").join(names))) as copy:
         copy.set_types(["int4", *(kind for _, kind in _STAGE), "float8"])
         for values in zip(range(1, len(kept) + 1), kept, *columns, radii, strict=True):
             copy.write_row(values)
-    params = {"window_days": settings.repeat_closed_window_days, "finished": list(intake.CLOSED_STATUSES)}
+    window_days = settings.repeat_closed_window_days
     # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
     # per-row search run: a first import into an empty or unrelated area then skips it altogether.
-    any_eligible = session.scalar(text("""
-        SELECT EXISTS (SELECT 1 FROM cases k, (SELECT array_agg(DISTINCT category) AS cats, min(received_at) AS lo,
-                                                      max(received_at) AS hi FROM stage
-                                               WHERE kind = 'complaint' AND lon IS NOT NULL) b
-                       WHERE k.kind = 'complaint' AND k.category = ANY (b.cats) AND k.geom IS NOT NULL
-                         AND k.opened_at <= b.hi
-                         AND (k.status <> ALL(CAST(:finished AS text[]))
-                              OR (k.status = 'closed' AND k.closed_at >= b.lo - make_interval(days => :window_days))))
-    """), params)
+    any_eligible = session.scalar(select(_any_eligible_case(window_days=window_days)))
     # In one pipeline: rows stored before are dropped, the nearest eligible case already in the database
     # is found (geography GiST index on cases), then the zones. Zones are found zone by zone: each zone's
     # polygon probes a GiST index on the batch's points, so PostGIS reuses its prepared polygon across
@@ -402,9 +391,9 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
             DELETE FROM stage s USING complaints c WHERE c.channel = s.channel AND c.external_ref = s.external_ref
             RETURNING s.ord
         """)
-        joined = connection.execute(_EXISTING_CASE_SQL, params) if any_eligible else None
+        joined = connection.execute(_existing_case_sql(window_days=window_days)) if any_eligible else None
         connection.execute("CREATE INDEX ON stage USING gist (geom)")
-        connection.execute(_ZONES_SQL)
+        connection.execute(sql.query(__file__, "stage_zones").text)
         founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
         due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
         stored_before = {o for (o,) in dropped.fetchall()}
@@ -426,61 +415,47 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
         for link in links:
             copy.write_row(link)
     run(text("ANALYZE stage_link"))
-    run(text("""
-        INSERT INTO cases (id, kind, category, status, urgency, channel, zone_id, geom, opened_at, due_at,
-                           last_complaint_at, repeat_count)
-        SELECT l.case_id, s.kind, s.category, 'registered', s.urgency, s.channel, z.zone_id, s.geom, s.received_at,
-               l.due_at, COALESCE(l.last_at, s.received_at), l.repeats
-        FROM stage_link l JOIN stage s ON s.ord = l.ord LEFT JOIN stage_zone z ON z.ord = l.ord
-        WHERE l.founder ORDER BY l.ord
-    """))
-    run(text("""
-        UPDATE cases k SET repeat_count = k.repeat_count + j.n,
-                           last_complaint_at = GREATEST(k.last_complaint_at, j.last_at)
-        FROM (SELECT existing_case_id AS case_id, count(*) AS n, max(received_at) AS last_at FROM stage
-              WHERE existing_case_id IS NOT NULL GROUP BY existing_case_id) j
-        WHERE k.id = j.case_id
-    """))
-    totals = session.execute(text("""
-        WITH stored AS (
-            INSERT INTO complaints (case_id, channel, kind, category, description, received_at, external_ref, address,
-                complainant_name, complainant_phone, geom, orig_lon, orig_lat, orig_crs, zone_id, out_of_jurisdiction,
-                nearest_zone_id, nearest_zone_distance_m, is_repeat, urgency, created_by_id)
-            SELECT l.case_id, s.channel, s.kind, s.category, s.description, s.received_at, s.external_ref, s.address,
-                   s.complainant_name, s.complainant_phone, s.geom, s.orig_lon, s.orig_lat, s.orig_crs, z.zone_id,
-                   z.nearest_zone_id IS NOT NULL, z.nearest_zone_id, z.nearest_zone_distance_m, l.is_repeat,
-                   s.urgency, :by
-            FROM stage s JOIN stage_link l ON l.ord = s.ord LEFT JOIN stage_zone z ON z.ord = s.ord ORDER BY s.ord
-            ON CONFLICT (channel, external_ref) DO NOTHING
-            RETURNING id, case_id, is_repeat, channel, out_of_jurisdiction),
-        events AS (
-            INSERT INTO case_events (case_id, actor_id, action, from_status, to_status, note, data)
-            SELECT s.case_id, :by, CASE WHEN s.is_repeat THEN 'repeat' ELSE 'register' END,
-                   CASE WHEN s.is_repeat THEN k.status END, k.status,
-                   CASE WHEN s.is_repeat THEN 'repeat complaint via ' ELSE 'registered from ' END
-                       || s.channel || ' (import)',
-                   jsonb_build_object('complaint_id', s.id)
-            FROM stored s JOIN cases k ON k.id = s.case_id ORDER BY s.id)
-        SELECT count(*) AS stored, count(*) FILTER (WHERE is_repeat) AS repeats,
-               count(*) FILTER (WHERE NOT is_repeat) AS new_cases,
-               count(*) FILTER (WHERE out_of_jurisdiction) AS outside FROM stored
-    """), {"by": created_by_id}).one()
+    run(sql.query(__file__, "insert_founded_cases"))
+    run(sql.query(__file__, "count_existing_repeats"))
+    totals = session.execute(sql.query(__file__, "store_staged"), {"by": created_by_id}).one()
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
     run(text("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
 
 
-# The nearest eligible case already in the database of each located complaint that has one; psycopg's own
-# placeholders, since it runs on the driver's connection in pipeline mode.
-_EXISTING_CASE_SQL = """
-    UPDATE stage t SET existing_case_id = e.case_id
-    FROM (SELECT r.ord, (SELECT k.id FROM cases k WHERE {eligible}
-                         ORDER BY ST_Distance(k.geom::geography, r.geom::geography), k.id LIMIT 1) AS case_id
-          FROM stage r WHERE r.kind = 'complaint' AND r.geom IS NOT NULL) e
-    WHERE e.case_id IS NOT NULL AND t.ord = e.ord
-    RETURNING t.ord, e.case_id
-""".format(eligible=intake.ELIGIBLE_CASE_SQL.format(k="k", cat="r.category", pt="r.geom", r="r.radius",
-                                                    at="r.received_at").replace(":window_days", "%(window_days)s"))
+_stage = table("stage", column("ord"), column("kind"), column("category"), column("lon"), column("geom"),
+               column("radius"), column("received_at"), column("existing_case_id"))
+
+
+def _any_eligible_case(*, window_days: int) -> Exists:
+    """Whether any case could be eligible for some staged row: the eligibility rule with the batch's
+    categories and time span in place of each row's (no distance test)."""
+    k = Case.__table__.alias("k")
+    located = (select(func.array_agg(_stage.c.category.distinct()).label("cats"),
+                      func.min(_stage.c.received_at).label("lo"), func.max(_stage.c.received_at).label("hi"))
+               .where(_stage.c.kind == Kind.complaint.value, _stage.c.lon.is_not(None)).subquery("b"))
+    return exists().select_from(k).select_from(located).where(
+        k.c.kind == Kind.complaint.value, k.c.category == any_(located.c.cats), k.c.geom.is_not(None),
+        k.c.opened_at <= located.c.hi, intake.still_joinable_sql(k, at=located.c.lo, window_days=window_days))
+
+
+def _existing_case_sql(*, window_days: int) -> str:
+    """The nearest eligible case already in the database of each located complaint that has one, by
+    ``intake.eligible_case_sql``; rendered for the driver's connection, where it runs in pipeline mode
+    (every value in it is a fixed constant or a setting's number)."""
+    k = Case.__table__.alias("k")
+    r = _stage.alias("r")
+    nearest = (select(k.c.id)
+               .where(intake.eligible_case_sql(k, category=r.c.category, point=r.c.geom, radius=r.c.radius,
+                                               at=r.c.received_at, window_days=window_days))
+               .order_by(func.ST_Distance(cast(k.c.geom, intake.GEOGRAPHY), cast(r.c.geom, intake.GEOGRAPHY)), k.c.id)
+               .limit(1).scalar_subquery())
+    e = (select(r.c.ord, nearest.label("case_id"))
+         .where(r.c.kind == Kind.complaint.value, r.c.geom.is_not(None)).subquery("e"))
+    statement = (update(_stage).values(existing_case_id=e.c.case_id)
+                 .where(e.c.case_id.is_not(None), _stage.c.ord == e.c.ord)
+                 .returning(_stage.c.ord, e.c.case_id))
+    return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def _radius_by_category(settings: Settings) -> dict[str, float]:
@@ -496,25 +471,6 @@ def _first_of_each_reference(batch: Batch) -> list[int]:
             seen.add(key)
             kept.append(p)
     return kept
-
-
-# The owner of each point by the rule of ``ecogrid_zone_at`` (deepest level, then the code that sorts
-# first), visiting only zones that meet the batch's extent; points in no zone get the nearest zone and
-# the distance in metres by ``ecogrid_nearest_zone``. Points without either have no row.
-_ZONES_SQL = """
-    CREATE TEMP TABLE stage_zone ON COMMIT DROP AS
-    WITH extent AS (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326) AS box FROM stage),
-    covering AS (
-        SELECT DISTINCT ON (p.ord) p.ord, z.id AS zone_id
-        FROM extent JOIN zones z ON z.geom && extent.box
-        CROSS JOIN LATERAL (SELECT s.ord FROM stage s WHERE ST_Covers(z.geom, s.geom) OFFSET 0) p
-        ORDER BY p.ord, ecogrid_zone_depth(z.level) DESC, z.code)
-    SELECT c.ord, c.zone_id, NULL::int AS nearest_zone_id, NULL::float8 AS nearest_zone_distance_m FROM covering c
-    UNION ALL
-    SELECT s.ord, NULL, n.zone_id, n.distance_m
-    FROM stage s CROSS JOIN LATERAL ecogrid_nearest_zone(s.geom) n
-    WHERE s.geom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM covering c WHERE c.ord = s.ord)
-"""
 
 
 class _Staged(NamedTuple):
@@ -539,7 +495,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
     ``points`` holds (kind, category, lon, lat) by place in the batch."""
     located = [points[s.pos] for s in staged if s.existing_case_id is None and points[s.pos][0] == "complaint"
                and points[s.pos][2] is not None]
-    max_lat = min(89.0, max((abs(p[3]) for p in located), default=0.0))
+    max_lat = min(89.0, max((abs(p[3]) for p in located if p[3] is not None), default=0.0))
     lon_scale = 111_320.0 * math.cos(math.radians(max_lat))
     radii = _radius_by_category(settings)
     # Per category: cell -> founders as (ord, lon, lat, lat in radians, its cosine), so the haversine
@@ -554,7 +510,7 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
         if s.existing_case_id is not None:
             continue
         kind, category, lon, lat = points[s.pos]
-        if kind != "complaint" or lon is None:
+        if kind != "complaint" or lon is None or lat is None:  # lat is None exactly when lon is
             founders.append(s.ord)
             continue
         radius = radii[category]
@@ -637,11 +593,12 @@ def _columns_of(table: readers.Table, mapping: ImportMapping) -> dict[str, list[
                 raise InvalidInput(f"{name}: no column {', '.join(map(repr, missing))} in the file "
                                    f"(its columns: {', '.join(h for h in table.header if h)})", field=name)
             continue
-        if len(places) == 1:
-            i = places[0]
+        found = [i for i in places if i is not None]  # all of them, by the test above
+        if len(found) == 1:
+            i = found[0]
             texts[name] = [r[i] for r in rows]
         else:
-            texts[name] = [mappings.JOINER.join(v for v in (r[i].strip() for i in places) if v) for r in rows]
+            texts[name] = [mappings.JOINER.join(v for v in (r[i].strip() for i in found) if v) for r in rows]
     return texts
 
 

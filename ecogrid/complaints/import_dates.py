@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ecogrid.complaints import intake
@@ -75,7 +76,8 @@ class _YearMonthDay:
         parts = clock.split(":")
         if not 2 <= len(parts) <= 3 or not clock.replace(":", "").isdigit() or max(map(len, parts)) > 2:
             return self._slow(text)
-        return datetime(*day, *map(int, parts))
+        hour, minute, *second = (int(p) for p in parts)
+        return datetime(*day, hour, minute, second[0] if second else 0)
 
     @staticmethod
     def _slow(text: str) -> datetime:
@@ -158,7 +160,8 @@ class DateColumn:
         self.format = received_at_format
         self.zone = zone
         self.now = now
-        self._offsets: dict[tuple[int, int, int, int], timedelta | bool] = {}
+        # Per local hour: the zone's offset through it, or False when it changes within the hour.
+        self._offsets: dict[tuple[int, int, int, int], timedelta | Literal[False]] = {}
 
     def _to_utc(self, naive: datetime) -> datetime:
         """Wall-clock time in the zone as UTC. The offset is looked up once per local hour when the zone
@@ -170,7 +173,7 @@ class DateColumn:
             hour = datetime(*key)
             start = self.zone.utcoffset(hour)
             end = self.zone.utcoffset(hour + timedelta(minutes=59, seconds=59, microseconds=999_999))
-            offset = self._offsets[key] = start if start == end else False
+            offset = self._offsets[key] = start if start is not None and start == end else False
         if offset is False:
             return naive.replace(tzinfo=self.zone)
         return (naive - offset).replace(tzinfo=UTC)

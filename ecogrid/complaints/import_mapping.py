@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ecogrid.complaints.intake import URGENCIES
 from ecogrid.core.errors import InvalidInput
+from ecogrid.core.time import BEIJING
 from ecogrid.core.vocabulary import Category, Channel, Kind
 from geo import coords
 
@@ -55,7 +56,7 @@ class ImportMapping:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)  # field -> value for blank cells
     received_at_format: str | None = None  # strptime format, or "excel" for serial day numbers
-    timezone: str = "Asia/Shanghai"  # of times written without an offset
+    timezone: str = BEIJING.key  # of times written without an offset
     encoding: str | None = None  # of a CSV file; detected when None
     sheet: str | None = None  # of an .xlsx file; the first sheet when None
 

@@ -21,40 +21,50 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from geoalchemy2 import Geography
+from sqlalchemy import ColumnElement, FromClause, and_, cast, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import deadlines, rules
+from ecogrid.cases.states import Status
+from ecogrid.complaints import limits
 from ecogrid.core import text_rules, value_ranges
 from ecogrid.core.errors import InvalidInput
 from ecogrid.core.models import Case, CaseEvent, Complaint
 from ecogrid.core.settings import Settings, get_settings
-from ecogrid.core.time import BEIJING, as_aware
+from ecogrid.core.time import as_aware
 from ecogrid.core.vocabulary import Category, Channel, Kind
 from ecogrid.zones import service as zone_service
 from geo import coords
 
-SHANGHAI = BEIJING
 URGENCIES = ("urgent", "ordinary", "complex")
-MAX_LENGTHS = {"description": 4000, "address": 500, "complainant_name": 100, "complainant_phone": 32,
-               "external_ref": 128}
 TEXT_FIELDS = ("channel", "kind", "category", "urgency", "crs", "description", "external_ref", "address",
                "complainant_name", "complainant_phone", "complainant_email", "media_url")
 # Clocks of hotline systems drift; a complaint "received" further ahead than this is an input error.
 FUTURE_TOLERANCE = timedelta(minutes=10)
-CLOSED_STATUSES = rules.FINISHED
+# A plain cast to geography (no type modifier), the expression the geography GiST indexes are built on.
+GEOGRAPHY = Geography(geometry_type=None, srid=-1)
 
-# Which cases a complaint may join as a repeat: one definition for the API and the bulk import.
-# Placeholders: {k} the cases alias, {cat} category, {pt} WGS-84 point, {r} radius in m, {at} received_at;
-# {finished} is filled in here from ecogrid.cases.rules.
-ELIGIBLE_CASE_SQL = """
-    {k}.kind = 'complaint' AND {k}.category = {cat} AND {k}.geom IS NOT NULL
-    AND ST_DWithin({k}.geom::geography, {pt}::geography, {r})
-    AND {k}.opened_at <= {at}
-    AND ({k}.status NOT IN ({finished})
-         OR ({k}.status = 'closed' AND {k}.closed_at >= {at} - make_interval(days => :window_days)))
-""".replace("{finished}", ", ".join(f"'{s}'" for s in rules.FINISHED))  # fixed vocabulary, never user input
+
+def still_joinable_sql(k: FromClause, *, at: Any, window_days: Any) -> ColumnElement[bool]:
+    """A case ``k`` a complaint received at ``at`` may still join, by status: open, or closed no more
+    than ``window_days`` before ``at``."""
+    return or_(k.c.status.not_in(rules.FINISHED),
+               and_(k.c.status == Status.closed.value,
+                    k.c.closed_at >= at - func.make_interval(0, 0, 0, window_days)))
+
+
+def eligible_case_sql(k: FromClause, *, category: Any, point: Any, radius: Any, at: Any,
+                      window_days: Any) -> ColumnElement[bool]:
+    """Which cases ``k`` a complaint may join as a repeat: one definition for the API and the bulk import.
+
+    ``point`` is the complaint's WGS-84 point, ``radius`` its category's in metres, ``at`` when it
+    was received (values or SQL expressions).
+    """
+    return and_(k.c.kind == Kind.complaint.value, k.c.category == category, k.c.geom.is_not(None),
+                func.ST_DWithin(cast(k.c.geom, GEOGRAPHY), cast(point, GEOGRAPHY), radius),
+                k.c.opened_at <= at, still_joinable_sql(k, at=at, window_days=window_days))
 
 
 @dataclass
@@ -115,7 +125,7 @@ def validate(data: ComplaintIn) -> ComplaintIn:
         raise InvalidInput(f"unknown urgency {data.urgency!r}; expected one of {URGENCIES}", field="urgency")
     if not isinstance(data.description, str) or not data.description.strip():
         raise InvalidInput("description is required", field="description")
-    for name, limit in MAX_LENGTHS.items():
+    for name, limit in limits.MAX_LENGTHS.items():
         value = getattr(data, name)
         if value is not None and len(value) > limit:
             raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
@@ -167,13 +177,14 @@ def repeat_radius_m(settings: Settings, category: str) -> float:
 def find_repeat_case(session: Session, *, category: str, lon: float, lat: float, received_at: datetime,
                      settings: Settings) -> int | None:
     radius = repeat_radius_m(settings, category)
-    condition = ELIGIBLE_CASE_SQL.format(k="k", cat=":cat", pt="pt.g", r=":radius", at=":at")
-    return session.scalar(text(f"""
-        WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
-        SELECT k.id FROM cases k, pt WHERE {condition}
-        ORDER BY ST_Distance(k.geom::geography, pt.g::geography), k.id LIMIT 1
-    """), {"cat": category, "lon": lon, "lat": lat, "radius": radius, "at": received_at,
-           "window_days": settings.repeat_closed_window_days})
+    k = Case.__table__
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    nearest = (select(k.c.id)
+               .where(eligible_case_sql(k, category=category, point=point, radius=radius, at=received_at,
+                                        window_days=settings.repeat_closed_window_days))
+               .order_by(func.ST_Distance(cast(k.c.geom, GEOGRAPHY), cast(point, GEOGRAPHY)), k.c.id)
+               .limit(1))
+    return session.scalar(nearest)
 
 
 def register_complaint(session: Session, *, data: ComplaintIn, created_by_id: int | None = None,

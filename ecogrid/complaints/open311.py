@@ -6,15 +6,15 @@ Nothing here ever carries the complainant's name, phone or e-mail: Open311 answe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import rules
 from ecogrid.complaints import intake
-from ecogrid.core import text_rules
+from ecogrid.core import sql, text_rules
 from ecogrid.core.errors import InvalidInput, NotFound
 from ecogrid.core.settings import Settings
 from ecogrid.core.time import TimeFormatError, read_time, rfc3339
@@ -58,7 +58,7 @@ def _float(value: str | None, name: str) -> float | None:
         raise InvalidInput(f"{name} is not a number", field=name) from None
 
 
-def create_request(session: Session, *, form: dict[str, str | None], settings: Settings) -> list[dict[str, Any]]:
+def create_request(session: Session, *, form: Mapping[str, str | None], settings: Settings) -> list[dict[str, Any]]:
     # Checked under the names the client sent (first_name, not the complainant_name they become).
     for name, value in form.items():
         text_rules.check_text(value, field=name)
@@ -68,10 +68,10 @@ def create_request(session: Session, *, form: dict[str, str | None], settings: S
     lat, lon = _float(form.get("lat"), "lat"), _float(form.get("long"), "long")
     if (lat is None) != (lon is None):
         raise InvalidInput("lat and long go together", field="long" if lon is None else "lat")
-    name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p) or None
+    full_name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p) or None
     data = intake.ComplaintIn(
         channel="open311", kind="complaint", category=code, description=form.get("description") or "",
-        lon=lon, lat=lat, address=form.get("address_string") or None, complainant_name=name,
+        lon=lon, lat=lat, address=form.get("address_string") or None, complainant_name=full_name,
         complainant_phone=form.get("phone") or None, complainant_email=form.get("email") or None,
         media_url=form.get("media_url") or None,
     )
@@ -83,14 +83,6 @@ def create_request(session: Session, *, form: dict[str, str | None], settings: S
         raise
     notice = "重复件: 已并入已受理的问题" if registration.complaint.is_repeat else "已受理"
     return [{"service_request_id": str(registration.complaint.id), "service_notice": notice, "account_id": None}]
-
-
-_SELECT = """
-    SELECT c.id, c.category, c.description, c.received_at, c.address, c.media_url,
-           ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, k.status, k.due_at, k.closed_at,
-           GREATEST(k.last_complaint_at, k.closed_at, k.accepted_at) AS updated, z.responsible_unit
-    FROM complaints c LEFT JOIN cases k ON k.id = c.case_id LEFT JOIN zones z ON z.id = c.zone_id
-"""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -119,7 +111,8 @@ def _time(value: str | None, name: str) -> datetime | None:
 def list_requests(session: Session, *, service_request_id: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
                   status: str | None = None) -> list[dict[str, Any]]:
-    where, params = ["true"], {}
+    params: dict[str, Any] = {"ids": None, "start": None, "end": None, "codes": None, "closed": None,
+                              "finished": list(rules.FINISHED), "limit": MAX_REQUESTS}
     if service_request_id:
         try:
             ids = [int(p) for p in service_request_id.split(",") if p.strip()]
@@ -127,23 +120,18 @@ def list_requests(session: Session, *, service_request_id: str | None = None, se
             ids = [0]
         if not all(0 < i <= BIGINT_MAX for i in ids):  # complaints.id is a bigint
             raise InvalidInput("service_request_id must be a comma list of ids", field="service_request_id")
-        where.append("c.id = ANY(:ids)")
         params["ids"] = ids
     else:
         end = _time(end_date, "end_date") or datetime.now(UTC)
         start = _time(start_date, "start_date") or end - timedelta(days=DEFAULT_DAYS)
-        where.append("c.received_at >= :start AND c.received_at <= :end")
         params.update(start=start, end=end)
         if service_code:
-            where.append("c.category = ANY(:codes)")
             params["codes"] = service_code.split(",")
         if status:
             if status not in ("open", "closed"):
                 raise InvalidInput("status is open or closed", field="status")
-            where.append(("" if status == "closed" else "NOT ") + "COALESCE(k.status = ANY(:finished), false)")
-            params["finished"] = list(rules.FINISHED)
-    rows = session.execute(text(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY c.received_at DESC, c.id DESC "
-                                f"LIMIT {MAX_REQUESTS}"), params).all()
+            params["closed"] = status == "closed"
+    rows = session.execute(sql.query(__file__, "open311_requests"), params).all()
     return [_request(r) for r in rows]
 
 

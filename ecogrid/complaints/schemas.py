@@ -1,4 +1,4 @@
-"""Request and response shapes of the complaint API (DESIGN.md "Complaint in/out")."""
+"""Request and response shapes of the complaint API: a complaint in (ComplaintCreate), out (ComplaintRead)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.params import Moment
+from ecogrid.complaints import limits
 from ecogrid.core.vocabulary import Category, Channel, Crs, Kind
 
 
@@ -16,12 +17,12 @@ class ComplaintCreate(BaseModel):
     channel: Channel
     kind: Kind
     category: Category
-    description: str = Field(min_length=1, max_length=4000)
+    description: str = Field(min_length=1, max_length=limits.DESCRIPTION)
     received_at: Moment | None = None
-    external_ref: str | None = Field(default=None, max_length=128)
-    address: str | None = Field(default=None, max_length=500)
-    complainant_name: str | None = Field(default=None, max_length=100)
-    complainant_phone: str | None = Field(default=None, max_length=32)
+    external_ref: str | None = Field(default=None, max_length=limits.EXTERNAL_REF)
+    address: str | None = Field(default=None, max_length=limits.ADDRESS)
+    complainant_name: str | None = Field(default=None, max_length=limits.COMPLAINANT_NAME)
+    complainant_phone: str | None = Field(default=None, max_length=limits.COMPLAINANT_PHONE)
     lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     crs: Crs = Crs.wgs84

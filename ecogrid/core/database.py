@@ -60,12 +60,13 @@ def connect(settings: Settings) -> Database:
     """The application's database: DATABASE_URL, or the private cluster (started if needed, port followed)."""
     # Connections start with the interactive statement timeout, so a request's transaction needs no SET of its
     # own unless it wants another one (exports, a changed setting).
-    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
-            "statement_timeout_ms": settings.statement_timeout_ms}
+    pool_size, max_overflow, timeout = settings.db_pool_size, settings.db_max_overflow, settings.statement_timeout_ms
     if settings.database_url:
-        return Database.from_url(normalise_url(settings.database_url), **pool)
+        return Database.from_url(normalise_url(settings.database_url), pool_size=pool_size, max_overflow=max_overflow,
+                                 statement_timeout_ms=timeout)
     cluster = embedded_cluster(settings)
-    return Database.from_url(cluster.ensure_running(), cluster=cluster, **pool)
+    return Database.from_url(cluster.ensure_running(), cluster=cluster, pool_size=pool_size,
+                             max_overflow=max_overflow, statement_timeout_ms=timeout)
 
 
 # Connections kept free for the CLI, migrations, backups and an operator's psql while the workers run.

@@ -27,8 +27,10 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -142,7 +144,7 @@ class EmbeddedCluster:
     # -- internals ----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _locked(self):
+    def _locked(self) -> Iterator[None]:
         # An OS lock dies with its process, so a killed ecogrid never leaves the folder locked.
         with open(self.lock_file, "a+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
@@ -167,7 +169,7 @@ class EmbeddedCluster:
         return entry.pw_uid, entry.pw_gid
 
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
-        kwargs: dict = {"capture_output": True, "text": True, "cwd": str(self.data_dir)}
+        kwargs: dict[str, Any] = {"capture_output": True, "text": True, "cwd": str(self.data_dir)}
         if self._as_service_user():
             uid, gid = self._service_ids()
             kwargs.update(user=uid, group=gid, extra_groups=[])
@@ -303,4 +305,5 @@ def _grant_search(path: Path) -> None:
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -21,8 +22,18 @@ class TimeFormatError(ValueError):
     """A text is not an ISO 8601 / RFC 3339 date-time."""
 
 
-def as_aware(moment: datetime) -> datetime:
-    """``moment`` with its offset; a naive one is read as Beijing time."""
+@overload
+def as_aware(moment: datetime) -> datetime: ...
+
+
+@overload
+def as_aware(moment: None) -> None: ...
+
+
+def as_aware(moment: datetime | None) -> datetime | None:
+    """``moment`` with its offset; a naive one is read as Beijing time (None stays None)."""
+    if moment is None:
+        return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.replace(tzinfo=BEIJING)
     return moment
@@ -59,6 +70,11 @@ def day_of(moment: datetime) -> date:
 def now() -> datetime:
     """The current moment, in Beijing time."""
     return datetime.now(BEIJING)
+
+
+def today() -> date:
+    """The current Beijing calendar day."""
+    return now().date()
 
 
 def rfc3339(moment: datetime | None) -> str | None:

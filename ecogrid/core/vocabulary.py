@@ -1,4 +1,6 @@
-"""The fixed vocabulary of the API (DESIGN.md), with Chinese and English display labels.
+"""The fixed vocabulary of the API (channels, kinds, categories, zone levels, roles), with Chinese and English
+display labels. Kinds are the bureaus' three classes (投诉举报, 咨询, 建议); categories are those of published
+complaint statistics (air, water, noise, soil, solid waste, radiation, ecology, other).
 
 API values are the English codes; labels are for pages, exports and reports.
 """

@@ -35,9 +35,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ecogrid.cases.states import Status
+from ecogrid.core import sql
 from ecogrid.core.errors import InvalidInput, NotFound
 from ecogrid.core.vocabulary import Category, Channel, ZoneLevel
 from ecogrid.zones import query_bounds
+from geo import coords
 from geo import hotspots as hotspot_stats
 from geo.bbox import BBox
 
@@ -90,35 +92,14 @@ def _check_cell(cell_m: float, shape: str) -> None:
     _check_choice("shape", shape, SHAPES)
 
 
-def _filter_conditions(filters: Filters, params: dict[str, Any], *, alias: str, time_column: str,
-                       status_alias: str) -> list[str]:
-    """The WHERE conditions of the filters set (time on ``time_column``, status on ``status_alias``)."""
-    wanted = (("date_from", f"{alias}.{time_column} >= :date_from"), ("date_to", f"{alias}.{time_column} < :date_to"),
-              ("category", f"{alias}.category = :category"), ("channel", f"{alias}.channel = :channel"),
-              ("status", f"{status_alias}.status = :status"))
-    conditions = []
-    for name, condition in wanted:
-        value = getattr(filters, name)
-        if value:
-            conditions.append(condition)
-            params[name] = value
-    return conditions
+def _filter_params(filters: Filters) -> dict[str, Any]:
+    """The bind parameters of the complaint filters every query here applies (None: not filtered).
 
-
-def _complaint_where(filters: Filters, params: dict[str, Any], *, alias: str = "c") -> tuple[str, str]:
-    """(extra JOIN, WHERE conditions) selecting the filtered complaints; fills ``params``."""
-    # A complaint's status is its case's.
-    join = f"JOIN cases fk ON fk.id = {alias}.case_id" if filters.status else ""
-    conditions = [f"{alias}.geom IS NOT NULL",
-                  *_filter_conditions(filters, params, alias=alias, time_column="received_at", status_alias="fk")]
-    return join, " AND ".join(conditions)
-
-
-def _bbox_where(bbox: BBox | None, params: dict[str, Any], *, alias: str = "c") -> str:
-    if bbox is None:
-        return ""
-    params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
-    return f" AND {alias}.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
+    A complaint's status is its case's.
+    """
+    return {"date_from": filters.date_from or None, "date_to": filters.date_to or None,
+            "category": filters.category or None, "channel": filters.channel or None,
+            "status": filters.status or None}
 
 
 # ------------------------------------------------------------------------------------- zones
@@ -136,53 +117,14 @@ def aggregate_zones(
     geometry as a GeoJSON dict (simplified by about ``simplify_m`` metres when given)."""
     filters = filters.validated()
     _check_choice("level", level, [z.value for z in ZoneLevel])
-    params: dict[str, Any] = {"level": level}
-    target = "SELECT id FROM zones WHERE level = :level"
     if parent_code is not None:
         if session.execute(text("SELECT 1 FROM zones WHERE code = :code"), {"code": parent_code}).first() is None:
             raise InvalidInput(f"no zone with code {parent_code!r}", field="parent")
-        params["parent"] = parent_code
-        target += """ AND id IN (
-            WITH RECURSIVE sub AS (SELECT id FROM zones WHERE code = :parent
-                                   UNION ALL SELECT z.id FROM zones z JOIN sub ON z.parent_id = sub.id)
-            SELECT id FROM sub)"""
-    complaint_join, complaint_where = _complaint_where(filters, params)
-    if simplify_m:
-        # Degrees per metre of latitude; good enough for a display tolerance.
-        params["tolerance"] = float(simplify_m) / 111_320.0
-        geom = "ST_SimplifyPreserveTopology(z.geom, :tolerance)"
-    else:
-        geom = "z.geom"
-    # Counted per assigned zone first (one pass over the complaints, a few hundred groups), then
-    # rolled up the zone tree: the tree walk touches only the small zones table, never each row.
-    sql = f"""
-        WITH RECURSIVE targets AS ({target}),
-        anc(zone_id, target_id) AS (
-            SELECT id, id FROM targets
-            UNION ALL
-            SELECT z.id, a.target_id FROM zones z JOIN anc a ON z.parent_id = a.zone_id
-        ),
-        cz AS (
-            SELECT c.zone_id, count(*) AS complaints, count(*) FILTER (WHERE c.is_repeat) AS repeats
-            FROM complaints c {complaint_join}
-            WHERE c.zone_id IS NOT NULL AND {complaint_where}
-            GROUP BY c.zone_id
-        ),
-        cc AS (
-            SELECT a.target_id, sum(cz.complaints) AS complaints, sum(cz.repeats) AS repeats
-            FROM cz JOIN anc a ON a.zone_id = cz.zone_id
-            GROUP BY a.target_id
-        )
-        SELECT z.id, z.code, z.name, z.level, p.code AS parent_code,
-               coalesce(cc.complaints, 0)::bigint AS complaints, coalesce(cc.repeats, 0)::bigint AS repeats,
-               ST_AsGeoJSON({geom}, 6) AS geometry
-        FROM zones z
-        JOIN targets t ON t.id = z.id
-        LEFT JOIN zones p ON p.id = z.parent_id
-        LEFT JOIN cc ON cc.target_id = z.id
-        ORDER BY z.code
-    """
-    rows = session.execute(text(sql), params).mappings().all()
+    # Degrees per metre of latitude; good enough for a display tolerance.
+    tolerance = float(simplify_m) / 111_320.0 if simplify_m else None
+    rows = session.execute(sql.query(__file__, "zone_figures"), {
+        **_filter_params(filters), "level": level, "parent": parent_code, "tolerance": tolerance,
+    }).mappings().all()
     return [
         {
             "code": r["code"], "name": r["name"], "level": r["level"], "parent_code": r["parent_code"],
@@ -198,52 +140,19 @@ def aggregate_zones(
 
 def metric_srid(session: Session) -> int:
     """EPSG code of the UTM zone at the centre of the zones (or, without zones, of the complaints)."""
-    row = session.execute(text("""
-        SELECT ST_X(c) AS lon, ST_Y(c) AS lat
-        FROM (SELECT coalesce((SELECT ST_Centroid(ST_SetSRID(ST_Extent(geom), 4326)) FROM zones),
-                              (SELECT ST_Centroid(ST_SetSRID(ST_Extent(geom), 4326)) FROM complaints)) AS c) t
-    """)).first()
+    row = session.execute(sql.query(__file__, "metric_centre")).first()
     lon, lat = (row.lon, row.lat) if row is not None and row.lon is not None else (120.0, 36.0)
-    return utm_srid(lon, lat)
+    return coords.utm_srid(lon, lat)
 
 
-def utm_srid(lon: float, lat: float) -> int:
-    zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
-    return (32600 if lat >= 0 else 32700) + zone
-
-
-def _cell_geom_sql(shape: str) -> str:
-    fn = "ST_Square" if shape == "square" else "ST_Hexagon"
-    return f"{fn}(:cell, i, j, ST_SetSRID(ST_MakePoint(0, 0), :srid))"
-
-
-def _counts_sql(shape: str, filters: Filters, params: dict[str, Any], *, bbox: BBox | None = None,
-                grid_from: str | None = None) -> str:
-    """SQL giving (i, j, n) per non-empty cell for the filtered complaints.
-
-    Square cells are found by arithmetic (floor of the projected coordinates: no join at all).
-    Hexagons have no such closed form in PostGIS, so the hexagons covering the points' extent are
-    generated and each is probed through the complaints' GiST index.
-    """
-    join, where = _complaint_where(filters, params)
-    where += _bbox_where(bbox, params)
-    if shape == "square":
-        return f"""
-            SELECT floor(ST_X(p.g) / :cell)::int AS i, floor(ST_Y(p.g) / :cell)::int AS j, count(*) AS n
-            FROM (SELECT ST_Transform(c.geom, :srid) AS g FROM complaints c {join} WHERE {where}) p
-            GROUP BY 1, 2
-        """
-    # The hexagons of the area's box only (see geo.query_bounds): never of the complaints' extent.
-    grid = grid_from or """
-        ST_HexagonGrid(:cell, ST_Transform(ST_MakeEnvelope(:west, :south, :east, :north, 4326), :srid))"""
-    return f"""
-        SELECT h.i, h.j, count(*) AS n
-        FROM {grid} AS h
-        JOIN complaints c ON ST_Intersects(c.geom, ST_Transform(h.geom, 4326))
-        {join}
-        WHERE {where}
-        GROUP BY h.i, h.j
-    """
+def _cell_counts(session: Session, *, shape: str, filters: Filters, area: BBox, cell_m: float, srid: int,
+                 geometry: bool, limit: int | None) -> Sequence[Any]:
+    """(i, j, n) per non-empty cell for the filtered complaints in ``area`` (with each cell's GeoJSON
+    polygon and centre when ``geometry``), ordered by (i, j); see sql/grid_cells.sql."""
+    return session.execute(sql.query(__file__, "grid_cells"), {
+        **_filter_params(filters), "shape": shape, "cell": float(cell_m), "srid": srid, "geometry": geometry,
+        "west": area.west, "south": area.south, "east": area.east, "north": area.north, "limit": limit,
+    }).all()
 
 
 def aggregate_grid(
@@ -268,17 +177,8 @@ def aggregate_grid(
     if area is None:
         return []
     query_bounds.check_grid_size(session, area=area, cell_m=cell_m, srid=srid, max_cells=max_cells, field="cell")
-    params: dict[str, Any] = {"cell": float(cell_m), "srid": srid}
-    counts = _counts_sql(shape, filters, params, bbox=area)
-    sql = f"""
-        WITH k AS ({counts})
-        SELECT i, j, n, ST_AsGeoJSON(ST_Transform({_cell_geom_sql(shape)}, 4326), 6) AS geometry,
-               ST_X(ST_Transform(ST_Centroid({_cell_geom_sql(shape)}), 4326)) AS lon,
-               ST_Y(ST_Transform(ST_Centroid({_cell_geom_sql(shape)}), 4326)) AS lat
-        FROM k ORDER BY i, j
-        LIMIT {MAX_CELLS + 1}
-    """
-    rows = session.execute(text(sql), params).all()
+    rows = _cell_counts(session, shape=shape, filters=filters, area=area, cell_m=cell_m, srid=srid, geometry=True,
+                        limit=MAX_CELLS + 1)
     if len(rows) > MAX_CELLS:
         raise InvalidInput(f"more than {MAX_CELLS} non-empty cells: use a larger cell or a bbox", field="cell")
     return [
@@ -348,26 +248,15 @@ def compute_hotspots(
                       status=filters.status).validated()
     srid = srid or metric_srid(session)
     if parent_code is not None:
-        area_where = "code = :parent"
         if session.execute(text("SELECT 1 FROM zones WHERE code = :parent"), {"parent": parent_code}).first() is None:
             raise InvalidInput(f"no zone with code {parent_code!r}", field="parent")
-    else:
-        area_where = "parent_id IS NULL"
     area = query_bounds.grid_area(session, zone=parent_code)
     if area is None:
         raise NotFound("no zones to study: import zones first")
     query_bounds.check_grid_size(session, area=area, cell_m=cell_m, srid=srid, max_cells=max_cells, field="cell")
-    base: dict[str, Any] = {"cell": float(cell_m), "srid": srid, "parent": parent_code}
-    grid_fn = "ST_SquareGrid" if shape == "square" else "ST_HexagonGrid"
-    cells_sql = f"""
-        WITH area AS (SELECT ST_Union(ST_Transform(geom, :srid)) AS g FROM zones WHERE {area_where})
-        SELECT cell.i, cell.j, ST_X(ST_Centroid(cell.geom)) AS x, ST_Y(ST_Centroid(cell.geom)) AS y,
-               ST_AsGeoJSON(ST_Transform(cell.geom, 4326), 6) AS geometry
-        FROM area, {grid_fn}(:cell, area.g) AS cell
-        WHERE ST_Intersects(cell.geom, area.g)
-        LIMIT {MAX_CELLS + 1}
-    """
-    cells = session.execute(text(cells_sql), base).all()
+    cells = session.execute(sql.query(__file__, "study_cells"), {
+        "shape": shape, "cell": float(cell_m), "srid": srid, "parent": parent_code, "limit": MAX_CELLS + 1,
+    }).all()
     if not cells:
         raise NotFound("no zones to study: import zones first")
     if len(cells) > MAX_CELLS:
@@ -376,11 +265,11 @@ def compute_hotspots(
         raise InvalidInput("the area holds fewer than 3 cells: use a smaller cell", field="cell")
 
     def counts(p: Period) -> dict[tuple[int, int], int]:
-        params = dict(base)
         f = Filters(date_from=p.start, date_to=p.end, category=filters.category, channel=filters.channel,
                     status=filters.status)
-        sql = _counts_sql(shape, f, params, bbox=area)
-        return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
+        rows = _cell_counts(session, shape=shape, filters=f, area=area, cell_m=cell_m, srid=srid, geometry=False,
+                            limit=None)
+        return {(r.i, r.j): r.n for r in rows}
 
     current = counts(period)
     previous = counts(period.previous)
@@ -419,44 +308,17 @@ def complaint_tile(session: Session, *, z: int, x: int, y: int, filters: Filters
     if not (0 <= y < 2**z):
         raise InvalidInput(f"y must be between 0 and {2**z - 1} at zoom {z}", field="y")
     filters = filters.validated()
-    params: dict[str, Any] = {"z": z, "x": x, "y": y, "extent": MVT_EXTENT, "buffer": MVT_BUFFER,
-                              "margin": MVT_BUFFER / MVT_EXTENT}
-    join, where = _complaint_where(filters, params)
-    # The envelopes are written inline, not in a CTE, so the planner sees a constant box: it
-    # estimates the rows from the GiST statistics and probes the geom index before anything else.
-    # Points are transformed to 3857 only once they are in the (buffered) tile.
-    tile_box = "ST_TileEnvelope(:z, :x, :y)"
-    in_tile = f"c.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AND {where}"
+    params: dict[str, Any] = {**_filter_params(filters), "z": z, "x": x, "y": y, "extent": MVT_EXTENT,
+                              "buffer": MVT_BUFFER, "margin": MVT_BUFFER / MVT_EXTENT}
     if z >= CLUSTER_BELOW_ZOOM:
-        # ST_AsMVT skips the rows whose ST_AsMVTGeom is NULL (outside the buffered tile): no
-        # second filter that would evaluate it twice.
-        sql = f"""
-            SELECT ST_AsMVT(f, 'complaints', :extent, 'geom') FROM (
-                SELECT c.id, c.category, k.status, extract(epoch FROM c.received_at)::bigint AS received_at,
-                       c.case_id,
-                       ST_AsMVTGeom(ST_Transform(c.geom, 3857), {tile_box}, :extent, :buffer, true) AS geom
-                FROM complaints c {join} LEFT JOIN cases k ON k.id = c.case_id
-                WHERE {in_tile}
-            ) f
-        """
+        statement = sql.query(__file__, "tile_points")
     else:
         params["snap"] = WEB_MERCATOR_WIDTH_M / (2**z) / MVT_EXTENT * CLUSTER_UNITS
-        sql = f"""
-            SELECT ST_AsMVT(f, 'complaints', :extent, 'geom') FROM (
-                SELECT g.count, g.category, ST_AsMVTGeom(g.p, {tile_box}, :extent, :buffer, true) AS geom
-                FROM (
-                    SELECT ST_SnapToGrid(ST_Transform(c.geom, 3857), :snap) AS p, count(*) AS count,
-                           mode() WITHIN GROUP (ORDER BY c.category) AS category
-                    FROM complaints c {join}
-                    WHERE {in_tile}
-                    GROUP BY 1
-                ) g
-            ) f
-        """
+        statement = sql.query(__file__, "tile_clusters")
     # ST_AsMVTGeom's high declared cost makes any tile of a few thousand points pass
     # jit_above_cost; compiling the plan then takes longer than running it (40-60 ms a tile).
     session.execute(text("SET LOCAL jit = off"))
-    tile = session.execute(text(sql), params).scalar()
+    tile = session.execute(statement, params).scalar()
     return bytes(tile) if tile else b""
 
 
@@ -470,27 +332,8 @@ def source_suspect_counts(
     """Each pollution source with the number of cases that point at it: the source was confirmed,
     or the case is of one of the source's categories and lies within that category's radius."""
     params: dict[str, Any] = {"radii": json.dumps({k: float(v) for k, v in radii_m.items()}),
-                              "max_r": float(max(radii_m.values(), default=0.0))}
-    period = ""
-    if since is not None:
-        period += " AND k.opened_at >= :since"
-        params["since"] = since
-    if until is not None:
-        period += " AND k.opened_at < :until"
-        params["until"] = until
-    sql = f"""
-        SELECT s.id, s.name, s.industry, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat,
-               (SELECT count(*) FROM cases k
-                WHERE (k.confirmed_source_id = s.id
-                       OR (k.category = ANY(s.categories)
-                           AND ST_DWithin(k.geom::geography, s.geom::geography, :max_r)
-                           AND ST_DWithin(k.geom::geography, s.geom::geography,
-                                          coalesce((CAST(:radii AS jsonb) ->> k.category)::float8, 0))))
-                {period}) AS suspect_cases
-        FROM sources s
-        ORDER BY s.id
-    """
-    return [dict(r) for r in session.execute(text(sql), params).mappings()]
+                              "max_r": float(max(radii_m.values(), default=0.0)), "since": since, "until": until}
+    return [dict(r) for r in session.execute(sql.query(__file__, "source_suspect_counts"), params).mappings()]
 
 
 # ------------------------------------------------------------------------------ heatmap page

@@ -10,10 +10,10 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 from folium.plugins import HeatMap, MarkerCluster
 
 from ecogrid.cases.states import STATUS_LABELS, Status
@@ -123,7 +123,7 @@ def render_heatmap_page(
     _add_hotspots(m, view, crs=crs, lang=lang)
     _add_sources(m, view, crs=crs, lang=lang)
     folium.LayerControl(collapsed=False).add_to(m)
-    root = m.get_root()
+    root = cast(Figure, m.get_root())  # a map is always drawn on a Figure
     root.header.add_child(Element(f"<title>{html.escape(t('title', lang))}</title>"))
     root.html.add_child(Element(_legend_html(view, lang)))
     root.html.add_child(Element(_form_html(view, lang)))

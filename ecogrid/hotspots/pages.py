@@ -72,7 +72,7 @@ def heatmap(
     start, end = _day(date_from, "from"), _day(date_to, "to")
     now = datetime.now(UTC)
     end = end + timedelta(days=1) if end else now
-    start, _ = query_bounds.bound_period(session, start=start, end=end, now=now, max_days=settings.max_period_days)
+    start = query_bounds.bound_period(session, start=start, end=end, now=now, max_days=settings.max_period_days)[0]
     period = aggregate_service.resolve_period(date_from=start, date_to=end, now=end, default_days=DEFAULT_DAYS)
     filters = aggregate_service.Filters(category=category or None, status=status or None)
     data = aggregate_service.collect_heatmap(session, filters=filters, period=period,

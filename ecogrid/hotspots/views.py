@@ -32,17 +32,12 @@ def filters_query(
     status: Annotated[str | None, Query(description="status of the complaint's case")] = None,
 ) -> aggregate_service.Filters:
     filters = aggregate_service.Filters(
-        date_from=_aware(date_from), date_to=_aware(date_to), category=category or None,
+        date_from=as_aware(date_from), date_to=as_aware(date_to), category=category or None,
         channel=channel or None, status=status or None,
     ).validated()
     start, end = query_bounds.bound_period(session, start=filters.date_from, end=filters.date_to,
                                            now=datetime.now(UTC), max_days=settings.max_period_days)
     return replace(filters, date_from=start, date_to=end)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # A bare date-time is Beijing time, as everywhere (ecogrid.core.time).
-    return None if value is None else as_aware(value)
 
 
 FiltersDep = Annotated[aggregate_service.Filters, Depends(filters_query)]

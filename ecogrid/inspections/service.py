@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import states
-from ecogrid.core import authorization, vocabulary
+from ecogrid.core import authorization, sql, vocabulary
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.core.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
 from ecogrid.core.settings import Settings
@@ -110,18 +110,7 @@ def list_tasks(
         raise Forbidden("tasks belong to a signed-in inspector")
     here = _point_or_none(lon, lat)
     rows = session.execute(
-        text("""
-            SELECT c.id, c.category, c.status, c.urgency, c.due_at, c.opened_at, c.repeat_count,
-                   c.exceedance, z.name AS zone_name,
-                   ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
-                   CASE WHEN CAST(:lon AS float8) IS NULL OR c.geom IS NULL THEN NULL
-                        ELSE ST_Distance(c.geom::geography,
-                                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
-                   END AS distance_m
-            FROM cases c LEFT JOIN zones z ON z.id = c.zone_id
-            WHERE (c.assigned_to_id = :user_id OR c.assigned_team = :team) AND c.status = ANY(:statuses)
-            ORDER BY c.due_at NULLS LAST, c.id
-        """),
+        sql.query(__file__, "tasks"),
         {
             "user_id": actor.user_id,
             "team": authorization.reach_of(session, user_id=actor.user_id, role=actor.role).team,

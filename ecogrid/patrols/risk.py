@@ -23,7 +23,6 @@ Hotspot cells are ``cell_size_m`` squares of ST_SquareGrid in a UTM projection (
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,11 +31,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ecogrid.cases import rules
+from ecogrid.core import sql
 from geo.bbox import BBox
 
 FACTORS = ("complaints", "cases", "exceedances", "key_discharger", "days_since_inspection")
-# Case statuses that no longer need anything from the bureau.
-FINISHED_STATUSES = ("closed", "rejected")
 
 
 @dataclass(frozen=True)
@@ -80,128 +79,6 @@ class HotspotCell:
     polygon: dict[str, Any]
 
 
-_RANK_SQL = """
-WITH radii AS (
-    SELECT key AS category, value::float8 AS radius_m FROM jsonb_each_text(CAST(:radii AS jsonb))
-),
-cand AS (
-    SELECT s.id, s.name, s.credit_code, s.industry, s.unit_class, s.key_discharger, s.categories, s.geom
-    FROM sources s
-    WHERE (CAST(:zone AS text) IS NULL OR EXISTS (
-              SELECT 1 FROM zones z WHERE z.code = CAST(:zone AS text) AND ST_Covers(z.geom, s.geom)))
-      AND (CAST(:source_ids AS int[]) IS NULL OR s.id = ANY(CAST(:source_ids AS int[])))
-      AND (CAST(:unit_classes AS text[]) IS NULL OR s.unit_class = ANY(CAST(:unit_classes AS text[])))
-      AND (CAST(:industry AS text) IS NULL OR s.industry = CAST(:industry AS text))
-),
-box AS (
-    SELECT id, ST_Expand(geom, :max_radius / (111320.0 * greatest(cos(radians(ST_Y(geom))), 0.01)),
-                         :max_radius / 110574.0) AS b
-    FROM cand
-),
-source_complaints AS (
-    SELECT cand.id AS source_id, c.id AS complaint_id, c.received_at
-    FROM cand
-    JOIN box ON box.id = cand.id
-    JOIN complaints c ON c.geom && box.b
-    JOIN radii r ON r.category = c.category
-    WHERE c.received_at >= :start AND c.received_at < :end
-      AND (cardinality(cand.categories) = 0 OR c.category = ANY(cand.categories))
-      AND ST_DWithin(cand.geom::geography, c.geom::geography, r.radius_m)
-    UNION
-    SELECT cand.id, c.id, c.received_at
-    FROM cand
-    JOIN cases k ON k.confirmed_source_id = cand.id
-    JOIN complaints c ON c.case_id = k.id
-    WHERE c.received_at >= :start AND c.received_at < :end
-),
-f_complaints AS (
-    SELECT source_id,
-           sum(power(0.5, extract(epoch FROM (CAST(:end AS timestamptz) - received_at)) / 86400.0
-                          / :half_life)) AS value
-    FROM source_complaints GROUP BY source_id
-),
-source_cases AS (
-    SELECT cand.id AS source_id, k.id AS case_id, k.status, k.repeat_count
-    FROM cand
-    JOIN box ON box.id = cand.id
-    JOIN cases k ON k.geom && box.b
-    JOIN radii r ON r.category = k.category
-    WHERE ((k.opened_at >= :start AND k.opened_at < :end) OR k.status <> ALL(CAST(:finished AS text[])))
-      AND (cardinality(cand.categories) = 0 OR k.category = ANY(cand.categories))
-      AND ST_DWithin(cand.geom::geography, k.geom::geography, r.radius_m)
-    UNION
-    SELECT cand.id, k.id, k.status, k.repeat_count
-    FROM cand JOIN cases k ON k.confirmed_source_id = cand.id
-    WHERE (k.opened_at >= :start AND k.opened_at < :end) OR k.status <> ALL(CAST(:finished AS text[]))
-),
-f_cases AS (
-    SELECT source_id,
-           count(*) FILTER (WHERE status <> ALL(CAST(:finished AS text[]))) AS unresolved,
-           count(*) FILTER (WHERE repeat_count > 0) AS repeat
-    FROM source_cases GROUP BY source_id
-),
-f_exceedances AS (
-    SELECT source_id, sum(n) AS value FROM (
-        SELECT i.source_id, count(*) AS n
-        FROM inspections i JOIN readings rd ON rd.inspection_id = i.id
-        WHERE i.source_id IN (SELECT id FROM cand) AND rd.exceeded
-        GROUP BY i.source_id
-        UNION ALL
-        SELECT k.confirmed_source_id, count(*)
-        FROM cases k
-        WHERE k.confirmed_source_id IN (SELECT id FROM cand) AND k.exceedance
-        GROUP BY k.confirmed_source_id
-    ) e GROUP BY source_id
-),
-f_inspected AS (
-    SELECT i.source_id, max(coalesce(i.started_at, i.submitted_at)) AS last_at
-    FROM inspections i WHERE i.source_id IN (SELECT id FROM cand) AND coalesce(i.started_at, i.submitted_at) < :end
-    GROUP BY i.source_id
-),
-raw AS (
-    SELECT cand.id, cand.name, cand.credit_code, cand.industry, cand.unit_class,
-           (cand.key_discharger OR cand.unit_class = 'key') AS key_discharger,
-           ST_X(cand.geom) AS lon, ST_Y(cand.geom) AS lat,
-           coalesce(fc.value, 0) AS complaints,
-           coalesce(fk.unresolved, 0) AS unresolved_cases,
-           coalesce(fk.repeat, 0) AS repeat_cases,
-           coalesce(fk.unresolved, 0) + coalesce(fk.repeat, 0) AS cases,
-           coalesce(fe.value, 0) AS exceedances,
-           fi.last_at,
-           least(coalesce(extract(epoch FROM (CAST(:end AS timestamptz) - fi.last_at)) / 86400.0, :gap_cap),
-                 :gap_cap) AS days
-    FROM cand
-    LEFT JOIN f_complaints fc ON fc.source_id = cand.id
-    LEFT JOIN f_cases fk ON fk.source_id = cand.id
-    LEFT JOIN f_exceedances fe ON fe.source_id = cand.id
-    LEFT JOIN f_inspected fi ON fi.source_id = cand.id
-),
-scaled AS (
-    SELECT raw.*,
-           complaints / nullif(max(complaints) OVER (), 0) AS s_complaints,
-           cases::float8 / nullif(max(cases) OVER (), 0) AS s_cases,
-           exceedances::float8 / nullif(max(exceedances) OVER (), 0) AS s_exceedances,
-           CASE WHEN key_discharger THEN 1.0 ELSE 0.0 END AS s_key,
-           days / :gap_cap AS s_days,
-           count(*) OVER () AS total
-    FROM raw
-),
-scored AS (
-    SELECT scaled.*,
-           :w_complaints * coalesce(s_complaints, 0) AS p_complaints,
-           :w_cases * coalesce(s_cases, 0) AS p_cases,
-           :w_exceedances * coalesce(s_exceedances, 0) AS p_exceedances,
-           :w_key * s_key AS p_key,
-           :w_days * s_days AS p_days
-    FROM scaled
-)
-SELECT scored.*, p_complaints + p_cases + p_exceedances + p_key + p_days AS score
-FROM scored
-ORDER BY score DESC, id
-LIMIT :limit OFFSET :offset
-"""
-
-
 def rank_sources(
     session: Session,
     *,
@@ -219,7 +96,7 @@ def rank_sources(
     offset: int = 0,
 ) -> tuple[list[SourceRisk], int]:
     """Sources ranked by risk score (highest first, ties by id) and how many were ranked."""
-    rows = session.execute(text(_RANK_SQL), {
+    rows = session.execute(sql.query(__file__, "rank_sources"), {
         "radii": json.dumps({k: float(v) for k, v in radii_m.items()}),
         "max_radius": max((float(v) for v in radii_m.values()), default=1000.0),
         "zone": zone,
@@ -230,7 +107,7 @@ def rank_sources(
         "end": end,
         "half_life": float(half_life_days),
         "gap_cap": float(gap_cap_days),
-        "finished": list(FINISHED_STATUSES),
+        "finished": list(rules.FINISHED),
         "w_complaints": weights.complaints,
         "w_cases": weights.cases,
         "w_exceedances": weights.exceedances,
@@ -270,62 +147,10 @@ def rank_sources(
 
 def _count_candidates(session: Session, *, zone: str | None, industry: str | None,
                       unit_classes: Sequence[str] | None, source_ids: Sequence[int] | None) -> int:
-    return int(session.execute(text("""
-        SELECT count(*) FROM sources s
-        WHERE (CAST(:zone AS text) IS NULL OR EXISTS (
-                  SELECT 1 FROM zones z WHERE z.code = CAST(:zone AS text) AND ST_Covers(z.geom, s.geom)))
-          AND (CAST(:source_ids AS int[]) IS NULL OR s.id = ANY(CAST(:source_ids AS int[])))
-          AND (CAST(:unit_classes AS text[]) IS NULL OR s.unit_class = ANY(CAST(:unit_classes AS text[])))
-          AND (CAST(:industry AS text) IS NULL OR s.industry = CAST(:industry AS text))
-    """), {"zone": zone, "industry": industry,
-           "unit_classes": list(unit_classes) if unit_classes is not None else None,
-           "source_ids": list(source_ids) if source_ids is not None else None}).scalar_one())
-
-
-def utm_srid(lon: float, lat: float) -> int:
-    """EPSG code of the WGS-84 UTM zone holding (lon, lat): a metric projection for grids."""
-    zone = min(60, max(1, math.floor((lon + 180) / 6) + 1))
-    return (32600 if lat >= 0 else 32700) + zone
-
-
-# Cells are found by arithmetic on the projected points (floor of x / size, y / size: the numbering
-# of ST_SquareGrid and ST_Square), over the complaints inside the area only: the work grows with the
-# complaints counted, never with the area, and no grid is ever generated.
-_CELLS_SQL = """
-WITH pts AS (
-    SELECT c.received_at, c.case_id, ST_Transform(c.geom, CAST(:srid AS int)) AS g
-    FROM complaints c
-    WHERE c.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)
-      AND c.received_at >= :start AND c.received_at < :end
-      AND (CAST(:zone AS text) IS NULL OR EXISTS (
-              SELECT 1 FROM zones z WHERE z.code = CAST(:zone AS text) AND ST_Covers(z.geom, c.geom)))
-),
-counted AS (
-    SELECT floor(ST_X(pts.g) / :size)::int AS i, floor(ST_Y(pts.g) / :size)::int AS j,
-           count(*) AS n,
-           sum(power(0.5, extract(epoch FROM (CAST(:end AS timestamptz) - pts.received_at)) / 86400.0
-                          / :half_life)) AS w,
-           count(DISTINCT k.id) FILTER (WHERE k.status <> ALL(CAST(:finished AS text[]))) AS unresolved
-    FROM pts
-    LEFT JOIN cases k ON k.id = pts.case_id
-    GROUP BY 1, 2
-    HAVING sum(power(0.5, extract(epoch FROM (CAST(:end AS timestamptz) - pts.received_at)) / 86400.0
-                          / :half_life)) >= :min_weight
-),
-top AS (
-    SELECT counted.*, w / nullif(max(w) OVER (), 0) AS score,
-           ST_Square(:size, i, j, ST_SetSRID(ST_MakePoint(0, 0), CAST(:srid AS int))) AS geom
-    FROM counted
-    ORDER BY w DESC, i, j
-    LIMIT :limit
-)
-SELECT i, j, n, w, unresolved, score,
-       ST_X(ST_Transform(ST_Centroid(geom), 4326)) AS lon,
-       ST_Y(ST_Transform(ST_Centroid(geom), 4326)) AS lat,
-       ST_AsGeoJSON(ST_Transform(geom, 4326), 6) AS polygon
-FROM top
-ORDER BY w DESC, i, j
-"""
+    return int(session.execute(sql.query(__file__, "count_candidates"), {
+        "zone": zone, "industry": industry,
+        "unit_classes": list(unit_classes) if unit_classes is not None else None,
+        "source_ids": list(source_ids) if source_ids is not None else None}).scalar_one())
 
 
 def hotspot_cells(
@@ -347,11 +172,11 @@ def hotspot_cells(
     A cell is named ``EPSG:<srid>/<size>/<i>/<j>`` (ST_SquareGrid's column and row), so the same
     cell keeps its name between calls. ``score`` is the cell's weighted count over the densest.
     """
-    rows = session.execute(text(_CELLS_SQL), {
+    rows = session.execute(sql.query(__file__, "hotspot_cells"), {
         "srid": srid, "size": float(cell_size_m), "start": start, "end": end, "zone": zone,
         "west": area.west, "south": area.south, "east": area.east, "north": area.north,
         "half_life": float(half_life_days), "min_weight": float(min_weight),
-        "finished": list(FINISHED_STATUSES), "limit": limit,
+        "finished": list(rules.FINISHED), "limit": limit,
     }).mappings().all()
     return [
         HotspotCell(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import folium
+from branca.element import Figure
 
 from geo.coords import from_wgs84
 from maps import safe_html
@@ -48,7 +50,7 @@ def render_route_page(*, route_id: int, office: tuple[float, float], stops: Sequ
 
     office_at = place(*office)
     m = new_map(location=office_at, zoom_start=13, provider=provider, tianditu_key=tianditu_key)
-    m.get_root().header.add_child(folium.Element(
+    cast(Figure, m.get_root()).header.add_child(folium.Element(
         f"<title>Patrol route {route_id}</title>"
         "<style>.route-stop,.route-office{background:none;border:none}</style>"))
     path = [office_at, *(place(s.lon, s.lat) for s in stops), office_at]

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ecogrid.core import audit
+from ecogrid.core import audit, sql
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.core.export_cells import export_row
 from ecogrid.core.models import Inspection, InspectorConflict, PatrolPlan, PatrolTarget, Source, User
@@ -31,10 +31,9 @@ from ecogrid.core.settings import Settings
 from ecogrid.core.time import BEIJING, as_aware
 from ecogrid.patrols import risk as patrol_risk
 from ecogrid.zones import query_bounds
-from geo import double_random, routing
+from geo import coords, double_random, routing
 from geo.bbox import BBox
 
-LOCAL_TZ = BEIJING
 ROUTE_ALGORITHM = "geo.routing.plan_route/nn+2opt+oropt/haversine"
 MAX_ROUTE_STOPS = 200
 CONFLICT_DECLARERS = ("chief", "admin")
@@ -77,7 +76,7 @@ def rank_targets(session: Session, *, settings: Settings, zone: str | None = Non
     """
     _check_zone(session, zone=zone)
     start, end = _window(session, settings, start, end)
-    srid = patrol_risk.utm_srid(settings.office_lon, settings.office_lat)
+    srid = coords.utm_srid(settings.office_lon, settings.office_lat)
     area = query_bounds.grid_area(session, bbox=bbox, zone=zone)
     if area is not None:
         query_bounds.check_grid_size(session, area=area, cell_m=settings.patrol_cell_size_m, srid=srid,
@@ -139,14 +138,7 @@ def create_draw(session: Session, *, settings: Settings, actor_id: int | None, a
     except double_random.DrawInputError as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
 
-    rows = session.execute(text("""
-        SELECT s.id, s.unit_class FROM sources s
-        WHERE (CAST(:zone AS text) IS NULL OR EXISTS (
-                  SELECT 1 FROM zones z WHERE z.code = CAST(:zone AS text) AND ST_Covers(z.geom, s.geom)))
-          AND (CAST(:industry AS text) IS NULL OR s.industry = CAST(:industry AS text))
-          AND (CAST(:classes AS text[]) IS NULL OR s.unit_class = ANY(CAST(:classes AS text[])))
-        ORDER BY s.id
-    """), {"zone": zone, "industry": industry,
+    rows = session.execute(sql.query(__file__, "draw_population"), {"zone": zone, "industry": industry,
            "classes": list(unit_classes) if unit_classes is not None else None}).all()
     if not rows:
         raise InvalidInput("no regulated unit matches these filters", field="zone" if zone else "industry")
@@ -194,7 +186,7 @@ def create_draw(session: Session, *, settings: Settings, actor_id: int | None, a
     )
     session.add(plan)
     session.flush()
-    points = patrol_risk.load_stop_points(session, source_ids=[t.unit_id for t in result.targets])
+    points = patrol_risk.load_stop_points(session, source_ids=[int(t.unit_id) for t in result.targets])
     for seq, target in enumerate(result.targets, start=1):
         lon, lat = points[int(target.unit_id)]
         session.add(PatrolTarget(plan_id=plan.id, source_id=target.unit_id, seq=seq,
@@ -299,35 +291,14 @@ def declare_conflict(session: Session, *, user_id: int, source_id: int, reason: 
     return row
 
 
-_STOPS_SQL = """
-SELECT t.id AS target_id, t.seq, t.source_id, t.inspector_ids, s.name, s.credit_code, s.address,
-       s.unit_class, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,
-       m.id AS inspection_id, m.how, m.conclusion, m.at AS inspected_at
-FROM patrol_targets t
-JOIN sources s ON s.id = t.source_id
-LEFT JOIN LATERAL (
-    SELECT i.id, i.conclusion, coalesce(i.started_at, i.submitted_at) AS at,
-           CASE WHEN i.patrol_target_id = t.id THEN 'linked' ELSE 'matched' END AS how
-    FROM inspections i
-    WHERE i.patrol_target_id = t.id
-       OR (i.patrol_target_id IS NULL AND i.source_id = t.source_id
-           AND (jsonb_array_length(t.inspector_ids) = 0 OR t.inspector_ids @> to_jsonb(i.inspector_id))
-           AND (CAST(:on_date AS date) IS NULL
-                OR (coalesce(i.started_at, i.submitted_at) AT TIME ZONE 'Asia/Shanghai')::date = CAST(:on_date AS date))
-           AND (CAST(:after AS timestamptz) IS NULL
-                OR coalesce(i.started_at, i.submitted_at) >= CAST(:after AS timestamptz)))
-    ORDER BY (i.patrol_target_id IS NOT DISTINCT FROM t.id) DESC, coalesce(i.started_at, i.submitted_at), i.id
-    LIMIT 1
-) m ON true
-WHERE t.plan_id = :plan_id
-ORDER BY t.seq
-"""
+
 
 
 def _stops(session: Session, *, plan: PatrolPlan) -> list[dict[str, Any]]:
-    on_date = plan.planned_for.astimezone(LOCAL_TZ).date() if plan.kind == "route" and plan.planned_for else None
+    on_date = plan.planned_for.astimezone(BEIJING).date() if plan.kind == "route" and plan.planned_for else None
     after = plan.created_at if plan.kind == "draw" else None
-    rows = session.execute(text(_STOPS_SQL), {"plan_id": plan.id, "on_date": on_date, "after": after}).mappings()
+    rows = session.execute(sql.query(__file__, "plan_stops"),
+                           {"tz": BEIJING.key, "plan_id": plan.id, "on_date": on_date, "after": after}).mappings()
     return [dict(r) for r in rows]
 
 
@@ -350,7 +321,7 @@ def publish_draw(session: Session, *, settings: Settings, plan_id: int) -> dict[
     names = _user_names(session, {int(i) for s in stops for i in s["inspector_ids"]})
     items = []
     for s in stops:
-        checked = s["inspected_at"].astimezone(LOCAL_TZ).date() if s["inspected_at"] else None
+        checked = s["inspected_at"].astimezone(BEIJING).date() if s["inspected_at"] else None
         items.append({
             "unit_name": s["name"], "credit_code": s["credit_code"], "unit_class": s["unit_class"],
             "inspectors": [names.get(int(i), str(i)) for i in s["inspector_ids"]],
@@ -404,7 +375,7 @@ def create_route(session: Session, *, settings: Settings, actor_id: int | None, 
     ordered = [ids[k] for k in route.order]
     plan = PatrolPlan(
         kind="route", status="planned", created_by_id=actor_id, total_m=round(route.total_m, 1),
-        planned_for=datetime.combine(on, time(0, 0), tzinfo=LOCAL_TZ),
+        planned_for=datetime.combine(on, time(0, 0), tzinfo=BEIJING),
         inputs={"date": on.isoformat(), "source_ids": ids, "draw_id": draw_id, "inspector_ids": team,
                 "office": list(office), "algorithm": ROUTE_ALGORITHM, "planned_by": actor_name},
         result={"order": ordered, "legs_m": [round(x, 1) for x in route.legs_m],
@@ -512,7 +483,7 @@ def export_route_xlsx(session: Session, *, plan_id: int) -> bytes:
 
     route, rows = route_rows(session, plan_id=plan_id)
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # the one sheet of a new workbook
     sheet.title = f"route {route['id']}"[:31]
     sheet.append([f"route {route['id']}", route["date"], "total_m", route["total_m"]])
     sheet.append(list(EXPORT_COLUMNS))

@@ -36,7 +36,6 @@ _TRUE = {"1", "true", "t", "yes", "y", "是", "重点", "√"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "", "非重点"}
 
 # Which zone owns a point is defined once, in the database (migration 0002).
-_DEEPEST_ZONE = "ecogrid_zone_at(s.geom)"
 
 
 @dataclass
@@ -228,7 +227,7 @@ def import_sources(session: Session, *, records: Iterable[tuple[Mapping[str, Any
 
 def assign_zones(session: Session, *, source_ids: list[int]) -> None:
     if source_ids:
-        session.execute(text(f"UPDATE sources s SET zone_id = {_DEEPEST_ZONE} WHERE s.id = ANY(:ids)"),
+        session.execute(text("UPDATE sources s SET zone_id = ecogrid_zone_at(s.geom) WHERE s.id = ANY(:ids)"),
                         {"ids": source_ids})
         for src in session.scalars(select(Source).where(Source.id.in_(source_ids))):
             session.refresh(src, ["zone_id", "geom", "footprint"])

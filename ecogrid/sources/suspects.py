@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ecogrid.core import sql
 from ecogrid.core.errors import NotFound
 from ecogrid.core.models import Case, CaseEvent, Source
 from ecogrid.core.settings import Settings, get_settings
@@ -132,63 +132,11 @@ def weights_of(settings: Settings) -> dict[str, float]:
             "wind": settings.suspect_weight_wind, "history": settings.suspect_weight_history}
 
 
-_CANDIDATES = text("""
-    WITH c AS (SELECT id, geom, geom::geography AS g FROM cases WHERE id = :case_id),
-    cand AS (
-        SELECT s.id, s.name, s.industry, s.key_discharger, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat,
-               COALESCE(NULLIF(s.categories, '{}'::text[]), i.categories, '{}'::text[]) AS cats,
-               ST_Distance(s.geom::geography, c.g) AS d,
-               degrees(ST_Azimuth(c.g, s.geom::geography)) AS bearing
-        FROM c JOIN sources s ON ST_DWithin(s.geom::geography, c.g, :radius)
-        LEFT JOIN industries i ON i.code = s.industry
-    ),
-    conf AS (
-        SELECT k.confirmed_source_id AS sid, count(*) FILTER (WHERE k.category = :category) AS same,
-               count(*) FILTER (WHERE k.category <> :category) AS other
-        FROM cases k
-        WHERE k.confirmed_source_id IN (SELECT id FROM cand) AND k.id <> :case_id
-          AND (CAST(:before AS timestamptz) IS NULL OR k.confirmed_at < CAST(:before AS timestamptz))
-        GROUP BY k.confirmed_source_id
-    ),
-    exc AS (
-        SELECT sid, count(*) AS n FROM (
-            SELECT ins.source_id AS sid FROM readings r JOIN inspections ins ON ins.id = r.inspection_id
-            WHERE ins.source_id IN (SELECT id FROM cand) AND r.exceeded
-              AND (CAST(:before AS timestamptz) IS NULL OR r.measured_at < CAST(:before AS timestamptz))
-            UNION ALL
-            SELECT k.confirmed_source_id FROM readings r JOIN cases k ON k.id = r.case_id
-            WHERE k.confirmed_source_id IN (SELECT id FROM cand) AND r.exceeded AND k.id <> :case_id
-              AND r.inspection_id IS NULL
-              AND (CAST(:before AS timestamptz) IS NULL OR r.measured_at < CAST(:before AS timestamptz))
-        ) e GROUP BY sid
-    )
-    SELECT cand.*, COALESCE(conf.same, 0) AS conf_same, COALESCE(conf.other, 0) AS conf_other,
-           COALESCE(exc.n, 0) AS exceedances
-    FROM cand LEFT JOIN conf ON conf.sid = cand.id LEFT JOIN exc ON exc.sid = cand.id
-""")
-
-_WIND = text("""
-    WITH c AS (SELECT geom::geography AS g FROM cases WHERE id = :case_id)
-    SELECT * FROM (
-        SELECT 'weather_record' AS kind, w.id, w.station, w.observed_at, w.wind_from_deg, w.wind_speed_ms,
-               ST_Distance(w.geom::geography, c.g) AS d
-        FROM weather_records w, c
-        WHERE w.observed_at BETWEEN :t0 AND :t1 AND ST_DWithin(w.geom::geography, c.g, :max_d)
-        UNION ALL
-        SELECT 'reading', r.id, r.instrument, r.measured_at, r.value, NULL, ST_Distance(r.geom::geography, c.g)
-        FROM readings r, c
-        WHERE r.parameter = 'wind_direction' AND r.measured_at BETWEEN :t0 AND :t1 AND r.geom IS NOT NULL
-          AND ST_DWithin(r.geom::geography, c.g, :max_d)
-    ) o
-    ORDER BY abs(extract(epoch FROM o.observed_at - CAST(:at AS timestamptz))) + o.d / 10.0, o.kind, o.id
-    LIMIT 1
-""")
-
-
 def find_wind(session: Session, *, case_id: int, at: datetime) -> WindObservation | None:
     """The wind observation nearest the case in time (and then space), if any is close enough and not calm."""
-    row = session.execute(_WIND, {"case_id": case_id, "t0": at - WIND_WINDOW, "t1": at + WIND_WINDOW,
-                                  "at": at, "max_d": WIND_MAX_DISTANCE_M}).first()
+    row = session.execute(sql.query(__file__, "nearest_wind"),
+                          {"case_id": case_id, "t0": at - WIND_WINDOW, "t1": at + WIND_WINDOW,
+                           "at": at, "max_d": WIND_MAX_DISTANCE_M}).first()
     if row is None or (row.wind_speed_ms is not None and row.wind_speed_ms < CALM_MS):
         return None
     return WindObservation(row.kind, row.id, row.station, row.observed_at, float(row.wind_from_deg) % 360.0,
@@ -215,8 +163,9 @@ def rank_suspects(session: Session, *, case_id: int, limit: int | None = None,
 
     airborne = category in AIRBORNE
     wind = find_wind(session, case_id=case_id, at=case.opened_at) if airborne and weights["wind"] > 0 else None
-    rows = session.execute(_CANDIDATES, {"case_id": case_id, "radius": radius, "category": category,
-                                         "before": history_before}).all()
+    rows = session.execute(sql.query(__file__, "suspect_candidates"),
+                           {"case_id": case_id, "radius": radius, "category": category,
+                            "before": history_before}).all()
 
     suspects = []
     for r in rows:

@@ -29,6 +29,7 @@ from shapely.validation import explain_validity, make_valid
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ecogrid.core import sql
 from ecogrid.core.errors import InvalidInput, NotFound
 from ecogrid.core.models import User, Zone
 from ecogrid.core.settings import Settings, get_settings
@@ -158,13 +159,7 @@ def _clean_geometry(raw: Any, label: str, result: ImportResult) -> MultiPolygon:
     return repaired
 
 
-_UPSERT = text("""
-    INSERT INTO zones (code, name, level, geom, properties)
-    VALUES (:code, :name, :level, ST_Multi(ST_GeomFromWKB(:wkb, 4326)), CAST(:props AS jsonb))
-    ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, geom = EXCLUDED.geom,
-        properties = EXCLUDED.properties, updated_at = now()
-    RETURNING id, (xmax = 0) AS inserted
-""")
+
 
 
 def count_vertices(geometry: Any) -> int:
@@ -236,7 +231,7 @@ def import_zones(session: Session, *, collection: dict[str, Any], level: str, co
 
     with session.begin_nested():
         for row in rows:
-            zone_id, inserted = session.execute(_UPSERT, row).one()
+            zone_id, inserted = session.execute(sql.query(__file__, "upsert_zone"), row).one()
             (result.created if inserted else result.updated).append(row["code"])
             row["id"] = zone_id
         _link_parents(session, rows=rows, level=level, result=result)
@@ -254,26 +249,11 @@ def _link_parents(session: Session, *, rows: list[dict[str, Any]], level: str, r
     implicit = [r["id"] for r in rows if r["parent"] in (None, "")]
     if implicit and level != "district":
         # Without a parent field, the parent is the next level up that holds the zone's interior point.
-        session.execute(text("""
-            UPDATE zones z SET parent_id = (
-                SELECT p.id FROM zones p
-                WHERE ecogrid_zone_depth(p.level) < ecogrid_zone_depth(z.level)
-                  AND ST_Covers(p.geom, ST_PointOnSurface(z.geom))
-                ORDER BY ecogrid_zone_depth(p.level) DESC, p.code LIMIT 1)
-            WHERE z.id = ANY(:ids)
-        """), {"ids": implicit})
+        session.execute(sql.query(__file__, "link_implicit_parents"), {"ids": implicit})
 
 
 def find_overlaps(session: Session, *, codes: list[str], level: str) -> list[Overlap]:
-    rows = session.execute(text("""
-        SELECT a.code AS a, b.code AS b,
-               ST_Area(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3)::geography) AS m2
-        FROM zones a JOIN zones b
-          ON a.level = b.level AND a.code < b.code AND ST_Intersects(a.geom, b.geom)
-        WHERE a.level = :level AND (a.code = ANY(:codes) OR b.code = ANY(:codes))
-          AND NOT ST_Touches(a.geom, b.geom)
-        ORDER BY a.code, b.code
-    """), {"codes": codes, "level": level}).all()
+    rows = session.execute(sql.query(__file__, "find_overlaps"), {"codes": codes, "level": level}).all()
     return [Overlap(r.a, r.b, round(r.m2, 1)) for r in rows if r.m2 >= OVERLAP_MIN_M2]
 
 
@@ -288,38 +268,17 @@ def generate_grid(session: Session, *, parent_code: str, size_m: float) -> Impor
     """
     if not (GRID_MIN_M <= size_m <= GRID_MAX_M) or not math.isfinite(size_m):
         raise InvalidInput(f"cell size must be between {GRID_MIN_M:g} and {GRID_MAX_M:g} m", field="size")
-    parent = session.execute(text("""
-        SELECT id, code, ST_X(ST_Centroid(geom)) AS lon, ST_Y(ST_Centroid(geom)) AS lat,
-               ST_Area(geom::geography) AS m2 FROM zones WHERE code = :c
-    """), {"c": parent_code}).one_or_none()
+    parent = session.execute(sql.query(__file__, "grid_parent"), {"c": parent_code}).one_or_none()
     if parent is None:
         raise NotFound(f"zone {parent_code} not found", field="parent")
     if parent.m2 / (size_m * size_m) > GRID_MAX_CELLS:
         raise InvalidInput(f"about {parent.m2 / size_m / size_m:.0f} cells: more than {GRID_MAX_CELLS}; "
                            "choose a larger size", field="size")
-    srid = (32600 if parent.lat >= 0 else 32700) + int((parent.lon + 180) // 6) + 1
+    srid = coords.utm_srid(parent.lon, parent.lat)
     result = ImportResult()
     with session.begin_nested():
-        rows = session.execute(text("""
-            WITH p AS (SELECT id, code, ST_Transform(geom, :srid) AS g FROM zones WHERE id = :pid),
-            cells AS (
-                SELECT sq.i, sq.j, ST_CollectionExtract(ST_Intersection(sq.geom, p.g), 3) AS g
-                FROM p, ST_SquareGrid(:size, p.g) AS sq
-                WHERE ST_Intersects(sq.geom, p.g)
-            ),
-            numbered AS (
-                SELECT g, i - min(i) OVER () AS col, j - min(j) OVER () AS row FROM cells
-                WHERE NOT ST_IsEmpty(g) AND ST_Area(g) > 0.01
-            )
-            INSERT INTO zones (code, name, level, parent_id, geom)
-            SELECT :code || '-' || lpad(col::text, 4, '0') || '-' || lpad(row::text, 4, '0'),
-                   :code || ' 网格 ' || col || '-' || row, 'grid', :pid,
-                   ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(g, 4326)), 3))
-            FROM numbered
-            ON CONFLICT (code) DO UPDATE SET geom = EXCLUDED.geom, parent_id = EXCLUDED.parent_id,
-                level = EXCLUDED.level, updated_at = now()
-            RETURNING code, (xmax = 0) AS inserted
-        """), {"srid": srid, "pid": parent.id, "size": size_m, "code": parent.code}).all()
+        rows = session.execute(sql.query(__file__, "generate_grid"),
+                               {"srid": srid, "pid": parent.id, "size": size_m, "code": parent.code}).all()
     for r in rows:
         (result.created if r.inserted else result.updated).append(r.code)
     result.warnings.append(f"computed in EPSG:{srid}")
@@ -331,19 +290,13 @@ def generate_grid(session: Session, *, parent_code: str, size_m: float) -> Impor
 
 def zone_at(session: Session, *, lon: float, lat: float) -> ZoneHit | None:
     """The zone that owns a WGS-84 point (see the module docstring for the rule), or None."""
-    row = session.execute(text("""
-        SELECT z.id, z.code, z.name, z.level FROM zones z
-        WHERE z.id = ecogrid_zone_at(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-    """), {"lon": lon, "lat": lat}).one_or_none()
+    row = session.execute(sql.query(__file__, "zone_at"), {"lon": lon, "lat": lat}).one_or_none()
     return ZoneHit(row.id, row.code, row.name, row.level) if row else None
 
 
 def nearest_zone(session: Session, *, lon: float, lat: float) -> NearestZone | None:
     """The nearest zone and the distance in metres on the spheroid, by ``ecogrid_nearest_zone``."""
-    row = session.execute(text("""
-        SELECT z.id, z.code, z.name, n.distance_m AS d
-        FROM ecogrid_nearest_zone(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) n JOIN zones z ON z.id = n.zone_id
-    """), {"lon": lon, "lat": lat}).one_or_none()
+    row = session.execute(sql.query(__file__, "nearest_zone"), {"lon": lon, "lat": lat}).one_or_none()
     return NearestZone(row.id, row.code, row.name, round(row.d, 1)) if row else None
 
 
@@ -352,16 +305,6 @@ def get_zone(session: Session, *, code: str) -> Zone:
     if zone is None:
         raise NotFound(f"zone {code} not found", field="code")
     return zone
-
-
-def _feature_sql(where: str) -> str:
-    return f"""
-        SELECT z.id, z.code, z.name, z.level, p.code AS parent, z.officer_id, z.noise_class,
-               z.responsible_unit, ST_AsGeoJSON(z.geom, 7)::json AS geometry
-        FROM zones z LEFT JOIN zones p ON p.id = z.parent_id
-        WHERE {where}
-        ORDER BY ecogrid_zone_depth(z.level), z.code
-    """
 
 
 def _feature(row: Any) -> dict[str, Any]:
@@ -374,24 +317,19 @@ def _feature(row: Any) -> dict[str, Any]:
 def list_zones(session: Session, *, level: str | None = None, parent: str | None = None,
                bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """Zones as a GeoJSON FeatureCollection, filtered by level, parent code and/or bbox."""
-    where, params = ["true"], {}
-    if level:
-        if level not in LEVELS:
-            raise InvalidInput(f"unknown level {level!r}", field="level")
-        where.append("z.level = :level")
-        params["level"] = level
-    if parent:
-        where.append("p.code = :parent")
-        params["parent"] = parent
-    if bbox:
-        where.append("z.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
-        params.update(dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True)))
-    rows = session.execute(text(_feature_sql(" AND ".join(where))), params).all()
+    if level and level not in LEVELS:
+        raise InvalidInput(f"unknown level {level!r}", field="level")
+    x0, y0, x1, y1 = bbox or (None, None, None, None)
+    rows = session.execute(sql.query(__file__, "zone_features"), {
+        "code": None, "level": level or None, "parent": parent or None, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
+    }).all()
     return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
 
 
 def zone_feature(session: Session, *, code: str) -> dict[str, Any]:
-    row = session.execute(text(_feature_sql("z.code = :code")), {"code": code}).one_or_none()
+    row = session.execute(sql.query(__file__, "zone_features"), {
+        "code": code, "level": None, "parent": None, "x0": None, "y0": None, "x1": None, "y1": None,
+    }).one_or_none()
     if row is None:
         raise NotFound(f"zone {code} not found", field="code")
     return _feature(row)

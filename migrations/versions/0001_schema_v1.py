@@ -368,7 +368,7 @@ CATEGORIES = ("odour", "voc", "dust", "smoke", "cooking_fumes", "noise_industria
               "noise_social", "noise_traffic", "wastewater", "black_odorous_water", "soil", "solid_waste",
               "hazardous_waste", "radiation", "ecology", "other")
 
-# Seed data of the editable industry table (DESIGN.md vocabulary; DOMAIN.md / issue text for the mapping).
+# Seed data of the editable industry table: the vocabulary's categories each industry commonly causes.
 INDUSTRIES = [
     ("chemical", "化工", "Chemical", ["odour", "voc", "wastewater", "hazardous_waste"]),
     ("pharmaceutical", "制药", "Pharmaceutical", ["odour", "voc", "wastewater"]),

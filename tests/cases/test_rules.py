@@ -12,7 +12,6 @@ from ecogrid.cases.states import Status
 from ecogrid.core.models import Case, User, Zone
 from ecogrid.core.time import BEIJING, beijing_day_bounds, day_of, read_time, rfc3339
 from ecogrid.hotspots import aggregates
-from ecogrid.patrols import risk as patrol_risk
 from tests import staffing
 from tests.casefactory import at, new_case
 from tests.cases.figures_support import Seen, rate
@@ -140,8 +139,6 @@ def test_status_sets_have_one_definition():
     assert set(rules.OPEN) | set(rules.FINISHED) == {s.value for s in Status}
     assert not set(rules.OPEN) & set(rules.FINISHED)
     assert set(rules.HANDLING) < set(rules.OPEN)
-    # geo takes no import from ecogrid; its copy must stay the same set.
-    assert tuple(patrol_risk.FINISHED_STATUSES) == rules.FINISHED
 
 
 def test_a_time_without_offset_is_beijing_time_and_times_leave_with_plus_eight():

@@ -174,3 +174,10 @@ def test_vectorised_haversine_equals_scalar() -> None:
     many = coords.haversine_m_many(lons, lats, 121.47, 31.23)
     for i in range(3):
         assert many[i] == pytest.approx(coords.haversine_m(lons[i], lats[i], 121.47, 31.23), rel=1e-12)
+
+
+def test_utm_zone_of_a_point_is_the_six_degree_zone_north_or_south():
+    assert coords.utm_srid(120.38, 36.07) == 32651  # Qingdao: zone 51 north
+    assert coords.utm_srid(116.4, 39.9) == 32650  # Beijing: zone 50 north
+    assert coords.utm_srid(-58.4, -34.6) == 32721  # Buenos Aires: zone 21 south
+    assert coords.utm_srid(-180.0, 0.0) == 32601 and coords.utm_srid(180.0, 0.0) == 32660

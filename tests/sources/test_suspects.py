@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from ecogrid.core import sql
 from ecogrid.core.errors import NotFound
 from ecogrid.core.models import Case, Inspection, Reading, Source, WeatherRecord
 from ecogrid.sources import credit_code
@@ -195,6 +196,7 @@ def test_candidate_query_uses_the_geography_index(db):
         add_source(db, point_at(db, 5000, bearing))
     case = add_case(db)
     db.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table would otherwise be scanned
-    plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN " + suspect_service._CANDIDATES.text), {
+    candidates = sql.query(suspect_service.__file__, "suspect_candidates").text
+    plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN " + candidates), {
         "case_id": case.id, "radius": 3000.0, "category": "odour", "before": None}))
     assert "ix_sources_geog" in plan

@@ -33,7 +33,9 @@ from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-DEFAULT_EXIF_ZONE = "Asia/Shanghai"
+from ecogrid.core.time import BEIJING
+
+DEFAULT_EXIF_ZONE = BEIJING.key
 DEFAULT_CONCURRENT_DECODES = 2
 
 _MIME_BY_FORMAT = {

@@ -1,4 +1,4 @@
-"""Monitoring readings: parameters, units, and verdicts against national limits (DOMAIN.md section 2).
+"""Monitoring readings: parameters, units, and verdicts against the national limits named below.
 
 Parameters and units (``ecogrid.readings.parameters``, data in ``data/parameters.json``):
 

@@ -1,4 +1,6 @@
-"""Verdicts on readings against the national limits (DOMAIN.md section 2).
+"""Verdicts on readings against the national limits: noise GB 3096-2008, GB 12348-2008, GB 22337-2008 and
+GB 12523-2011; odour GB 14554-93; air quality index HJ 633; surface water GB 3838-2002; black-odorous
+water by the 2015 urban guideline (城市黑臭水体整治工作指南).
 
 The limits live in ``data/standards.json``; every verdict copies the standard and limit it was
 judged against, so a later edit of that file does not rewrite history.

@@ -423,7 +423,7 @@ def test_2026_revision_changes_only_the_pm_good_light_breakpoints():
     }
     assert changed == {("pm25_24h", 2, 75, 60), ("pm10_24h", 2, 150, 120)}
     assert versions["2026"]["status"] == "unconfirmed"
-    assert "DOMAIN.md" in versions["2026"]["source"]
+    assert "revised in 2026" in versions["2026"]["source"]
     assert versions["2026"]["valid_from"] == "2026-06-01"
 
 
