@@ -10,7 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import deps, errors, health, openapi_responses, page_auth
+from api import errors, health, openapi_responses, page_auth
 from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health.router)
     for router in discover_routers():
         app.include_router(router)
-    openapi_responses.document_auth(app, (deps.get_principal, page_auth.get_page_principal))
+    openapi_responses.install(app)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
     app.mount(assets.STATIC_URL_PREFIX, StaticFiles(directory=assets.vendor_dir(), check_dir=False), name="vendor")
 

@@ -5,24 +5,24 @@ The bodies are the ones ``api.errors`` writes:
 - a domain error without a field: ``{"detail": "the reason"}``;
 - a refused value (FastAPI's validation, or a domain error naming its field):
   ``{"detail": [{"loc": ["body", "reason"], "msg": "...", "type": "..."}]}``;
+- a body or upload over its size limit: 413 in the same shape as a refused value;
 - the database away or overloaded: 503 ``{"detail": "...", "reason": "..."}`` with ``Retry-After``.
 
 Use ``responses=errors(404, 409)`` on a route for what that operation itself may refuse. 401 and
-403 need no mention: :func:`document_auth` adds them to every operation that reads the caller
-(``api.deps.get_principal`` or a page's principal), and the factory adds 422 and 503 everywhere
-(every route checks its text for control characters; every route may meet a database outage).
+403 need no mention: :func:`document_errors` adds them to every operation with a security
+requirement (FastAPI sets one on each operation that reads the caller through ``api.deps``), and
+422 and 503 to all (every route checks its text for control characters; any may meet a database
+outage). The factory installs it; a new views module needs nothing more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
-from fastapi.utils import create_model_field
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import OPEN311_PREFIX
 
 
 class FieldProblem(BaseModel):
@@ -61,7 +61,7 @@ _DOCUMENTED: dict[int, tuple[type[BaseModel], str]] = {
     403: (ErrorRead, "signed in, but this role (or this API key's role) may not do this, or not here"),
     404: (ErrorRead, "no such resource, or one the caller may not see (its existence is not confirmed)"),
     409: (ErrorRead, "not possible now (the state of the resource forbids it); the detail says why"),
-    413: (ErrorRead, "the body or upload is larger than allowed"),
+    413: (ValidationErrorRead, "the body or upload is larger than allowed (detail[].loc says which part)"),
     422: (ValidationErrorRead, "a value refused: detail[].loc names the field"),
     429: (ErrorRead, "too many failed attempts; Retry-After says when to try again"),
     503: (UnavailableRead, "the database is unavailable or the query was too large; see Retry-After"),
@@ -77,32 +77,51 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
             for status in statuses}
 
 
-def reads_caller(dependant: Dependant, principals: Iterable[Callable[..., Any]]) -> bool:
-    """Whether the route (or any dependency of it) asks who the caller is."""
-    wanted = set(principals)
-    stack = [dependant]
-    while stack:
-        current = stack.pop()
-        if current.call in wanted:
-            return True
-        stack.extend(current.dependencies)
-    return False
+def _component_schemas(doc: dict[str, Any]) -> dict[str, Any]:
+    schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ErrorRead, ValidationErrorRead, UnavailableRead):
+        schema = model.model_json_schema(ref_template=REF + "{model}", mode="serialization")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
 
 
-def document_auth(app: FastAPI, principals: Iterable[Callable[..., Any]]) -> None:
-    """Add 401 and 403 to every operation that reads the caller, and 422/503 to all of them.
+REF = "#/components/schemas/"
 
-    Called by the factory once every router is mounted, before the document is first built.
-    """
-    principals = tuple(principals)
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
-        wanted = (*EVERYWHERE, *(AUTH_STATUSES if reads_caller(route.dependant, principals) else ()))
-        for status, doc in errors(*wanted).items():
-            if status in route.responses:
+
+def _documented(status: int) -> dict[str, Any]:
+    model, description = _DOCUMENTED[status]
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": REF + model.__name__}}}}
+
+
+def document_errors(doc: dict[str, Any]) -> dict[str, Any]:
+    """Add the answers every operation may give to an OpenAPI document (in place; running it twice
+    changes nothing): 401 and 403 to each operation with a security requirement (it reads the caller),
+    422 and 503 to all, each 422 in the shape ``api.errors`` writes."""
+    _component_schemas(doc)
+    for path, item in doc.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            route.responses[status] = doc
-            # FastAPI reads the body models of extra responses from fields it builds with the route.
-            route.response_fields[status] = create_model_field(
-                name=f"Response_{status}_{route.unique_id}", type_=doc["model"], mode="serialization")
+            responses = operation["responses"]
+            if path.startswith(OPEN311_PREFIX):
+                # GeoReport v2 says its own errors (400/403/404 as [{"code", "description"}]).
+                responses.setdefault("503", _documented(503))
+                continue
+            wanted = (*EVERYWHERE, *(AUTH_STATUSES if operation.get("security") else ()),
+                      *((413,) if "requestBody" in operation else ()))
+            for status in wanted:
+                responses.setdefault(str(status), _documented(status))
+            responses["422"] = _documented(422)
+    return doc
+
+
+def install(app: FastAPI) -> None:
+    """Serve the document with :func:`document_errors` applied (FastAPI still builds and caches it)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(build())
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -16,8 +16,8 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.security import APIKeyCookie
 from fastapi.responses import RedirectResponse, Response
+from fastapi.security import APIKeyCookie
 
 from api import forwarded
 from api.deps import DbSession, Principal, SettingsDep, api_key_scheme, check_role, get_principal, oauth2_scheme

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from ecogrid.core.time import as_aware, read_time, rfc3339
@@ -73,3 +74,19 @@ def file_response(media_type: str, description: str, *, also: dict[int | str, di
     """``responses`` of a route answering a file: its media type (binary) in the 200 answer."""
     schema = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
     return {200: {"description": description, "content": {media_type: {"schema": schema}}}, **(also or {})}
+
+
+class GeoJSONResponse(JSONResponse):
+    """A JSON answer that is GeoJSON (RFC 7946), said by its media type."""
+
+    media_type = GEOJSON_MEDIA_TYPE
+
+
+def geojson_alternative(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
+    """``responses`` of a route that answers JSON, or with ``format=geojson`` the GeoJSON ``model``.
+
+    The route's ``response_model`` must name ``model`` (e.g. ``List | Collection``) so that its schema is
+    among the document's components.
+    """
+    return {200: {"description": description,
+                  "content": {GEOJSON_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}

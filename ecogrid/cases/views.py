@@ -12,8 +12,8 @@ from api.params import Day, Id, Offset
 from ecogrid.cases import service as casework
 from ecogrid.cases.schemas import (
     ACTION_BODIES,
-    ActionBody,
     AcceptBody,
+    ActionBody,
     AnswerBody,
     CaseList,
     CaseRead,

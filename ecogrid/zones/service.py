@@ -366,7 +366,7 @@ def _feature_sql(where: str) -> str:
 
 def _feature(row: Any) -> dict[str, Any]:
     return {"type": "Feature", "id": row.code, "geometry": row.geometry,
-            "properties": {"code": row.code, "name": row.name, "level": row.level, "parent": row.parent,
+            "properties": {"id": row.id, "code": row.code, "name": row.name, "level": row.level, "parent": row.parent,
                            "officer_id": row.officer_id, "noise_class": row.noise_class,
                            "responsible_unit": row.responsible_unit}}
 
