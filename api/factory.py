@@ -22,6 +22,21 @@ from ecogrid.core.settings import Settings, get_settings
 from ecogrid.domains import web_modules
 from maps import assets, render, safe_html
 
+API_DESCRIPTION = """Environmental complaint handling: intake, jurisdiction zones, suspects, inspections, hotspots
+and patrols.
+
+- **Sign in** with a bearer token (`POST /api/v1/auth/token`, scheme `bearer`) or an integration's API key
+  (`X-API-Key`, scheme `apiKey`). Operations that need either list both; 401 means no or bad credentials,
+  403 a role that may not do this.
+- **Errors** are `{"detail": "reason"}`, or `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}` when a
+  value is to blame (`loc` names it); 409 says why an action is not possible now; 503 carries `Retry-After`.
+- **Times** are RFC 3339 in Beijing time (`2026-05-01T09:30:00+08:00`); a time sent without an offset is
+  Beijing time.
+- **Zones** are filtered by their code (`zone=370299005`: that zone and every zone in it).
+- **GeoJSON** answers are `application/geo+json`; files (CSV, XLSX, photos, vector tiles) say their type.
+- **Operation ids** (`list_cases`, `dispatch_case`) are stable: generated clients keep their method names.
+"""
+
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     # With no configured secret, the one generated in data_dir on first start (never a built-in one).
@@ -42,8 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="ecogrid",
         version="0.1.0",
-        description="Environmental complaint handling: intake, jurisdiction zones, suspects, "
-        "inspections, hotspots and patrols.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         # Control characters in any path, query or body text: 422 naming the field, on every route.
         dependencies=[Depends(refuse_unsafe_text)],

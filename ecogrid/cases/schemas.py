@@ -8,16 +8,14 @@ here can still be refused there (a 422 naming the field, or a 409 when the actio
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.params import Id, Moment
 from api.read_types import Timestamp
 from ecogrid.cases import deadlines
 from ecogrid.cases.states import Action, RejectReason, Satisfaction, Status
-from ecogrid.core.time import as_aware
 
 NOTE_MAX = 2000
 TEXT_MAX = 4000
@@ -76,11 +74,6 @@ class RectifyBody(ActionBody):
                            "without an offset is Beijing time)")
     requirement: str | None = Field(default=None, max_length=TEXT_MAX, description="what must be rectified")
 
-    @field_validator("due_at")
-    @classmethod
-    def _beijing_when_bare(cls, value: datetime) -> datetime:
-        return as_aware(value)  # the one reading of a bare time (ecogrid.core.time)
-
 
 class ReplyBody(ActionBody):
     """反馈办理结果 (办结): what was found and done. Inspector of the case (or chief)."""
@@ -126,9 +119,9 @@ ACTION_BODIES: dict[Action, type[ActionBody]] = {
 }
 
 
-def payload_of(body: ActionBody | None) -> dict[str, Any]:
+def payload_of(body: ActionBody) -> dict[str, Any]:
     """The body as the state machine's payload: the fields the caller gave, nothing else."""
-    return {} if body is None else body.model_dump(exclude_unset=True)
+    return body.model_dump(exclude_unset=True)
 
 
 class SupervisorAssign(BaseModel):

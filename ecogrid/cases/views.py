@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from api.openapi_responses import errors
@@ -116,8 +116,7 @@ _WHO = ("An inspector acts only on cases dispatched to them or their team (404 f
         "422 naming the body field.")
 
 
-def _act(session: DbSession, principal: Principal, case_id: int, action: Action,
-         body: ActionBody | None) -> CaseSummary:
+def _act(session: DbSession, principal: Principal, case_id: int, action: Action, body: ActionBody) -> CaseSummary:
     return CaseSummary.model_validate(casework.act(session, case_id=case_id, action=action.value,
                                                    payload=payload_of(body), actor=actor_of(principal)))
 
@@ -132,7 +131,7 @@ def _action_route(action: Action):
 
 @_action_route(Action.accept)
 def accept_case(session: DbSession, principal: CurrentPrincipal, case_id: Id,
-                body: AcceptBody | None = None) -> CaseSummary:
+                body: Annotated[AcceptBody, Body(default_factory=AcceptBody)]) -> CaseSummary:
     return _act(session, principal, case_id, Action.accept, body)
 
 
@@ -148,7 +147,7 @@ def dispatch_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, 
 
 @_action_route(Action.start)
 def start_case(session: DbSession, principal: CurrentPrincipal, case_id: Id,
-               body: StartBody | None = None) -> CaseSummary:
+               body: Annotated[StartBody, Body(default_factory=StartBody)]) -> CaseSummary:
     return _act(session, principal, case_id, Action.start, body)
 
 
@@ -169,7 +168,7 @@ def revisit_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, b
 
 @_action_route(Action.close)
 def close_case(session: DbSession, principal: CurrentPrincipal, case_id: Id,
-               body: CloseBody | None = None) -> CaseSummary:
+               body: Annotated[CloseBody, Body(default_factory=CloseBody)]) -> CaseSummary:
     return _act(session, principal, case_id, Action.close, body)
 
 

@@ -82,7 +82,8 @@ def approve_draw(draw_id: Id, session: DbSession, who: Chief) -> DrawRead:
     return DrawRead.model_validate(patrol_service.describe_draw(session, plan=plan))
 
 
-@router.get(f"{PREFIX}/draws/{{draw_id}}/publication", response_model=DrawPublication, responses=errors(404))
+@router.get(f"{PREFIX}/draws/{{draw_id}}/publication", response_model=DrawPublication,
+            responses=errors(404, 409))
 def read_draw_publication(draw_id: Id, session: DbSession, settings: SettingsDep) -> DrawPublication:
     """Public: no sign-in, approved draws only, no complaint or complainant data."""
     return DrawPublication.model_validate(patrol_service.publish_draw(session, settings=settings, plan_id=draw_id))
