@@ -166,6 +166,20 @@ class ReadingRead(BaseModel):
     verdict: Verdict | None
 
 
+class EvidenceFlag(BaseModel):
+    """Something the photo checks noticed (no GPS position, taken far away or outside the visit)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(examples=["far_from_site"])
+    message_en: str
+    message_zh: str
+
+
+class InspectionFlag(EvidenceFlag):
+    photo_id: int = Field(description="the photo the flag is about")
+
+
 class PhotoRead(BaseModel):
     id: int
     client_id: str
@@ -179,7 +193,7 @@ class PhotoRead(BaseModel):
     exif_taken_at: Timestamp | None
     exif_location: Point | None
     uploaded_at: Timestamp
-    flags: list[str] = Field(description="what the checks noticed (taken long before the visit, far away...)")
+    flags: list[EvidenceFlag] = Field(description="what the checks noticed (taken far away, outside the visit...)")
     url: str
     thumbnails: dict[str, str] = Field(description="side in pixels -> address")
 
@@ -195,6 +209,6 @@ class InspectionRead(BaseModel):
     findings: str | None
     conclusion: str | None
     source_id: int | None
-    flags: list[str]
+    flags: list[InspectionFlag] = Field(description="the flags of its photos")
     readings: list[ReadingRead]
     photos: list[PhotoRead]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, UploadFile
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 from pydantic import BaseModel, TypeAdapter
 
@@ -23,6 +23,11 @@ from ecogrid.cases import states
 from ecogrid.cases.schemas import ACTION_BODIES, MAX_EXTENSION_DAYS
 from ecogrid.core.models import Case
 from tests.casefactory import new_case
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI before lazily included routers: app.routes holds the routes themselves
+    iter_route_contexts = None
 
 # GeoReport v2 answers in the shapes its own specification gives, from the Open311 module.
 GEOREPORT = "/open311/"
@@ -48,6 +53,9 @@ def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    if iter_route_contexts is None:
+        yield from ((r.path, r) for r in app.routes if isinstance(r, APIRoute) and r.include_in_schema)
+        return
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute) and route.include_in_schema:
