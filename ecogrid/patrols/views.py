@@ -135,9 +135,10 @@ def read_route(route_id: Id, session: DbSession, _: RouteReader) -> RouteRead:
 def mark_stop_done(route_id: Id, target_id: Id, body: StopDone, session: DbSession,
                    who: RouteReader) -> RouteRead | DrawRead:
     """The stop was inspected (by that inspection): the route (or draw) it belongs to, as it is now."""
-    return patrol_service.mark_stop_done(session, plan_id=route_id, target_id=target_id,
+    plan = patrol_service.mark_stop_done(session, plan_id=route_id, target_id=target_id,
                                          inspection_id=body.inspection_id, actor_id=who.user_id,
                                          actor_role=who.role, actor_name=who.name)
+    return RouteRead.model_validate(plan) if plan["kind"] == "route" else DrawRead.model_validate(plan)
 
 
 @router.get("/maps/routes/{route_id}", response_class=HTMLResponse, include_in_schema=False)

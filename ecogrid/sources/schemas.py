@@ -10,7 +10,7 @@ from api.params import Id
 from api.read_types import Feature, FeatureCollection, Point, Timestamp
 from ecogrid.core.vocabulary import Category, Crs
 
-_SOURCE_EXAMPLE = {"name": "示范化工1号", "credit_code": "913702997M70FTJ57K", "industry": "chemical",
+_SOURCE_EXAMPLE: dict[str, Any] = {"name": "示范化工1号", "credit_code": "913702997M70FTJ57K", "industry": "chemical",
                    "lon": 120.4495, "lat": 36.1038, "crs": "wgs84", "stack_height_m": 20.0,
                    "address": "示范区化工路135号"}
 
