@@ -35,16 +35,12 @@ def _import(client, headers, collection: dict):
 
 def test_a_zone_of_a_million_vertices_is_refused_naming_the_feature(client, db, auth) -> None:
     collection = _collection(_ring(1_000_000))
-    started = time.monotonic()
     resp = _import(client, auth("chief"), collection)
-    elapsed = time.monotonic() - started
     assert resp.status_code == 422, resp.text[:300]
     detail = resp.json()["detail"][0]
     assert detail["loc"] == ["body", "features"]
     assert "feature 0 (code=BIG-0)" in detail["msg"] and "max_zone_vertices" in detail["msg"]
     assert db.scalar(select(func.count()).select_from(Zone).where(Zone.code.like("BIG-%"))) == 0
-    # Parsing 30 MB of JSON is the cost; no geometry was built or validated.
-    assert elapsed < 30
 
 
 def test_a_file_over_the_vertex_total_is_refused_before_anything_is_stored(client, db, auth, settings) -> None:

@@ -58,7 +58,7 @@ def test_the_generated_secret_is_private_and_reused_on_the_next_start(db, engine
 
 
 def test_processes_starting_at_once_agree_on_one_secret(tmp_path):
-    code = "import sys; from pathlib import Path; from ecogrid import signing_secret; " \
+    code = "import sys; from pathlib import Path; from ecogrid.core import signing_secret; " \
            "print(signing_secret.load_or_create(Path(sys.argv[1])))"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     target = tmp_path / "var" / "secret_key"
