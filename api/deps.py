@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,15 @@ from ecogrid.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from ecogrid.core.settings import Settings
 from geo.bbox import BBox, BBoxError
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# The two ways an API caller is known, shown in the OpenAPI document as security schemes: each
+# operation that reads the caller lists both (either one will do).
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token", auto_error=False, scheme_name="bearer",
+    description="A bearer token from POST /api/v1/auth/token (user name and password), sent as "
+    "`Authorization: Bearer <token>`; valid for the configured minutes, revoked by /api/v1/auth/logout.")
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="apiKey",
+    description="An integration's API key (`ecogrid apikeys create`), acting in the role it was issued for.")
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -91,7 +99,7 @@ def get_principal(
     session: DbSession,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    x_api_key: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Depends(api_key_scheme)] = None,
     # Open311 clients send the key as a parameter; the access log redacts it (ecogrid.log_redaction).
     api_key: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> Principal:

@@ -10,10 +10,11 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, health, page_auth
+from api import errors, health, openapi_responses, page_auth
 from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
+from api.operation_ids import operation_id
 from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid.core import log_redaction, signing_secret
 from ecogrid.core.database import Database, connect
@@ -21,6 +22,21 @@ from ecogrid.core.settings import Settings, get_settings
 from ecogrid.domains import web_modules
 from ecogrid.webhooks.dispatcher import Dispatcher
 from maps import assets, render, safe_html
+
+API_DESCRIPTION = """Environmental complaint handling: intake, jurisdiction zones, suspects, inspections, hotspots
+and patrols.
+
+- **Sign in** with a bearer token (`POST /api/v1/auth/token`, scheme `bearer`) or an integration's API key
+  (`X-API-Key`, scheme `apiKey`). Operations that need either list both; 401 means no or bad credentials,
+  403 a role that may not do this.
+- **Errors** are `{"detail": "reason"}`, or `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}` when a
+  value is to blame (`loc` names it); 409 says why an action is not possible now; 503 carries `Retry-After`.
+- **Times** are RFC 3339 in Beijing time (`2026-05-01T09:30:00+08:00`); a time sent without an offset is
+  Beijing time.
+- **Zones** are filtered by their code (`zone=370299005`: that zone and every zone in it).
+- **GeoJSON** answers are `application/geo+json`; files (CSV, XLSX, photos, vector tiles) say their type.
+- **Operation ids** (`list_cases`, `dispatch_case`) are stable: generated clients keep their method names.
+"""
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -46,13 +62,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="ecogrid",
         version="0.1.0",
-        description="Environmental complaint handling: intake, jurisdiction zones, suspects, "
-        "inspections, hotspots and patrols.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         # Control characters in any path, query or body text: 422 naming the field, on every route.
         dependencies=[Depends(refuse_unsafe_text)],
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     if database is not None:
@@ -66,6 +82,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health.router)
     for router in discover_routers():
         app.include_router(router)
+    openapi_responses.install(app)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
     app.mount(assets.STATIC_URL_PREFIX, StaticFiles(directory=assets.vendor_dir(), check_dir=False), name="vendor")
 

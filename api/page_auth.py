@@ -15,17 +15,21 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.security import APIKeyCookie
 
 from api import forwarded
-from api.deps import DbSession, Principal, SettingsDep, check_role, get_principal, oauth2_scheme
+from api.deps import DbSession, Principal, SettingsDep, api_key_scheme, check_role, get_principal, oauth2_scheme
 from ecogrid.accounts import service as user_service
 from ecogrid.core.errors import NotAuthenticated
 from ecogrid.core.settings import Settings
 
 TOKEN_COOKIE = "ecogrid_token"
 SIGN_IN_PATH = "/signin"
+# Documents the page cookie as a third way in (pages only); the cookie itself is read below.
+page_cookie_scheme = APIKeyCookie(name=TOKEN_COOKIE, auto_error=False, scheme_name="pageCookie",
+                                  description="The HttpOnly cookie the sign-in form at /signin sets, for pages.")
 # Never carried over into the address the sign-in form returns to.
 SECRET_PARAMETERS = frozenset({"token", "access_token", "api_key", "password"})
 
@@ -64,7 +68,8 @@ def get_page_principal(
     session: DbSession,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    x_api_key: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Depends(api_key_scheme)] = None,
+    _cookie: Annotated[str | None, Depends(page_cookie_scheme)] = None,
 ) -> Principal:
     if token or x_api_key:
         return get_principal(session, settings, token, x_api_key)

@@ -1,5 +1,5 @@
 """Typed request parameters shared by every router: ids within their column's range, bounded offsets,
-dates within the years the service handles (``ecogrid.value_ranges``).
+dates within the years the service handles (``ecogrid.core.value_ranges``), moments with their offset.
 
 The bounds are in the types, so they show in the OpenAPI document and a value out of range is a 422
 naming the parameter (FastAPI's validation shape) before anything reaches PostgreSQL.
@@ -14,6 +14,7 @@ from annotated_types import Interval
 from fastapi import Query
 from pydantic import AfterValidator
 
+from ecogrid.core.time import as_aware
 from ecogrid.core.value_ranges import BIGINT_MAX, FIRST_YEAR, INT4_MAX, LAST_YEAR, date_in_range
 
 # An id of an ``integer`` (int4) key: users, zones, sources, cases, inspections, photos, patrol plans.
@@ -34,4 +35,6 @@ def _in_years(value: When) -> When:
 
 
 Day = Annotated[date, AfterValidator(_in_years)]
-Moment = Annotated[datetime, AfterValidator(_in_years)]
+# A moment as the API reads it: a bare time is Beijing time (``ecogrid.core.time``), so nothing past the
+# boundary sees a time without its offset.
+Moment = Annotated[datetime, AfterValidator(_in_years), AfterValidator(as_aware)]

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api import forwarded
 from api.deps import CurrentPrincipal, DbSession, SettingsDep, oauth2_scheme
+from api.openapi_responses import errors
 from api.page_auth import TOKEN_COOKIE, clear_token_cookie
 from ecogrid.accounts import service as user_service
 from ecogrid.accounts import sign_in as sign_in_flow
@@ -31,7 +32,7 @@ class MeRead(BaseModel):
     role: str
 
 
-@router.post("/token", response_model=TokenRead)
+@router.post("/token", response_model=TokenRead, responses=errors(401, 429))
 def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: DbSession,
             settings: SettingsDep) -> TokenRead:
     """A bearer token valid for ``token_minutes``. Failed attempts are throttled per user name and per
@@ -42,7 +43,7 @@ def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Requ
     return TokenRead(access_token=token, role=user.role, username=user.username)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=errors(401))
 def sign_out(request: Request, session: DbSession, settings: SettingsDep,
              token: Annotated[str | None, Depends(oauth2_scheme)]) -> Response:
     """Sign out: revokes every token of this user (all devices and pages), and clears the page cookie."""
@@ -58,5 +59,5 @@ def sign_out(request: Request, session: DbSession, settings: SettingsDep,
 
 
 @router.get("/me", response_model=MeRead)
-def me(principal: CurrentPrincipal) -> MeRead:
+def read_me(principal: CurrentPrincipal) -> MeRead:
     return MeRead(user_id=principal.user_id, name=principal.name, role=principal.role)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ecogrid.cases import colours, deadlines, rules, states
 from ecogrid.core import authorization, privacy
@@ -158,7 +158,8 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
         reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
         query = query.where(authorization.visible_cases(viewer.role, reach))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
+    rows = list(session.scalars(query.options(selectinload(Case.zone))
+                                .order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
     ids = [c.id for c in rows]
     revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
     return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id))
@@ -172,7 +173,8 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
     return {
         "id": row.id, "kind": row.kind, "category": row.category, "status": row.status,
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
-        "urgency": row.urgency, "zone_id": row.zone_id, "opened_at": local_iso(row.opened_at),
+        "urgency": row.urgency, "zone_id": row.zone_id, "zone_code": row.zone.code if row.zone_id else None,
+        "opened_at": local_iso(row.opened_at),
         "accepted_at": local_iso(row.accepted_at), "closed_at": local_iso(row.closed_at),
         "due_at": local_iso(row.due_at), "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at,
                                                                                  row.due_at),
@@ -485,7 +487,8 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, zone: st
         check_zone_code(session, zone)
         query = query.where(Case.zone_id.in_(zone_and_descendants(code=zone)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.order_by(Case.due_at.asc().nulls_last(), Case.id).limit(limit).offset(offset)))
+    rows = list(session.scalars(query.options(selectinload(Case.zone))
+                                .order_by(Case.due_at.asc().nulls_last(), Case.id).limit(limit).offset(offset)))
     revisits, concluded = last_revisits(session, [c.id for c in rows]), concluded_times(session, [c.id for c in rows])
     names = dict(session.execute(select(User.id, User.full_name).where(
         User.id.in_([c.supervisor_id for c in rows if c.supervisor_id]))).all())

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.openapi_responses import errors
 from api.params import Day, Id, Moment, Offset
 from ecogrid.cases import service as casework
-from ecogrid.cases.states import Action
+from ecogrid.cases.schemas import (
+    ACTION_BODIES,
+    AcceptBody,
+    ActionBody,
+    AnswerBody,
+    CaseList,
+    CaseRead,
+    CaseSummary,
+    CloseBody,
+    DispatchBody,
+    ExtendBody,
+    RectifyBody,
+    RejectBody,
+    ReplyBody,
+    RevisitBody,
+    StartBody,
+    SupervisionList,
+    SupervisorAssign,
+    payload_of,
+)
+from ecogrid.cases.states import ROLES_FOR_ACTION, Action
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -46,62 +66,120 @@ def case_filters(
 Filters = Annotated[casework.CaseFilters, Depends(case_filters)]
 
 
-@router.get("")
+@router.get("", response_model=CaseList)
 def list_cases(session: DbSession, settings: SettingsDep,
                principal: Annotated[Principal, Depends(require_roles(*STAFF))],
                filters: Filters, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-               offset: Offset = 0) -> dict[str, Any]:
+               offset: Offset = 0) -> CaseList:
     """The ledger; an inspector's list holds only the cases dispatched to them or their team."""
     items, total = casework.list_cases(session, filters=filters, limit=limit, offset=offset,
                                        yellow_fraction=settings.deadline_yellow_fraction,
                                        viewer=actor_of(principal))
-    return {"items": items, "total": total}
+    return CaseList.model_validate({"items": items, "total": total})
 
 
-@router.get("/ledger/supervision")
+@router.get("/ledger/supervision", response_model=SupervisionList)
 def supervision_ledger(session: DbSession, settings: SettingsDep,
                        _: Annotated[Principal, Depends(require_roles("chief", "clerk", "planner"))],
                        zone: Annotated[str | None, Query(description="zone code")] = None,
                        zone_id: Id | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Offset = 0) -> dict[str, Any]:
+                       offset: Offset = 0) -> SupervisionList:
+    """督办台账: open cases unsatisfied at their last revisit after two or more handlings."""
     items, total = casework.supervision_ledger(session, zone_id=zone_id, zone=zone or None, limit=limit,
                                                offset=offset,
                                                yellow_fraction=settings.deadline_yellow_fraction)
-    return {"items": items, "total": total}
+    return SupervisionList.model_validate({"items": items, "total": total})
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CaseRead, responses=errors(404))
 def read_case(session: DbSession, settings: SettingsDep,
-              principal: Annotated[Principal, Depends(require_roles(*STAFF))], case_id: Id) -> dict[str, Any]:
+              principal: Annotated[Principal, Depends(require_roles(*STAFF))], case_id: Id) -> CaseRead:
+    """One case; complainants' names and phones unmasked (and the reading audited) for clerk and chief."""
     body = casework.get_case(session, case_id=case_id, viewer=actor_of(principal),
                              yellow_fraction=settings.deadline_yellow_fraction)
     session.commit()  # the audit entry of an unmasked read
-    return body
+    return CaseRead.model_validate(body)
 
 
-@router.post("/{case_id}/supervise")
-def supervise(session: DbSession, principal: Annotated[Principal, Depends(require_roles("chief"))], case_id: Id,
-              user_id: Annotated[Id, Body(embed=True)]) -> dict[str, Any]:
-    return casework.assign_supervisor(session, case_id=case_id, user_id=user_id, actor=actor_of(principal))
+@router.post("/{case_id}/supervise", response_model=CaseSummary, responses=errors(404))
+def supervise_case(session: DbSession, principal: Annotated[Principal, Depends(require_roles("chief"))],
+                   case_id: Id, body: SupervisorAssign) -> CaseSummary:
+    """Name the chief who owns a supervision-ledger item (recorded in the case history)."""
+    return CaseSummary.model_validate(casework.assign_supervisor(session, case_id=case_id, user_id=body.user_id,
+                                                                 actor=actor_of(principal)))
 
 
-def _action_endpoint(action: Action) -> Callable[..., dict[str, Any]]:
-    def take_action(session: DbSession, principal: CurrentPrincipal, case_id: Id,
-                    payload: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-        return casework.act(session, case_id=case_id, action=action.value, payload=payload,
-                            actor=actor_of(principal))
+# ---------------------------------------------------------------- workflow actions
+# One route per action (not a catch-all /{action}): other case sub-resources such as /{id}/suspects are
+# never swallowed, and each action has its own body model, example and operation id (``dispatch_case``).
 
-    return take_action
+ACTION_RESPONSES = errors(404, 409)
+_WHO = ("An inspector acts only on cases dispatched to them or their team (404 for any other), a chief only on "
+        "cases in their zones (403). 409 with the reason when the action is not possible in the case's status; "
+        "422 naming the body field.")
 
 
-# One route per action (not a catch-all /{action}), so other case sub-resources such as
-# /{id}/suspects and /{id}/source are never swallowed, and the API docs list each action.
-for _action in Action:
-    router.add_api_route(
-        f"/{{case_id}}/{_action.value}", _action_endpoint(_action), methods=["POST"],
-        name=f"case_{_action.value}", summary=f"{_action.value} a case",
-        description="Roles per action: clerk accepts, rejects, answers, revisits, closes; chief dispatches and "
-        "extends; inspector starts, rectifies, replies (admin may do all). An inspector acts only on cases "
-        "dispatched to them or their team (404 for any other), a chief only on cases in their zones (403). "
-        "409 with the reason when the action is not possible now; 422 naming the payload field.",
-    )
+def _act(session: DbSession, principal: Principal, case_id: int, action: Action, body: ActionBody) -> CaseSummary:
+    return CaseSummary.model_validate(casework.act(session, case_id=case_id, action=action.value,
+                                                   payload=payload_of(body), actor=actor_of(principal)))
+
+
+def _action_route(action: Action):
+    roles = ", ".join(sorted(r.value for r in ROLES_FOR_ACTION[action]))
+    doc = (ACTION_BODIES[action].__doc__ or "").strip()
+    return router.post(f"/{{case_id}}/{action.value}", response_model=CaseSummary, responses=ACTION_RESPONSES,
+                       name=f"{action.value}_case", summary=f"{action.value} a case",
+                       description=f"{doc}\n\nRoles: {roles}. {_WHO}")
+
+
+@_action_route(Action.accept)
+def accept_case(session: DbSession, principal: CurrentPrincipal, case_id: Id,
+                body: Annotated[AcceptBody, Body(default_factory=AcceptBody)]) -> CaseSummary:
+    return _act(session, principal, case_id, Action.accept, body)
+
+
+@_action_route(Action.reject)
+def reject_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: RejectBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.reject, body)
+
+
+@_action_route(Action.dispatch)
+def dispatch_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: DispatchBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.dispatch, body)
+
+
+@_action_route(Action.start)
+def start_case(session: DbSession, principal: CurrentPrincipal, case_id: Id,
+               body: Annotated[StartBody, Body(default_factory=StartBody)]) -> CaseSummary:
+    return _act(session, principal, case_id, Action.start, body)
+
+
+@_action_route(Action.rectify)
+def rectify_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: RectifyBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.rectify, body)
+
+
+@_action_route(Action.reply)
+def reply_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: ReplyBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.reply, body)
+
+
+@_action_route(Action.revisit)
+def revisit_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: RevisitBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.revisit, body)
+
+
+@_action_route(Action.close)
+def close_case(session: DbSession, principal: CurrentPrincipal, case_id: Id,
+               body: Annotated[CloseBody, Body(default_factory=CloseBody)]) -> CaseSummary:
+    return _act(session, principal, case_id, Action.close, body)
+
+
+@_action_route(Action.extend)
+def extend_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: ExtendBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.extend, body)
+
+
+@_action_route(Action.answer)
+def answer_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: AnswerBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.answer, body)

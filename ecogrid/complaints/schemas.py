@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.params import Moment
+from api.read_types import Feature, FeatureCollection, Point, Timestamp
 from ecogrid.complaints import limits
 from ecogrid.core.vocabulary import Category, Channel, Crs, Kind
 
@@ -41,36 +40,63 @@ class NearestZoneRef(BaseModel):
     distance_m: float | None
 
 
-class ComplaintRead(BaseModel):
+class SuspectBrief(BaseModel):
+    """A likely source near a new complaint (the full ranking is GET /api/v1/cases/{case_id}/suspects)."""
+
+    source_id: int
+    name: str
+    industry: str
+    distance_m: float
+    score: float
+
+
+class ComplaintFields(BaseModel):
+    """A complaint as staff read it; name and phone masked for roles that need not see them."""
+
     id: int
     channel: str
     kind: str
     category: str
     description: str
-    received_at: str
+    received_at: Timestamp
     external_ref: str | None
     address: str | None
     complainant_name: str | None
     complainant_phone: str | None
     urgency: str
-    lon: float | None
-    lat: float | None
-    crs: str
-    orig_lon: float | None
+    crs: str = Field(description="the coordinate system the location was given in")
+    orig_lon: float | None = Field(description="the location as given, in crs")
     orig_lat: float | None
     orig_crs: str
     zone: ZoneRef | None
     case_id: int | None
     repeat: bool
-    status: str | None
-    due_at: str | None
+    status: str | None = Field(description="the status of the complaint's case")
+    due_at: Timestamp | None
     out_of_jurisdiction: bool
     nearest_zone: NearestZoneRef | None
     needs_geocoding: bool
     media_url: str | None = None
-    suspects: list[dict[str, Any]] = []
+
+
+class ComplaintRead(ComplaintFields):
+    lon: float | None = Field(description="WGS-84 longitude (null until geocoded)")
+    lat: float | None
+    suspects: list[SuspectBrief] = Field(default_factory=list, description="on registration only")
 
 
 class ComplaintList(BaseModel):
     items: list[ComplaintRead]
+    total: int
+
+
+class ComplaintFeature(Feature[ComplaintFields]):
+    id: int
+    geometry: Point | None  # type: ignore[assignment]
+
+
+class ComplaintFeatureCollection(FeatureCollection[ComplaintFields]):
+    """The same page of complaints as GeoJSON (``format=geojson``); ``total`` counts before paging."""
+
+    features: list[ComplaintFeature]  # type: ignore[assignment]
     total: int

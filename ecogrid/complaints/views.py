@@ -5,10 +5,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
+from api.openapi_responses import errors
 from api.params import BigId, Moment, Offset
+from api.read_types import GeoJSONResponse, geojson_alternative
 from ecogrid.complaints import intake as intake_service
 from ecogrid.complaints import queries as complaint_service
-from ecogrid.complaints.schemas import ComplaintCreate, ComplaintList, ComplaintRead
+from ecogrid.complaints.schemas import ComplaintCreate, ComplaintFeatureCollection, ComplaintList, ComplaintRead
 from ecogrid.core import authorization
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
@@ -21,7 +23,8 @@ def registrar(principal: CurrentPrincipal) -> Principal:
 
 
 @router.post("", response_model=ComplaintRead, status_code=201,
-             responses={200: {"description": "already registered (same channel + external_ref)"}})
+             responses={200: {"model": ComplaintRead,
+                              "description": "already registered (same channel + external_ref): the stored one"}})
 def create_complaint(body: ComplaintCreate, session: DbSession, settings: SettingsDep, response: Response,
                      principal: Annotated[Principal, Depends(registrar)]) -> dict[str, Any]:
     data = intake_service.ComplaintIn(**body.model_dump())
@@ -36,7 +39,7 @@ def create_complaint(body: ComplaintCreate, session: DbSession, settings: Settin
     return out
 
 
-@router.get("/{complaint_id}", response_model=ComplaintRead)
+@router.get("/{complaint_id}", response_model=ComplaintRead, responses=errors(404))
 def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     out = complaint_service.get_complaint(session, complaint_id=complaint_id, role=principal.role,
                                           actor_id=principal.user_id, actor_name=principal.name)
@@ -44,7 +47,9 @@ def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPr
     return out
 
 
-@router.get("", response_model=ComplaintList | dict[str, Any])
+@router.get("", response_model=ComplaintList | ComplaintFeatureCollection,
+            responses=geojson_alternative(ComplaintFeatureCollection, "a page of complaints, newest first; "
+                                          "with format=geojson a FeatureCollection (application/geo+json)"))
 def list_complaints(
     session: DbSession, principal: CurrentPrincipal,
     bbox: BBoxQuery,
@@ -55,10 +60,13 @@ def list_complaints(
                                                               "(a change feed)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
     format: Literal["json", "geojson"] = "json",
-) -> dict[str, Any]:
+) -> ComplaintList | GeoJSONResponse:
     listing = complaint_service.list_complaints(
         session, role=principal.role, actor_id=principal.user_id, actor_name=principal.name, zone=zone,
         category=category, status=status, channel=channel, date_from=date_from, date_to=date_to, bbox=bbox,
         limit=limit, offset=offset, updated_since=updated_since)
     session.commit()
-    return complaint_service.as_geojson(listing) if format == "geojson" else listing
+    if format == "geojson":
+        collection = ComplaintFeatureCollection.model_validate(complaint_service.as_geojson(listing))
+        return GeoJSONResponse(collection.model_dump(mode="json"))
+    return ComplaintList.model_validate(listing)

@@ -55,7 +55,8 @@ def _language(lang: str | None, accept_language: str | None) -> str:
     return "zh"
 
 
-@router.get("/maps/heatmap", response_class=HTMLResponse)
+@router.get("/maps/heatmap", response_class=HTMLResponse,
+            responses={303: {"description": "not signed in: to the sign-in form, which comes back here"}})
 def heatmap(
     session: DbSession,
     settings: SettingsDep,

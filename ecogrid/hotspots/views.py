@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import DbSession, Principal, SettingsDep, parse_bbox, require_roles
 from api.params import Moment
+from api.read_types import MVT_MEDIA_TYPE, GeoJSONResponse, file_response
 from ecogrid.cases import figures as case_figures
 from ecogrid.core.time import as_aware, rfc3339
 from ecogrid.hotspots import aggregates as aggregate_service
+from ecogrid.hotspots.schemas import GridCollection, HotspotCollection, ZoneFiguresCollection
 from ecogrid.zones import query_bounds
 
 router = APIRouter(tags=["aggregates"])
@@ -20,7 +22,6 @@ router = APIRouter(tags=["aggregates"])
 # Complaint locations are personal data of a kind: signed-in staff only, never inspectors' field app.
 READERS = ("chief", "planner", "clerk")
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
-MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 def filters_query(
@@ -54,15 +55,16 @@ def _collection(rows: list[dict[str, Any]], extra_members: dict[str, Any] | None
     return {"type": "FeatureCollection", "features": features, **(extra_members or {}), **extra}
 
 
-@router.get("/api/v1/aggregates/zones")
-def zones(
+@router.get("/api/v1/aggregates/zones", response_model=ZoneFiguresCollection, response_class=GeoJSONResponse)
+def aggregate_zones(
     session: DbSession, _: Reader, filters: FiltersDep,
     level: Annotated[str, Query()] = "street",
     parent: Annotated[str | None, Query(description="code of a zone: only zones under it")] = None,
-) -> dict[str, Any]:
+) -> ZoneFiguresCollection:
+    """Complaint and case figures per zone, with the city total and the cases no zone row holds."""
     rows = aggregate_service.aggregate_zones(session, filters=filters, level=level, parent_code=parent)
-    return _collection(*zone_figures(session, rows, filters=filters, level=level, parent=parent,
-                                     now=datetime.now(UTC)))
+    return ZoneFiguresCollection.model_validate(_collection(*zone_figures(
+        session, rows, filters=filters, level=level, parent=parent, now=datetime.now(UTC))))
 
 
 def zone_figures(session: DbSession, rows: list[dict[str, Any]], *, filters: aggregate_service.Filters, level: str,
@@ -79,37 +81,40 @@ def zone_figures(session: DbSession, rows: list[dict[str, Any]], *, filters: agg
     return case_figures.add_to_zone_rows(rows, counted["zones"]), extra
 
 
-@router.get("/api/v1/aggregates/grid")
-def grid(
+@router.get("/api/v1/aggregates/grid", response_model=GridCollection, response_class=GeoJSONResponse)
+def aggregate_grid(
     session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
     bbox: Annotated[str | None, Query(description="west,south,east,north (WGS-84); cut to the zones")] = None,
-) -> dict[str, Any]:
+) -> GridCollection:
+    """Complaint counts per square or hexagonal cell."""
     srid = aggregate_service.metric_srid(session)
     rows = aggregate_service.aggregate_grid(session, cell_m=cell, shape=shape, filters=filters,
                                             bbox=parse_bbox(bbox), srid=srid,
                                             max_cells=settings.max_grid_cells)
-    return _collection(rows, cell_m=cell, shape=shape, srid=srid)
+    return GridCollection.model_validate(_collection(rows, cell_m=cell, shape=shape, srid=srid))
 
 
-@router.get("/api/v1/hotspots")
-def hotspots(
+@router.get("/api/v1/hotspots", response_model=HotspotCollection, response_class=GeoJSONResponse)
+def list_hotspots(
     session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
     parent: Annotated[str | None, Query(description="code of a zone: study only that zone")] = None,
-) -> dict[str, Any]:
+) -> HotspotCollection:
+    """Getis-Ord Gi* hot and cold spots of the period, with the trend against the period before."""
     period = aggregate_service.resolve_period(date_from=filters.date_from, date_to=filters.date_to,
                                               now=datetime.now(UTC))
     rows = aggregate_service.compute_hotspots(session, cell_m=cell, shape=shape, period=period,
                                               filters=filters, parent_code=parent,
                                               max_cells=settings.max_grid_cells)
-    return _collection(rows, cell_m=cell, shape=shape, period={
+    return HotspotCollection.model_validate(_collection(rows, cell_m=cell, shape=shape, period={
         "from": rfc3339(period.start), "to": rfc3339(period.end),
-        "previous_from": rfc3339(period.previous.start)})
+        "previous_from": rfc3339(period.previous.start)}))
 
 
 @router.get("/tiles/complaints/{z}/{x}/{y}.mvt", response_class=Response,
-            responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 204: {"description": "no complaint in the tile"}})
+            responses=file_response(MVT_MEDIA_TYPE, "the tile's complaint points (Mapbox Vector Tile, layer "
+                                    "complaints)", also={204: {"description": "no complaint in the tile"}}))
 def complaint_tile(session: DbSession, _: Reader, filters: FiltersDep, z: int, x: int, y: int) -> Response:
     tile = aggregate_service.complaint_tile(session, z=z, x=x, y=y, filters=filters)
     if not tile:

@@ -2,68 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
-from pydantic import BaseModel, Field
 
 from api.deps import DbSession, Principal, SettingsDep, require_roles
-from api.params import Id, Moment
+from api.openapi_responses import errors
+from api.params import Id
 from ecogrid.inspections import service as inspection_service
 from ecogrid.inspections.photos.store import photo_store
+from ecogrid.inspections.schemas import FormVocabulary, InspectionCreate, InspectionRead, PhotoRead, TaskList, TaskRead
+
+# What a stored photo may be (the upload check accepts these); thumbnails are always JPEG.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
 
 router = APIRouter(tags=["inspections"])
 
 FieldStaff = Annotated[Principal, Depends(require_roles("inspector", "chief"))]
 
 
-class ReadingCreate(BaseModel):
-    client_id: str | None = Field(default=None, max_length=64)
-    parameter: str = Field(max_length=32)
-    value: float
-    unit: str | None = Field(default=None, max_length=16)
-    measured_at: Moment
-    instrument: str | None = Field(default=None, max_length=128)
-    background: float | None = None
-
-
-class InspectionCreate(BaseModel):
-    case_id: Id
-    client_id: str = Field(max_length=64)
-    findings: str | None = Field(default=None, max_length=20_000)
-    lon: float | None = None
-    lat: float | None = None
-    started_at: Moment | None = None
-    conclusion: Literal["problem_confirmed", "not_confirmed", "source_identified"] | None = None
-    source_id: Id | None = None
-    readings: list[ReadingCreate] = Field(default_factory=list, max_length=200)
-
-
 def _actor(principal: Principal) -> inspection_service.Actor:
     return inspection_service.Actor(user_id=principal.user_id, role=principal.role)
 
 
-@router.get("/api/v1/inspections/tasks")
+@router.get("/api/v1/inspections/tasks", response_model=TaskList)
 def list_tasks(session: DbSession, principal: FieldStaff,
-               lon: float | None = None, lat: float | None = None) -> dict[str, Any]:
+               lon: float | None = None, lat: float | None = None) -> TaskList:
+    """The caller's cases still being handled, soonest due first (with the distance from lon, lat)."""
     items = inspection_service.list_tasks(session, actor=_actor(principal), lon=lon, lat=lat)
-    return {"items": items, "total": len(items)}
+    return TaskList.model_validate({"items": items, "total": len(items)})
 
 
-@router.get("/api/v1/inspections/vocabulary")
-def form_vocabulary(_: FieldStaff) -> dict[str, Any]:
+@router.get("/api/v1/inspections/vocabulary", response_model=FormVocabulary)
+def read_form_vocabulary(_: FieldStaff) -> FormVocabulary:
     """What the form offers: reading parameters with their units, labels in Chinese and English."""
-    return inspection_service.form_vocabulary()
+    return FormVocabulary.model_validate(inspection_service.form_vocabulary())
 
 
-@router.get("/api/v1/inspections/tasks/{case_id}")
-def get_task(case_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> dict[str, Any]:
-    return inspection_service.get_task(session, actor=_actor(principal), case_id=case_id, settings=settings)
+@router.get("/api/v1/inspections/tasks/{case_id}", response_model=TaskRead, responses=errors(404))
+def read_task(case_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> TaskRead:
+    return TaskRead.model_validate(inspection_service.get_task(session, actor=_actor(principal), case_id=case_id,
+                                                               settings=settings))
 
 
-@router.post("/api/v1/inspections", status_code=201)
+@router.post("/api/v1/inspections", status_code=201, response_model=InspectionRead,
+             responses={200: {"model": InspectionRead, "description": "already stored (same client_id)"},
+                        **errors(404, 409)})
 def submit_inspection(body: InspectionCreate, response: Response, session: DbSession,
-                      principal: FieldStaff) -> dict[str, Any]:
+                      principal: FieldStaff) -> InspectionRead:
     data = inspection_service.InspectionIn(
         case_id=body.case_id, client_id=body.client_id, findings=body.findings, lon=body.lon, lat=body.lat,
         started_at=body.started_at, conclusion=body.conclusion, source_id=body.source_id,
@@ -72,16 +58,18 @@ def submit_inspection(body: InspectionCreate, response: Response, session: DbSes
     inspection, created = inspection_service.submit_inspection(session, actor=_actor(principal), data=data)
     if not created:
         response.status_code = 200
-    return inspection_service.describe_inspection(session, inspection=inspection)
+    return InspectionRead.model_validate(inspection_service.describe_inspection(session, inspection=inspection))
 
 
-@router.get("/api/v1/inspections/{inspection_id}")
-def get_inspection(inspection_id: Id, session: DbSession, principal: FieldStaff) -> dict[str, Any]:
+@router.get("/api/v1/inspections/{inspection_id}", response_model=InspectionRead, responses=errors(404))
+def read_inspection(inspection_id: Id, session: DbSession, principal: FieldStaff) -> InspectionRead:
     inspection = inspection_service.get_inspection(session, actor=_actor(principal), inspection_id=inspection_id)
-    return inspection_service.describe_inspection(session, inspection=inspection)
+    return InspectionRead.model_validate(inspection_service.describe_inspection(session, inspection=inspection))
 
 
-@router.post("/api/v1/inspections/{inspection_id}/photos", status_code=201)
+@router.post("/api/v1/inspections/{inspection_id}/photos", status_code=201, response_model=PhotoRead,
+             responses={200: {"model": PhotoRead, "description": "already stored (same client_id)"},
+                        **errors(404, 409, 413)})
 def add_photo(
     inspection_id: Id,
     file: Annotated[UploadFile, File()],
@@ -90,7 +78,7 @@ def add_photo(
     session: DbSession,
     settings: SettingsDep,
     principal: FieldStaff,
-) -> dict[str, Any]:
+) -> PhotoRead:
     # One byte past the limit is enough to refuse; a huge upload is never held in memory whole.
     data = file.file.read(settings.max_upload_bytes + 1)
     photo, created = inspection_service.add_photo(
@@ -99,7 +87,7 @@ def add_photo(
     )
     if not created:
         response.status_code = 200
-    return inspection_service.describe_photo(session, photo=photo)
+    return PhotoRead.model_validate(inspection_service.describe_photo(session, photo=photo))
 
 
 def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") -> Response:
@@ -116,15 +104,22 @@ def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") 
     )
 
 
-@router.get("/api/v1/photos/{photo_id}")
+def _image_responses(types: tuple[str, ...], description: str) -> dict[int | str, dict[str, Any]]:
+    content = {mime: {"schema": {"type": "string", "format": "binary"}} for mime in types}
+    return {200: {"description": description, "content": content}, **errors(404)}
+
+
+@router.get("/api/v1/photos/{photo_id}", response_class=Response,
+            responses=_image_responses(PHOTO_TYPES, "the photo as uploaded"))
 def read_photo(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> Response:
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings))
     return _photo_response(content, mime, photo.id)
 
 
-@router.get("/api/v1/photos/{photo_id}/thumb")
-def read_thumbnail(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff,
+@router.get("/api/v1/photos/{photo_id}/thumb", response_class=Response,
+            responses=_image_responses(("image/jpeg",), "a JPEG thumbnail, the longer side 320 or 1280 pixels"))
+def read_photo_thumbnail(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff,
                    size: Annotated[int, Query(description="320 or 1280")] = 320) -> Response:
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings), size=size,

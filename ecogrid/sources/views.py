@@ -6,52 +6,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from geoalchemy2.shape import to_shape
-from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
+from api.openapi_responses import errors
 from api.params import Id, Offset
+from api.read_types import GeoJSONResponse, geojson_alternative
 from ecogrid.core.models import IndustryCategory, Source, Zone
-from ecogrid.core.vocabulary import Category, Crs
+from ecogrid.core.vocabulary import Category
 from ecogrid.sources import service as source_service
+from ecogrid.sources.schemas import (
+    IndustryList,
+    IndustryPut,
+    IndustryRead,
+    SourceCreate,
+    SourceFeatureCollection,
+    SourceList,
+    SourceRead,
+    SourceUpdate,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
 
 Editor = Annotated[Principal, Depends(require_roles("chief", "planner"))]
-
-
-class SourceCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=256)
-    credit_code: str
-    industry: str
-    categories: list[Category] | None = None
-    key_discharger: bool | None = None
-    lon: float
-    lat: float
-    crs: Crs = Crs.wgs84
-    stack_height_m: float | None = None
-    address: str | None = None
-
-
-class SourceUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=256)
-    credit_code: str | None = None
-    industry: str | None = None
-    categories: list[Category] | None = None
-    key_discharger: bool | None = None
-    lon: float | None = None
-    lat: float | None = None
-    crs: Crs | None = None
-    stack_height_m: float | None = None
-    address: str | None = None
-
-
-class IndustryPut(BaseModel):
-    categories: list[Category]
-    label_zh: str | None = None
-    label_en: str | None = None
 
 
 def source_dict(src: Source, industries: dict[str, list[str]], zones: dict[int, str] | None = None) -> dict[str, Any]:
@@ -80,11 +59,14 @@ def _one(session: Session, src: Source) -> dict[str, Any]:
     return source_dict(src, _industries(session), _zone_codes(session, [src]))
 
 
-@router.get("/sources")
+@router.get("/sources", response_model=SourceList | SourceFeatureCollection,
+            responses=geojson_alternative(SourceFeatureCollection, "a page of sources; with format=geojson every "
+                                          "matching source as a FeatureCollection (application/geo+json)"))
 def list_sources(session: DbSession, _: CurrentPrincipal, bbox: BBoxQuery, zone: str | None = None,
                  industry: str | None = None, category: Category | None = None, key_discharger: bool | None = None,
                  format: Annotated[str | None, Query(pattern="^(json|geojson)$")] = None,
-                 limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Offset = 0):
+                 limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+                 offset: Offset = 0) -> SourceList | GeoJSONResponse:
     geojson = format == "geojson"
     items, total = source_service.list_sources(
         session, zone=zone, industry=industry, category=category.value if category else None,
@@ -93,46 +75,47 @@ def list_sources(session: DbSession, _: CurrentPrincipal, bbox: BBoxQuery, zone:
     industries, zones = _industries(session), _zone_codes(session, items)
     rows = [source_dict(s, industries, zones) for s in items]
     if geojson:
-        return {"type": "FeatureCollection", "features": [
+        collection = SourceFeatureCollection.model_validate({"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": r["id"], "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-             "properties": {k: v for k, v in r.items() if k not in {"lon", "lat", "footprint"}}} for r in rows]}
-    return {"items": rows, "total": total}
+             "properties": {k: v for k, v in r.items() if k not in {"lon", "lat", "footprint"}}} for r in rows]})
+        return GeoJSONResponse(collection.model_dump(mode="json"))
+    return SourceList.model_validate({"items": rows, "total": total})
 
 
-@router.get("/sources/{source_id}")
-def get_source(source_id: Id, session: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
-    return _one(session, source_service.get_source(session, source_id=source_id))
+@router.get("/sources/{source_id}", response_model=SourceRead, responses=errors(404))
+def read_source(source_id: Id, session: DbSession, _: CurrentPrincipal) -> SourceRead:
+    return SourceRead.model_validate(_one(session, source_service.get_source(session, source_id=source_id)))
 
 
-@router.post("/sources", status_code=201)
-def create_source(body: SourceCreate, session: DbSession, _: Editor) -> dict[str, Any]:
+@router.post("/sources", status_code=201, response_model=SourceRead, responses=errors(409))
+def create_source(body: SourceCreate, session: DbSession, _: Editor) -> SourceRead:
     src = source_service.create_source(session, data=body.model_dump(mode="json"))
     session.commit()
-    return _one(session, src)
+    return SourceRead.model_validate(_one(session, src))
 
 
-@router.patch("/sources/{source_id}")
-def update_source(source_id: Id, body: SourceUpdate, session: DbSession, _: Editor) -> dict[str, Any]:
+@router.patch("/sources/{source_id}", response_model=SourceRead, responses=errors(404, 409))
+def update_source(source_id: Id, body: SourceUpdate, session: DbSession, _: Editor) -> SourceRead:
     src = source_service.update_source(session, source_id=source_id,
                                        changes=body.model_dump(mode="json", exclude_unset=True))
     session.commit()
-    return _one(session, src)
+    return SourceRead.model_validate(_one(session, src))
 
 
 def _industry_dict(row: IndustryCategory) -> dict[str, Any]:
     return {"code": row.code, "label_zh": row.label_zh, "label_en": row.label_en, "categories": list(row.categories)}
 
 
-@router.get("/industries")
-def list_industries(session: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/industries", response_model=IndustryList)
+def list_industries(session: DbSession, _: CurrentPrincipal) -> IndustryList:
     rows = source_service.list_industries(session)
-    return {"items": [_industry_dict(r) for r in rows], "total": len(rows)}
+    return IndustryList.model_validate({"items": [_industry_dict(r) for r in rows], "total": len(rows)})
 
 
-@router.put("/industries/{code}")
+@router.put("/industries/{code}", response_model=IndustryRead)
 def put_industry(code: str, body: IndustryPut, session: DbSession,
-                 _: Annotated[Principal, Depends(require_roles())]) -> dict[str, Any]:
+                 _: Annotated[Principal, Depends(require_roles())]) -> IndustryRead:
     row = source_service.put_industry(session, code=code, categories=[c.value for c in body.categories],
                                       label_zh=body.label_zh, label_en=body.label_en)
     session.commit()
-    return _industry_dict(row)
+    return IndustryRead.model_validate(_industry_dict(row))

@@ -309,7 +309,7 @@ def get_zone(session: Session, *, code: str) -> Zone:
 
 def _feature(row: Any) -> dict[str, Any]:
     return {"type": "Feature", "id": row.code, "geometry": row.geometry,
-            "properties": {"code": row.code, "name": row.name, "level": row.level, "parent": row.parent,
+            "properties": {"id": row.id, "code": row.code, "name": row.name, "level": row.level, "parent": row.parent,
                            "officer_id": row.officer_id, "noise_class": row.noise_class,
                            "responsible_unit": row.responsible_unit}}
 

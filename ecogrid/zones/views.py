@@ -1,50 +1,55 @@
+"""Zones (district, street, grid) as GeoJSON; importing a zone file; a zone's officer and noise class."""
+
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
-from api.params import Id
+from api.openapi_responses import errors
+from api.read_types import GeoJSONResponse
 from ecogrid.zones import service as zone_service
+from ecogrid.zones.schemas import ZoneCollection, ZoneFeature, ZoneFileIn, ZoneImportRead, ZoneUpdate
 
 router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
 
 
-class ZoneUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    officer_id: Id | None = None
-    noise_class: str | None = Field(default=None, pattern="^(0|1|2|3|4a|4b)$")
-    responsible_unit: str | None = Field(default=None, max_length=256)
-
-
-@router.post("/import")
+@router.post("/import", response_model=ZoneImportRead)
 def import_zones(session: DbSession, settings: SettingsDep, _: Annotated[Principal, Depends(require_roles("chief"))],
-                 collection: Annotated[dict[str, Any], Body()], level: str, code_field: str, name_field: str,
-                 parent_field: str | None = None, crs: str = "wgs84") -> dict[str, Any]:
-    result = zone_service.import_zones(session, collection=collection, level=level, code_field=code_field,
-                                       name_field=name_field, parent_field=parent_field, crs=crs,
-                                       settings=settings)
+                 collection: ZoneFileIn,
+                 level: Annotated[str, Query(description="district, street or grid")],
+                 code_field: Annotated[str, Query(description="the property holding each zone's code")],
+                 name_field: Annotated[str, Query(description="the property holding each zone's name")],
+                 parent_field: Annotated[str | None, Query(description="the property holding the parent's "
+                                                           "code")] = None,
+                 crs: Annotated[str, Query(description="wgs84, cgcs2000, gcj02 or bd09")] = "wgs84",
+                 ) -> ZoneImportRead:
+    """Create or update (by code) every zone of the file, all or nothing."""
+    result = zone_service.import_zones(session, collection=collection.model_dump(), level=level,
+                                       code_field=code_field, name_field=name_field, parent_field=parent_field,
+                                       crs=crs, settings=settings)
     session.commit()
-    return result.as_dict()
+    return ZoneImportRead.model_validate(result.as_dict())
 
 
-@router.get("")
+@router.get("", response_model=ZoneCollection, response_class=GeoJSONResponse)
 def list_zones(session: DbSession, _: CurrentPrincipal,
                bbox: BBoxQuery,
-               level: str | None = None, parent: str | None = None) -> dict[str, Any]:
-    return zone_service.list_zones(session, level=level, parent=parent, bbox=bbox)
+               level: str | None = None,
+               parent: Annotated[str | None, Query(description="code of the parent zone")] = None,
+               ) -> ZoneCollection:
+    return ZoneCollection.model_validate(zone_service.list_zones(session, level=level, parent=parent, bbox=bbox))
 
 
-@router.get("/{code}")
-def read_zone(code: str, session: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
-    return zone_service.zone_feature(session, code=code)
+@router.get("/{code}", response_model=ZoneFeature, response_class=GeoJSONResponse, responses=errors(404))
+def read_zone(code: str, session: DbSession, _: CurrentPrincipal) -> ZoneFeature:
+    return ZoneFeature.model_validate(zone_service.zone_feature(session, code=code))
 
 
-@router.patch("/{code}")
+@router.patch("/{code}", response_model=ZoneFeature, response_class=GeoJSONResponse, responses=errors(404))
 def update_zone(code: str, body: ZoneUpdate, session: DbSession,
-                _: Annotated[Principal, Depends(require_roles("chief"))]) -> dict[str, Any]:
+                _: Annotated[Principal, Depends(require_roles("chief"))]) -> ZoneFeature:
     feature = zone_service.update_zone(session, code=code, changes=body.model_dump(exclude_unset=True))
     session.commit()
-    return feature
+    return ZoneFeature.model_validate(feature)

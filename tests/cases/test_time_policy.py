@@ -48,3 +48,21 @@ def test_a_deadline_counted_through_an_unpublished_calendar_year_is_marked_estim
                         now=at("2026-03-02 11:00"))["due_estimated"] is False
     assert casework.act(db, case_id=guessed.id, action="accept", payload=None, actor=actor,
                         now=at("2026-12-30 11:00"))["due_estimated"] is True
+
+
+def test_a_bare_time_in_a_list_filter_is_beijing_time(client, auth):
+    clerk = auth("clerk")
+    received = (datetime.now(BEIJING) - timedelta(hours=3)).replace(microsecond=0, tzinfo=None)
+    r = client.post("/api/v1/complaints", headers=clerk, json={
+        "channel": "hotline_12345", "kind": "complaint", "category": "odour", "description": "刺鼻气味",
+        "address": "规则路2号", "received_at": received.isoformat()})
+    assert r.status_code == 201, r.text
+
+    def listed(**bounds: datetime) -> list[int]:
+        query = {k: v.isoformat() for k, v in bounds.items()}
+        return [c["id"] for c in client.get("/api/v1/complaints", params=query, headers=clerk).json()["items"]]
+
+    # Read as UTC, a bare "from" half an hour earlier would lie eight hours later and miss it.
+    assert r.json()["id"] in listed(**{"from": received - timedelta(minutes=30)})
+    assert r.json()["id"] not in listed(**{"from": received + timedelta(minutes=30)})
+    assert r.json()["id"] in listed(to=received + timedelta(minutes=30))

@@ -145,6 +145,7 @@ def test_inspector_declares_own_conflict_but_not_someone_elses(db, client, auth,
     mine = client.post("/api/v1/patrols/conflicts", json={"user_id": me.id, "source_id": source.id},
                        headers=auth(me))
     assert mine.status_code == 201
+    assert mine.json()["declared_at"].endswith("+08:00")  # every API time is Beijing time
     theirs = client.post("/api/v1/patrols/conflicts", json={"user_id": other.id, "source_id": source.id},
                          headers=auth(me))
     assert theirs.status_code == 403
@@ -215,6 +216,7 @@ def test_publication_only_for_approved_draws_and_without_complainant_data(db, cl
     assert {u.full_name for u in inspectors} >= set(done[0]["inspectors"])
     assert set(done[0]) == {"unit_name", "credit_code", "unit_class", "inspectors", "status", "checked_on",
                             "conclusion", "publish_by"}
+    assert body["drawn_at"].endswith("+08:00") and body["approved_at"].endswith("+08:00")
 
 
 def test_weighted_draw_stores_risk_weights_and_replays(db, client, auth, make_user):

@@ -1,0 +1,115 @@
+"""Response shapes of the reports: the daily bulletin (日通报) and period figures with last year's.
+
+Rates are fractions (0.9143 = 91.43%), null when nothing was counted; the definitions are those of
+``ecogrid.cases.rules`` (on-time closure, satisfaction per revisit, repeat rate).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.read_types import Timestamp
+
+
+class SatisfactionCounts(BaseModel):
+    revisits: int
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+    rate: float | None = Field(description="(satisfied + basically satisfied) / revisits")
+
+
+class StreetRow(BaseModel):
+    zone_id: int | None
+    code: str | None = Field(description="the street's zone code; null for the rows outside every street")
+    name: str = Field(examples=["中心街道"])
+    new_cases: int
+    in_stock: int
+    closed: int
+    overdue: int
+
+
+class OfficerRow(BaseModel):
+    user_id: int
+    username: str
+    name: str
+    in_stock: int
+    closed: int
+    overdue: int
+
+
+class DailyBulletin(BaseModel):
+    """One Beijing day's figures; stock figures (in stock, overdue) at the cut-off."""
+
+    date: date
+    cut_off: Timestamp
+    new_cases: int
+    new_complaints: int
+    in_stock: int
+    closed: int
+    closed_on_time: int
+    on_time_rate: float | None
+    overdue: int
+    repeat_complaints: int
+    repeat_rate: float | None
+    satisfaction: SatisfactionCounts
+    by_street: list[StreetRow]
+    by_officer: list[OfficerRow]
+
+
+class SingledOutCase(BaseModel):
+    case_id: int
+    category: str
+    category_label: str
+    status: str
+    zone_id: int | None
+    repeat_complaints: int
+
+
+class PeriodCounts(BaseModel):
+    """The figures of one period (from and to are the first and last day, Beijing time)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    accepted: int
+    rejected: int
+    acceptance_rate: float | None
+    closed: int
+    closed_on_time: int
+    on_time_rate: float | None
+    cut_off: Timestamp
+    in_stock: int
+    overdue: int
+    revisits: int
+    satisfied: int
+    satisfaction_rate: float | None
+    complaints: int
+    repeat_complaints: int
+    repeat_rate: float | None
+    by_category: dict[str, int] = Field(description="complaints per category")
+    by_channel: dict[str, int] = Field(description="complaints per channel")
+
+
+class YearOnYear(BaseModel):
+    """Counts: relative change (0.25 = +25%); rates: difference in points (0.05 = +5 pp)."""
+
+    accepted: float | None
+    rejected: float | None
+    closed: float | None
+    revisits: float | None
+    complaints: float | None
+    repeat_complaints: float | None
+    acceptance_rate: float | None
+    on_time_rate: float | None
+    satisfaction_rate: float | None
+    repeat_rate: float | None
+
+
+class PeriodSummary(PeriodCounts):
+    cases_with_5_plus_repeats: list[SingledOutCase]
+    previous_year: PeriodCounts
+    year_on_year: YearOnYear
