@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
-from ecogrid.core.time import rfc3339
+from api.read_types import Timestamp
 
 Event = Literal["case.registered", "case.accepted", "case.rejected", "case.dispatched", "case.replied",
                 "case.closed", "case.reopened", "case.red", "case.overdue"]
@@ -36,12 +35,8 @@ class WebhookRead(BaseModel):
     events: list[str]
     description: str | None
     active: bool
-    created_at: datetime
+    created_at: Timestamp
     pending: int = Field(default=0, description="events queued for it and not delivered yet")
-
-    @field_serializer("created_at")
-    def _time(self, value: datetime) -> str | None:
-        return rfc3339(value)
 
 
 class WebhookCreated(WebhookRead):
@@ -53,17 +48,13 @@ class DeliveryRead(BaseModel):
     outbox_id: int
     event: str
     case_id: int
-    at: datetime
+    at: Timestamp
     attempt: int
     status_code: int | None
     error: str | None
     duration_ms: int
     delivered: bool
     dead: bool
-
-    @field_serializer("at")
-    def _time(self, value: datetime) -> str | None:
-        return rfc3339(value)
 
 
 class DeliveryList(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import DbSession, Principal, require_roles
+from api.openapi_responses import errors
 from api.params import Id
 from ecogrid.core.models import Webhook
 from ecogrid.webhooks import service
@@ -45,26 +46,27 @@ def list_webhooks(session: DbSession, _: Admin) -> list[WebhookRead]:
     return [_read(session, hook) for hook in service.list_webhooks(session)]
 
 
-@router.get("/{webhook_id}", response_model=WebhookRead, operation_id="read_webhook")
+@router.get("/{webhook_id}", response_model=WebhookRead, operation_id="read_webhook", responses=errors(404))
 def read_webhook(webhook_id: Id, session: DbSession, _: Admin) -> WebhookRead:
     return _read(session, service.get(session, webhook_id))
 
 
-@router.patch("/{webhook_id}", response_model=WebhookRead, operation_id="update_webhook")
+@router.patch("/{webhook_id}", response_model=WebhookRead, operation_id="update_webhook", responses=errors(404))
 def update_webhook(webhook_id: Id, body: WebhookPatch, session: DbSession, _: Admin) -> WebhookRead:
     hook = service.set_active(session, webhook_id, body.active)
     session.commit()
     return _read(session, hook)
 
 
-@router.delete("/{webhook_id}", status_code=204, operation_id="delete_webhook")
+@router.delete("/{webhook_id}", status_code=204, operation_id="delete_webhook", responses=errors(404))
 def delete_webhook(webhook_id: Id, session: DbSession, _: Admin) -> Response:
     service.remove(session, webhook_id)
     session.commit()
     return Response(status_code=204)
 
 
-@router.get("/{webhook_id}/deliveries", response_model=DeliveryList, operation_id="list_webhook_deliveries")
+@router.get("/{webhook_id}/deliveries", response_model=DeliveryList, operation_id="list_webhook_deliveries",
+            responses=errors(404))
 def list_deliveries(webhook_id: Id, session: DbSession, _: Admin,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> DeliveryList:
     rows = service.deliveries(session, webhook_id, limit=limit)
