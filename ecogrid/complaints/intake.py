@@ -44,6 +44,9 @@ TEXT_FIELDS = ("channel", "kind", "category", "urgency", "crs", "description", "
 # Clocks of hotline systems drift; a complaint "received" further ahead than this is an input error.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 CLOSED_STATUSES = rules.FINISHED
+# GeoReport v2 makes the description optional (a category and a place are a complaint); every other
+# channel requires one.
+DESCRIPTION_OPTIONAL_CHANNELS = frozenset({"open311"})
 
 # Which cases a complaint may join as a repeat: one definition for the API and the bulk import.
 # Placeholders: {k} the cases alias, {cat} category, {pt} WGS-84 point, {r} radius in m, {at} received_at;
@@ -113,7 +116,8 @@ def validate(data: ComplaintIn) -> ComplaintIn:
     _check_choice(data.category, Category, "category")
     if data.urgency not in URGENCIES:
         raise InvalidInput(f"unknown urgency {data.urgency!r}; expected one of {URGENCIES}", field="urgency")
-    if not isinstance(data.description, str) or not data.description.strip():
+    if not isinstance(data.description, str) or (
+            not data.description.strip() and data.channel not in DESCRIPTION_OPTIONAL_CHANNELS):
         raise InvalidInput("description is required", field="description")
     for name, limit in MAX_LENGTHS.items():
         value = getattr(data, name)

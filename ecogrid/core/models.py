@@ -361,3 +361,15 @@ class DemoTruth(Base):
     __tablename__ = "demo_truth"
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+
+
+class Open311Detail(Base):
+    """What an Open311 client sent beside the complaint itself: the spec's identifiers and the answers
+    to the service's attributes (``{code: value}``, a list for a multivaluelist)."""
+
+    __tablename__ = "open311_details"
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
+    address_id: Mapped[str | None] = mapped_column(String(128))
+    device_id: Mapped[str | None] = mapped_column(String(128))
+    account_id: Mapped[str | None] = mapped_column(String(128))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     max_zone_vertices: int = Field(default=100_000, ge=1)
     max_import_vertices: int = Field(default=1_000_000, ge=1)
 
+    # Open311 service discovery (/open311/discovery.json): who integrators write to, and how they get a key.
+    open311_contact: str = "生态环境局信访投诉受理科 (the bureau's complaints office)"
+    open311_key_service: str = ("API keys are issued by the bureau's administrator (ecogrid apikeys create "
+                                "NAME); send the key as api_key with POST requests.")
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
