@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -45,7 +46,8 @@ def status_for(exc: errors.DomainError) -> int:
     return 400
 
 
-def open311_response(code: int, description: str, *, path: str, headers: dict[str, str] | None = None) -> Response:
+def open311_response(code: int, description: str, *, path: str,
+                     headers: Mapping[str, str] | None = None) -> Response:
     """GeoReport v2's error document, ``[{"code", "description"}]`` or ``<errors><error>``, in the format
     the address asks for (``.xml``; JSON otherwise)."""
     body = [{"code": code, "description": description}]
@@ -63,7 +65,7 @@ def open311_error(exc: errors.DomainError, *, path: str) -> Response:
     return open311_response(code, exc.message, path=path, headers=headers)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.DomainError)
     if request.url.path.startswith(OPEN311_PREFIX):
         return open311_error(exc, path=request.url.path)

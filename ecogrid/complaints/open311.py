@@ -159,10 +159,10 @@ def create_request(session: Session, *, form: ServiceRequestForm, settings: Sett
     address = form.address_string or (f"地址编码 {form.address_id}" if form.address_id else None)
     if lat is None and address is None:
         raise InvalidInput("a location is required: lat and long, address_string or address_id", field="long")
-    name = " ".join(p for p in (form.first_name, form.last_name) if p) or None
+    full_name = " ".join(p for p in (form.first_name, form.last_name) if p) or None
     data = intake.ComplaintIn(
         channel="open311", kind="complaint", category=code, description=form.description or "",
-        lon=lon, lat=lat, address=address, complainant_name=name, complainant_phone=form.phone,
+        lon=lon, lat=lat, address=address, complainant_name=full_name, complainant_phone=form.phone,
         complainant_email=form.email, media_url=form.media_url,
     )
     try:
@@ -181,6 +181,12 @@ def create_request(session: Session, *, form: ServiceRequestForm, settings: Sett
                                  account_id=form.account_id)
 
 
+def _w3(moment: datetime) -> str:
+    written = rfc3339(moment)
+    assert written is not None  # received_at is never null
+    return written
+
+
 def _request(row: Any) -> ServiceRequest:
     closed = rules.is_finished(row.status) if row.status else False
     return ServiceRequest(
@@ -188,7 +194,7 @@ def _request(row: Any) -> ServiceRequest:
         service_name=services.service(row.category).service_name, service_code=row.category,
         description=row.description or None, agency_responsible=row.responsible_unit,
         service_notice=service_notice(row.status, is_repeat=row.is_repeat),
-        requested_datetime=rfc3339(row.received_at), updated_datetime=rfc3339(row.updated or row.received_at),
+        requested_datetime=_w3(row.received_at), updated_datetime=_w3(row.updated or row.received_at),
         expected_datetime=None if closed else rfc3339(row.due_at), address=row.address, address_id=row.address_id,
         zipcode=None, lat=row.lat, long=row.lon, media_url=row.media_url)
 

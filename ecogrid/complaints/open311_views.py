@@ -29,6 +29,7 @@ from ecogrid.complaints.open311_schemas import (
     ServiceDefinition,
     ServiceRequest,
     ServiceRequestCreated,
+    ServiceRequestForm,
     TokenAnswer,
 )
 from ecogrid.core import authorization
@@ -61,16 +62,29 @@ class Open311Route(APIRoute):
 
 
 router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": list[Open311Error], "description": text}
-    for code, text in ((400, "bad request (the spec's error list; <errors> in XML)"),
-                       (403, "missing or invalid api_key"), (404, "no such service, request or token"))}
+_ERROR_TEXTS = ((400, "bad request, as the spec's error list"), (403, "missing or invalid api_key"),
+                (404, "no such service, request or token"))
+
+
+def _errors(fmt: str) -> dict[int | str, dict[str, Any]]:
+    if fmt == "xml":
+        return {code: {"content": {"text/xml": {}}, "description": f"{text}: <errors><error><code/><description/>"}
+                for code, text in _ERROR_TEXTS}
+    return {code: {"model": list[Open311Error], "description": text} for code, text in _ERROR_TEXTS}
+
+
+def _form_schema() -> dict[str, Any]:
+    fields = [name for name in ServiceRequestForm.model_fields if name != "attributes"]
+    return {"requestBody": {"required": True, "content": {open311_form.FORM_TYPE: {"schema": {
+        "type": "object", "properties": {name: {"type": "string"} for name in fields},
+        "additionalProperties": {"type": "string", "description": "attribute[code]=value, and "
+                                 "attribute[code][]=value once per value of a multivaluelist"}}}}}}
 
 
 def allowed_methods(path: str) -> list[str]:
     """Every method some Open311 route takes at ``path`` (for a 405's Allow header)."""
     return sorted({m for r in router.routes if isinstance(r, APIRoute) and r.path_regex.match(path)
-                   for m in r.methods})
+                   for m in r.methods or ()})
 
 
 def _answer(fmt: str, root: str, payload: BaseModel | list[Any], status: int = 200) -> Response:
@@ -82,14 +96,16 @@ def _answer(fmt: str, root: str, payload: BaseModel | list[Any], status: int = 2
 
 def _route(path: str, fmt: str, endpoint: Callable[..., Any], model: Any, *, method: str = "GET",
            status: int = 200, summary: str) -> None:
-    responses: dict[int | str, dict[str, Any]] = {**_ERRORS}
+    responses = _errors(fmt)
+    extra = _form_schema() if method == "POST" else None
     if fmt == "xml":
         responses[status] = {"content": {"text/xml": {}}, "description": f"{summary} (XML)"}
         router.add_api_route(path, endpoint, methods=[method], status_code=status, response_class=Response,
-                             responses=responses, summary=f"{summary} (XML)", name=f"open311 {path}")
+                             responses=responses, summary=f"{summary} (XML)", name=f"open311 {path}",
+                             openapi_extra=extra)
     else:
         router.add_api_route(path, endpoint, methods=[method], status_code=status, response_model=model,
-                             responses=responses, summary=summary, name=f"open311 {path}")
+                             responses=responses, summary=summary, name=f"open311 {path}", openapi_extra=extra)
 
 
 def _discovery(fmt: str) -> Callable[..., Response]:
