@@ -42,6 +42,7 @@ from ecogrid.core.models import Open311Detail
 from ecogrid.core.settings import Settings
 from ecogrid.core.time import TimeFormatError, now, read_time, rfc3339
 from ecogrid.core.value_ranges import BIGINT_MAX
+from ecogrid.core.vocabulary import label
 
 SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
@@ -191,7 +192,7 @@ def _request(row: Any) -> ServiceRequest:
     closed = rules.is_finished(row.status) if row.status else False
     return ServiceRequest(
         service_request_id=str(row.id), status="closed" if closed else "open", status_notes=status_note(row.status),
-        service_name=services.service(row.category).service_name, service_code=row.category,
+        service_name=label(row.category, "zh"), service_code=row.category,
         description=row.description or None, agency_responsible=row.responsible_unit,
         service_notice=service_notice(row.status, is_repeat=row.is_repeat),
         requested_datetime=_w3(row.received_at), updated_datetime=_w3(row.updated or row.received_at),

@@ -9,11 +9,10 @@ route (or the wrong method) answers the same way. A POST requests body is read b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -87,8 +86,10 @@ def allowed_methods(path: str) -> list[str]:
                    for m in r.methods or ()})
 
 
-def _answer(fmt: str, root: str, payload: BaseModel | list[Any], status: int = 200) -> Response:
-    data = jsonable_encoder(payload)
+def _answer(fmt: str, root: str, payload: BaseModel | Sequence[BaseModel], status: int = 200) -> Response:
+    # model_dump, not jsonable_encoder: the same JSON, many times faster for a thousand requests.
+    data = [m.model_dump(mode="json") for m in payload] if not isinstance(payload, BaseModel) else \
+        payload.model_dump(mode="json")
     if fmt == "xml":
         return Response(open311_xml.document(root, data), status_code=status, media_type=open311_xml.CONTENT_TYPE)
     return JSONResponse(data, status_code=status)
