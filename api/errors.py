@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ecogrid.complaints import open311_xml
 from ecogrid.core import errors
 
 STATUS: dict[type[errors.DomainError], int] = {
@@ -42,17 +46,29 @@ def status_for(exc: errors.DomainError) -> int:
     return 400
 
 
-def open311_error(exc: errors.DomainError) -> JSONResponse:
-    """GeoReport v2 errors are ``[{"code", "description"}]``, and a refused input is a 400 there."""
+def open311_response(code: int, description: str, *, path: str,
+                     headers: Mapping[str, str] | None = None) -> Response:
+    """GeoReport v2's error document, ``[{"code", "description"}]`` or ``<errors><error>``, in the format
+    the address asks for (``.xml``; JSON otherwise)."""
+    body = [{"code": code, "description": description}]
+    if path.endswith(".xml"):
+        return Response(open311_xml.document("errors", body), status_code=code, media_type=open311_xml.CONTENT_TYPE,
+                        headers=headers)
+    return JSONResponse(body, status_code=code, headers=headers)
+
+
+def open311_error(exc: errors.DomainError, *, path: str) -> Response:
+    """The spec's statuses: 403 for a missing or wrong api_key, 404 for what does not exist, 400 for the rest."""
     code = status_for(exc)
-    code = 400 if code == 422 else code
-    return JSONResponse([{"code": code, "description": exc.message}], status_code=code)
+    code = {401: 403, 409: 400, 422: 400}.get(code, code)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, errors.TooManyAttempts) else None
+    return open311_response(code, exc.message, path=path, headers=headers)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.DomainError)
     if request.url.path.startswith(OPEN311_PREFIX):
-        return open311_error(exc)
+        return open311_error(exc, path=request.url.path)
     status = status_for(exc)
     body: dict = {"detail": exc.message}
     if exc.field or isinstance(exc, BadRequestInput):
@@ -80,8 +96,12 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith(OPEN311_PREFIX):
+        problems = _json_safe(jsonable_encoder(exc.errors()))
+        described = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in problems)
+        return open311_response(400, described or "invalid request", path=request.url.path)
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
@@ -116,8 +136,25 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers=headers)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    # Under /open311 even an address that matches no route answers in the spec's error format.
+    if request.url.path.startswith(OPEN311_PREFIX):
+        description = {404: f"{request.url.path} is not an Open311 resource",
+                       405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, exc.detail)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the address only (POST of requests.json).
+            from ecogrid.complaints import open311_views  # imported late: those views import this module
+
+            headers = {**(headers or {}), "Allow": ", ".join(open311_views.allowed_methods(request.url.path))}
+        return open311_response(exc.status_code, str(description), path=request.url.path, headers=headers)
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     # Driver errors that say the database is away, overloaded or stopped a statement: 503, never 500.
     for cls in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,

@@ -45,6 +45,10 @@ TEXT_FIELDS = ("channel", "kind", "category", "urgency", "crs", "description", "
 FUTURE_TOLERANCE = timedelta(minutes=10)
 # A plain cast to geography (no type modifier), the expression the geography GiST indexes are built on.
 GEOGRAPHY = Geography(geometry_type=None, srid=-1)
+CLOSED_STATUSES = rules.FINISHED
+# GeoReport v2 makes the description optional (a category and a place are a complaint); every other
+# channel requires one.
+DESCRIPTION_OPTIONAL_CHANNELS = frozenset({"open311"})
 
 
 def still_joinable_sql(k: FromClause, *, at: Any, window_days: Any) -> ColumnElement[bool]:
@@ -123,7 +127,8 @@ def validate(data: ComplaintIn) -> ComplaintIn:
     _check_choice(data.category, Category, "category")
     if data.urgency not in URGENCIES:
         raise InvalidInput(f"unknown urgency {data.urgency!r}; expected one of {URGENCIES}", field="urgency")
-    if not isinstance(data.description, str) or not data.description.strip():
+    if not isinstance(data.description, str) or (
+            not data.description.strip() and data.channel not in DESCRIPTION_OPTIONAL_CHANNELS):
         raise InvalidInput("description is required", field="description")
     for name, limit in limits.MAX_LENGTHS.items():
         value = getattr(data, name)

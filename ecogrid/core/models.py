@@ -420,3 +420,13 @@ class WebhookCaseMark(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     event: Mapped[str] = mapped_column(String(32), primary_key=True)
     at: Mapped[datetime] = _now()
+class Open311Detail(Base):
+    """What an Open311 client sent beside the complaint itself: the spec's identifiers and the answers
+    to the service's attributes (``{code: value}``, a list for a multivaluelist)."""
+
+    __tablename__ = "open311_details"
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
+    address_id: Mapped[str | None] = mapped_column(String(128))
+    device_id: Mapped[str | None] = mapped_column(String(128))
+    account_id: Mapped[str | None] = mapped_column(String(128))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

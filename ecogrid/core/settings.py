@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     webhook_retry_base_s: int = Field(default=30, ge=1)
     webhook_retry_max_s: int = Field(default=6 * 3600, ge=1)
     webhook_max_attempts: int = Field(default=10, ge=1, le=100)
+    # Open311 service discovery (/open311/discovery.json): who integrators write to, and how they get a key.
+    open311_contact: str = "生态环境局信访投诉受理科 (the bureau's complaints office)"
+    open311_key_service: str = ("API keys are issued by the bureau's administrator (ecogrid apikeys create "
+                                "NAME); send the key as api_key with POST requests.")
 
     @field_validator("base_map")
     @classmethod
