@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import rules, states
@@ -36,7 +34,7 @@ from ecogrid.complaints.open311_schemas import (
     ServiceRequestCreated,
     ServiceRequestForm,
 )
-from ecogrid.core import text_rules
+from ecogrid.core import sql, text_rules
 from ecogrid.core.errors import InvalidInput, NotFound
 from ecogrid.core.models import Open311Detail
 from ecogrid.core.settings import Settings
@@ -54,7 +52,6 @@ FORMATS = ("text/xml", "application/json")
 # What comes next for a case in each status, after the status itself (``已受理，待派单``).
 _NEXT = {"registered": "待受理", "accepted": "待派单", "dispatched": "待办理", "replied": "待回访",
          "revisited": "待销号"}
-_REQUESTS_SQL = (Path(__file__).parent / "sql" / "open311_requests.sql").read_text(encoding="utf-8")
 
 
 def status_note(status: str | None) -> str | None:
@@ -261,7 +258,7 @@ def list_requests(session: Session, *, service_request_id: str | None = None, se
         if service_code:
             params["codes"] = [c.strip() for c in service_code.split(",") if c.strip()]
         params["finished_wanted"] = _finished_wanted(status)
-    return [_request(r) for r in session.execute(text(_REQUESTS_SQL), params).all()]
+    return [_request(r) for r in session.execute(sql.query(__file__, "open311_requests"), params).all()]
 
 
 def get_request(session: Session, *, request_id: str) -> list[ServiceRequest]:

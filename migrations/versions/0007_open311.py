@@ -1,7 +1,7 @@
 """open311: what an Open311 client sends beside the complaint is kept, not dropped
 
 Revision ID: 0006_open311
-Revises: 0005_teams
+Revises: 0006_webhooks
 
 GeoReport v2 clients send ``address_id`` (an address in the jurisdiction's address register),
 ``device_id``, ``account_id`` and the answers to a service's attributes (``attribute[code]``: for
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_open311"
-down_revision: str | None = "0005_teams"
+down_revision: str | None = "0006_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
