@@ -7,7 +7,8 @@ Which limit a reading is judged against (the first that applies):
    reading's interval or for any interval;
 2. boundary and air-quality monitors: NH3 and H2S against GB 14554-93 boundary limits;
 3. air-quality stations: SO2, NO2, PM10, PM2.5, CO, O3 hourly and daily values against the IAQI 100
-   concentration (HJ 633 / GB 3095, the table in force that day);
+   concentration (HJ 633 / GB 3095, the table in force that day; particles' hourly values by the
+   24-hour breakpoints, as HJ 633's hourly report does);
 4. noise monitors: hourly LAeq against GB 3096 (or GB 12348 at a plant's boundary) for the station's
    functional class, day or night.
 
@@ -38,12 +39,14 @@ from ecogrid.core.models import MonitorAlarm, MonitorStation, PermitLimit, Readi
 from ecogrid.core.settings import Settings, get_settings
 from ecogrid.core.time import rfc3339
 from ecogrid.inspections.readings import judge as judging
-from ecogrid.inspections.readings.parameters import ReadingError, load_catalogue, normalise_reading
+from ecogrid.inspections.readings.parameters import ReadingError, load_catalogue
 from ecogrid.monitoring import codes, storage
 from ecogrid.monitoring import stations as station_service
 from ecogrid.zones import service as zone_service
 
 AIR_AVERAGING = {"hour": "1h", "day": "24h"}
+# HJ 633 has no 1-hour breakpoints for particles; its hourly real-time report judges them by the 24-hour ones.
+PARTICLES = frozenset({"pm10", "pm25"})
 ODOUR_STATION_KINDS = frozenset({"boundary", "air_quality"})
 # The complaint category of an alarm on a pollutant without one of its own, by station kind.
 CATEGORY_BY_KIND = {"outfall": "wastewater", "noise": "noise_industrial", "stack": "smoke", "boundary": "odour",
@@ -95,7 +98,7 @@ def _context(session: Session, *, station: MonitorStation, parameter: str,
     if parameter in judging.ODOUR_PARAMETERS and station.kind in ODOUR_STATION_KINDS:
         return judging.JudgeContext()
     if parameter in judging.AIR_PARAMETERS and station.kind == "air_quality" and interval in AIR_AVERAGING:
-        return judging.JudgeContext(averaging=AIR_AVERAGING[interval])
+        return judging.JudgeContext(averaging="24h" if parameter in PARTICLES else AIR_AVERAGING[interval])
     if parameter == "noise_laeq" and station.kind in ("noise", "boundary") and interval == "hour":
         noise_class = station.noise_class or _zone_noise_class(session, station)
         if noise_class is None:
@@ -115,11 +118,11 @@ def _zone_noise_class(session: Session, station: MonitorStation) -> str | None:
 def _against_permit(permit: PermitLimit, *, reading: storage.ReadingIn, parameter: str | None) -> Judgement | None:
     value, limit, unit = reading.value, permit.limit_value, permit.unit
     if parameter is not None:
-        try:
-            value = normalise_reading(parameter, reading.value, reading.unit)
-            limit = normalise_reading(parameter, permit.limit_value, permit.unit)
-        except ReadingError:
+        # Converted without the ambient plausibility range: a stack's concentration is far above any air's.
+        converted = _in_canonical(parameter, reading.value, reading.unit), _in_canonical(parameter, limit, unit)
+        if converted[0] is None or converted[1] is None:
             return None
+        value, limit = converted
         unit = load_catalogue().parameters[parameter].unit
     elif (reading.unit or "").lower() != permit.unit.lower():
         return None  # no conversion known between the two units: not judged rather than judged wrong
@@ -130,6 +133,16 @@ def _against_permit(permit: PermitLimit, *, reading: storage.ReadingIn, paramete
                "notes": [f"permit limit of source {permit.source_id} ({permit.interval})"]}
     return Judgement(exceeded=exceeded, limit=limit, unit=unit, standard="permit", standard_name=permit.basis,
                      verdict=verdict)
+
+
+def _in_canonical(parameter: str, value: float, unit: str | None) -> float | None:
+    catalogue = load_catalogue()
+    canonical = catalogue.units[catalogue.parameters[parameter].unit]
+    name = catalogue.unit_name(unit) if unit else canonical.name
+    given = catalogue.units.get(name) if name else None
+    if given is None or given.dimension != canonical.dimension:
+        return None
+    return round(value * given.factor / canonical.factor, 9)
 
 
 def verdict_json(verdict: judging.Verdict) -> dict[str, Any]:

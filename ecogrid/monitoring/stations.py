@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from geoalchemy2.elements import WKTElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -135,8 +136,8 @@ def _check(session: Session, data: StationIn) -> tuple[float, float]:
         raise InvalidInput(str(exc), field=getattr(exc, "field", None) or "crs") from None
 
 
-def _point(lon: float, lat: float) -> str:
-    return f"SRID=4326;POINT({lon!r} {lat!r})"
+def _point(lon: float, lat: float) -> WKTElement:
+    return WKTElement(f"SRID=4326;POINT({lon!r} {lat!r})", extended=True)
 
 
 def _unique(session: Session, *, code: str, mn: str | None, exclude_id: int | None = None) -> None:
