@@ -94,8 +94,9 @@ def store_weather(session: Session, *, rows: list[dict]) -> int:
     if not rows:
         return 0
     statement = insert(WeatherRecord).values(rows).on_conflict_do_nothing(
-        index_elements=["station_id", "observed_at"], index_where=text("station_id IS NOT NULL"))
-    return session.execute(statement).rowcount or 0
+        index_elements=["station_id", "observed_at"], index_where=text("station_id IS NOT NULL")
+    ).returning(WeatherRecord.id)
+    return len(session.execute(statement).all())
 
 
 @dataclass(frozen=True)
