@@ -144,6 +144,12 @@ class Settings(BaseSettings):
     max_zone_vertices: int = Field(default=100_000, ge=1)
     max_import_vertices: int = Field(default=1_000_000, ge=1)
 
+    # API speed: worker processes of ``ecogrid serve`` (None: one per core) and each process's connection pool.
+    # ``ecogrid serve`` sizes the pools so that all workers together stay under the server's max_connections.
+    workers: int | None = Field(default=None, ge=1, le=64)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+
     # Online monitoring (ecogrid.monitoring): the HJ 212 listener, alarms, readings beside cases.
     # The listener binds here; stations are told this address and port by the bureau.
     monitoring_listen_host: str = "127.0.0.1"
