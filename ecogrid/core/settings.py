@@ -164,7 +164,7 @@ class Settings(BaseSettings):
     # Exceedances of one station and pollutant closer together than this are one alarm.
     monitoring_alarm_merge_minutes: int = Field(default=60, ge=1)
     # Intervals judged against limits (real-time values are too noisy to raise alarms on).
-    monitoring_alarm_intervals: list[str] = ["minute", "hour", "day"]
+    monitoring_alarm_intervals: list[Literal["rtd", "minute", "hour", "day"]] = ["minute", "hour", "day"]
     # Monitors this close to a case are shown beside it; readings this long before and after its complaints.
     monitoring_nearby_radius_m: float = Field(default=3000.0, gt=0)
     monitoring_window_hours: int = Field(default=6, ge=1, le=72)
