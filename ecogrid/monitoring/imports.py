@@ -67,6 +67,9 @@ class _Rows:
         if not ref:
             self.error(index, "station", "station code or MN is required")
             return None
+        if text_rules.unsafe_character(ref) or len(ref) > 64:
+            self.error(index, "station", "not a station code or MN", ref)
+            return None
         if ref not in self._stations:
             self._stations[ref] = station_service.station_by_code_or_mn(self.session, ref=ref)
         found = self._stations[ref]

@@ -30,8 +30,8 @@ class StationCreate(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=256)
     kind: StationKind
-    lon: float
-    lat: float
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     crs: Crs = Crs.wgs84
     mn: str | None = Field(default=None, max_length=24, description="HJ 212 device number (MN)")
     password: str | None = Field(default=None, max_length=32, description="HJ 212 access password (PW)")
@@ -45,8 +45,8 @@ class StationUpdate(BaseModel):
     code: str | None = Field(default=None, min_length=1, max_length=64)
     name: str | None = Field(default=None, min_length=1, max_length=256)
     kind: StationKind | None = None
-    lon: float | None = None
-    lat: float | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     crs: Crs | None = None
     mn: str | None = Field(default=None, max_length=24)
     password: str | None = Field(default=None, max_length=32)
@@ -85,7 +85,7 @@ class ReadingRow(BaseModel):
     parameter: str | None = Field(default=None, max_length=32)
     interval: Interval = "hour"
     measured_at: str = Field(min_length=1, max_length=40, description="ISO 8601; without offset Beijing time")
-    value: float
+    value: float = Field(allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=16)
     flag: str = Field(default="N", max_length=2)
 
@@ -114,7 +114,7 @@ class ImportResultRead(BaseModel):
 
 class PermitLimitIn(BaseModel):
     code: str = Field(min_length=1, max_length=16)
-    limit_value: float = Field(gt=0)
+    limit_value: float = Field(gt=0, allow_inf_nan=False)
     unit: str = Field(min_length=1, max_length=16)
     interval: Literal["rtd", "minute", "hour", "day", "any"] = "any"
     basis: str = Field(min_length=1, max_length=256, description="the permit or standard the figure comes from")

@@ -38,6 +38,8 @@ MN_PATTERN = re.compile(r"^[A-Za-z0-9]{1,24}$")
 PASSWORD_PATTERN = re.compile(r"^[\x21-\x7e]{1,32}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{1,16}$")
 MAX_POLLUTANTS = 64
+# Fields a change may set but never clear.
+REQUIRED_FIELDS = frozenset({"code", "name", "kind", "lon", "lat", "crs", "pollutants", "active"})
 
 
 @dataclass
@@ -174,6 +176,8 @@ def update_station(session: Session, *, station_id: int, changes: Mapping[str, A
                         password=None, source_id=station.source_id, pollutants=list(station.pollutants),
                         noise_class=station.noise_class, active=station.active)
     for name, value in changes.items():
+        if value is None and name in REQUIRED_FIELDS:
+            raise InvalidInput(f"{name} cannot be emptied", field=name)
         setattr(current, name, value)
     if current.mn is not None and current.password is None and station.password_hash is not None:
         current.password = "unchanged"  # only for the check that a sending station has a password

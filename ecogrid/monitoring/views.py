@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from api.params import Day, Id, Moment, Offset
-from ecogrid.core import authorization, value_ranges
+from ecogrid.core import authorization, text_rules, value_ranges
 from ecogrid.core.errors import InvalidInput, NotFound, RowError
 from ecogrid.core.models import MonitorAlarm, MonitorStation, PermitLimit, Source
 from ecogrid.core.time import as_aware, rfc3339
@@ -174,6 +174,8 @@ def put_permit_limits(source_id: Id, body: s.PermitLimitsPut, session: DbSession
         raise NotFound(f"source {source_id} not found", field="source_id")
     checked = station_service.check_pollutants([{"code": p.code, "unit": p.unit} for p in body.items],
                                                field_name="items")
+    for i, entry in enumerate(body.items):
+        text_rules.check_text(entry.basis, field=f"items[{i}].basis")
     keys = [(p.code, p.interval) for p in body.items]
     if len(set(keys)) != len(keys):
         raise InvalidInput("a code and interval is given twice", field="items")

@@ -72,6 +72,8 @@ def test_a_station_is_changed_without_losing_its_password(client, db, auth):
                      json={"name": "噪声自动站", "noise_class": "2"})
     assert r.status_code == 200 and r.json()["name"] == "噪声自动站" and r.json()["noise_class"] == "2"
     assert station_service.password_matches(db.get(MonitorStation, created["id"]), "abc123")
+    emptied = client.patch(f"/api/v1/monitoring/stations/{created['id']}", headers=headers, json={"name": None})
+    assert emptied.status_code == 422 and emptied.json()["detail"][0]["loc"][-1] == "name"
 
 
 def test_vocabulary_lists_codes_flags_and_kinds(client, auth):
