@@ -119,10 +119,10 @@ def _against_permit(permit: PermitLimit, *, reading: storage.ReadingIn, paramete
     value, limit, unit = reading.value, permit.limit_value, permit.unit
     if parameter is not None:
         # Converted without the ambient plausibility range: a stack's concentration is far above any air's.
-        converted = _in_canonical(parameter, reading.value, reading.unit), _in_canonical(parameter, limit, unit)
-        if converted[0] is None or converted[1] is None:
+        measured, allowed = _in_canonical(parameter, reading.value, reading.unit), _in_canonical(parameter, limit, unit)
+        if measured is None or allowed is None:
             return None
-        value, limit = converted
+        value, limit = measured, allowed
         unit = load_catalogue().parameters[parameter].unit
     elif (reading.unit or "").lower() != permit.unit.lower():
         return None  # no conversion known between the two units: not judged rather than judged wrong

@@ -69,13 +69,13 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
 
 
 def period(days: list[Day]) -> Period:
-    measured = [d for d in days if d.reading is not None]
+    measured = [(float(d.complaints), d.reading) for d in days if d.reading is not None]
     complaints = sum(d.complaints for d in days)
     return Period(days=len(days), complaints=complaints,
                   complaints_per_day=round(complaints / len(days), 3) if days else 0.0,
-                  mean_reading=round(sum(d.reading for d in measured) / len(measured), 6) if measured else None,
+                  mean_reading=round(sum(r for _, r in measured) / len(measured), 6) if measured else None,
                   days_with_reading=len(measured),
-                  correlation=pearson([float(d.complaints) for d in measured], [d.reading for d in measured]))
+                  correlation=pearson([c for c, _ in measured], [r for _, r in measured]))
 
 
 def correlate(session: Session, *, source_id: int, rectified_on: date, days: int, settings: Settings,

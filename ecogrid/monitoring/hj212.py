@@ -178,12 +178,12 @@ def parse_segment(segment: str) -> Packet:
             raise PacketError("bad_header", f"{name} is missing")
     if not re.fullmatch(r"\d{4}", fields["CN"]):
         raise PacketError("bad_header", f"CN {fields['CN'][:16]!r} is not 4 digits")
-    flag = _int_field(fields, "Flag", default=0)
+    flag = _int_field(fields, "Flag", default=0) or 0
     if not 0 <= flag <= 255:
         raise PacketError("bad_header", f"Flag {flag} is not one byte")
     pnum, pno = _int_field(fields, "PNUM", default=None), _int_field(fields, "PNO", default=None)
     header_notes = []
-    if (pnum is None) != (pno is None) or (pnum is not None and not 1 <= pno <= pnum):  # type: ignore[operator]
+    if (pnum is None) != (pno is None) or (pnum is not None and pno is not None and not 1 <= pno <= pnum):
         raise PacketError("bad_header", "PNUM and PNO come together, with 1 <= PNO <= PNUM")
     if flag & FLAG_SPLIT and pnum is None:
         # The standard's own real-time example sets D (Flag=7) without PNUM/PNO: read it as whole.

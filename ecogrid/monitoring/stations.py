@@ -286,7 +286,7 @@ def _import_row(session: Session, row: Mapping[str, str | None], report: ImportR
         value = (row.get(name) or "").strip()
         return value or None
 
-    source_id = int(cell("source_id")) if cell("source_id") else None
+    source_id = int(cell("source_id") or "0") or None
     if cell("source_credit_code"):
         source_id = session.scalar(select(Source.id).where(Source.credit_code == cell("source_credit_code")))
         if source_id is None:
