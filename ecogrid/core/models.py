@@ -280,6 +280,8 @@ class WeatherRecord(Base):
     geom: Mapped[Any] = _point(nullable=False)
     wind_from_deg: Mapped[float] = mapped_column(Float)
     wind_speed_ms: Mapped[float] = mapped_column(Float)
+    # The registered weather station (ecogrid.monitoring) it came from; None for the demo's wind.
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("monitor_stations.id"))
 
 
 class Revisit(Base):
@@ -430,3 +432,83 @@ class Open311Detail(Base):
     device_id: Mapped[str | None] = mapped_column(String(128))
     account_id: Mapped[str | None] = mapped_column(String(128))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+class MonitorStation(Base):
+    """A fixed monitor: an air-quality station, a plant's stack / outfall / boundary monitor (linked to
+    its source), a noise monitor or a weather station. ``mn`` is its HJ 212 device number; only a hash
+    of its access password (PW) is kept. ``pollutants``: [{"code": "a21026", "unit": "ug/m3"}, ...]."""
+
+    __tablename__ = "monitor_stations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))
+    mn: Mapped[str | None] = mapped_column(String(32), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(64))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    geom: Mapped[Any] = _point(nullable=False)
+    pollutants: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    noise_class: Mapped[str | None] = mapped_column(String(4))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class MonitorReading(Base):
+    """One value of a fixed monitor; the table is partitioned by month of ``measured_at``.
+
+    ``interval``: rtd (real-time, HJ 212 CN 2011), minute (2051), hour (2061), day (2031). ``value`` is
+    the real-time value or the interval's average; ``code`` the HJ 212 pollutant code, ``parameter``
+    the ecogrid parameter it is where there is one. ``flag`` is the HJ 212 data flag (N = normal)."""
+
+    __tablename__ = "monitor_readings"
+    station_id: Mapped[int] = mapped_column(ForeignKey("monitor_stations.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    interval: Mapped[str] = mapped_column(String(8), primary_key=True)
+    measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    parameter: Mapped[str | None] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    min: Mapped[float | None] = mapped_column(Float)
+    max: Mapped[float | None] = mapped_column(Float)
+    cou: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    flag: Mapped[str] = mapped_column(String(2), server_default="N")
+    received_at: Mapped[datetime] = _now()
+
+
+class MonitorAlarm(Base):
+    """An exceedance of a known limit by a monitor (a run of them within the merge window is one alarm)."""
+
+    __tablename__ = "monitor_alarms"
+    __table_args__ = (UniqueConstraint("station_id", "code", "interval", "first_at", name="uq_monitor_alarms_first"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("monitor_stations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    parameter: Mapped[str | None] = mapped_column(String(32))
+    interval: Mapped[str] = mapped_column(String(8))
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    value: Mapped[float] = mapped_column(Float)
+    peak_value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    limit_value: Mapped[float] = mapped_column(Float)
+    standard: Mapped[str] = mapped_column(String(128))
+    verdict: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    readings: Mapped[int] = mapped_column(Integer, server_default="1")
+    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class PermitLimit(Base):
+    """A source's registered emission limit for one pollutant (and interval, or "any")."""
+
+    __tablename__ = "permit_limits"
+    __table_args__ = (UniqueConstraint("source_id", "code", "interval", name="uq_permit_limits_source_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    limit_value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    interval: Mapped[str] = mapped_column(String(8), server_default="any")
+    basis: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = _now()

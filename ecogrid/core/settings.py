@@ -163,6 +163,26 @@ class Settings(BaseSettings):
     open311_contact: str = "生态环境局信访投诉受理科 (the bureau's complaints office)"
     open311_key_service: str = ("API keys are issued by the bureau's administrator (ecogrid apikeys create "
                                 "NAME); send the key as api_key with POST requests.")
+    # Online monitoring (ecogrid.monitoring): the HJ 212 listener, alarms, readings beside cases.
+    # The listener binds here; stations are told this address and port by the bureau.
+    monitoring_listen_host: str = "127.0.0.1"
+    monitoring_listen_port: int = Field(default=9212, ge=0, le=65535)
+    # Flood bounds: connections at once, silence before a connection is closed, refused packets and
+    # bytes that are not packets per connection before it is closed, packets stored at once.
+    monitoring_max_connections: int = Field(default=200, ge=1)
+    monitoring_idle_timeout_s: float = Field(default=600.0, gt=0)
+    monitoring_max_refusals: int = Field(default=20, ge=1)
+    monitoring_max_garbage_bytes: int = Field(default=64 * 1024, ge=1024)
+    monitoring_max_concurrent_writes: int = Field(default=4, ge=1)
+    # Exceedances of one station and pollutant closer together than this are one alarm.
+    monitoring_alarm_merge_minutes: int = Field(default=60, ge=1)
+    # Intervals judged against limits (real-time values are too noisy to raise alarms on).
+    monitoring_alarm_intervals: list[Literal["rtd", "minute", "hour", "day"]] = ["minute", "hour", "day"]
+    # Monitors this close to a case are shown beside it; readings this long before and after its complaints.
+    monitoring_nearby_radius_m: float = Field(default=3000.0, gt=0)
+    monitoring_window_hours: int = Field(default=6, ge=1, le=72)
+    # Rows in one readings or weather import (HTTP body or CSV file).
+    monitoring_import_max_rows: int = Field(default=10_000, ge=1)
 
     @field_validator("base_map")
     @classmethod

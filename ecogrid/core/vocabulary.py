@@ -20,6 +20,7 @@ class Channel(StrEnum):
     web = "web"
     open311 = "open311"
     patrol = "patrol"
+    monitoring = "monitoring"
 
 
 class Kind(StrEnum):
@@ -80,6 +81,17 @@ class Role(StrEnum):
     clerk = "clerk"
 
 
+class StationKind(StrEnum):
+    """Fixed monitors (ecogrid.monitoring): stack, outfall and boundary monitors belong to a source."""
+
+    air_quality = "air_quality"
+    stack = "stack"
+    outfall = "outfall"
+    boundary = "boundary"
+    noise = "noise"
+    weather = "weather"
+
+
 class ZoneLevel(StrEnum):
     district = "district"
     street = "street"
@@ -102,6 +114,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "web": ("网上投诉", "Web / app"),
     "open311": ("Open311接口", "Open311 client"),
     "patrol": ("巡查发现", "Found on patrol"),
+    "monitoring": ("在线监测报警", "Online monitoring alarm"),
     # kind
     "complaint": ("投诉举报", "Complaint / report"),
     "consultation": ("咨询", "Consultation"),
@@ -144,6 +157,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "asphalt_plant": ("沥青搅拌站", "Asphalt plant"),
     "waste_transfer": ("垃圾中转站", "Waste transfer station"),
     "hospital": ("医院", "Hospital"),
+    # monitor station kind
+    "air_quality": ("空气质量监测站", "Air-quality station"),
+    "stack": ("废气排放口在线监测", "Stack monitor"),
+    "outfall": ("废水排放口在线监测", "Outfall monitor"),
+    "boundary": ("厂界监测点", "Plant-boundary monitor"),
+    "noise": ("噪声自动监测站", "Noise monitor"),
+    "weather": ("气象站", "Weather station"),
     # zone level
     "district": ("区县", "District"),
     "street": ("街道", "Street"),

@@ -24,6 +24,7 @@ from ecogrid.core.models import Case, CaseEvent, Source
 from ecogrid.core.settings import Settings, get_settings
 from ecogrid.core.time import rfc3339
 from ecogrid.core.vocabulary import label
+from ecogrid.monitoring import suspect_readings
 
 # Categories carried by air: only for these does the wind say where the source is.
 AIRBORNE = frozenset({"odour", "voc", "smoke", "dust", "cooking_fumes"})
@@ -72,6 +73,8 @@ class Suspect:
     explanation_en: list[str] = field(default_factory=list)
     # Earlier confirmations (same category / other) and exceedances behind the history part.
     history: dict[str, int] = field(default_factory=dict)
+    # What the source's own online monitors showed around the case's opening (ecogrid.monitoring).
+    monitor: dict | None = None
 
 
 @dataclass
@@ -103,6 +106,11 @@ def category_match(case_category: str, source_categories: list[str]) -> float:
     if case_category in source_categories:
         return 1.0
     return max((RELATED.get(frozenset({case_category, c}), 0.0) for c in source_categories), default=0.0)
+
+
+def related_categories(category: str) -> set[str]:
+    """The category and those a source emitting them may be smelt or heard as (RELATED)."""
+    return {category} | {c for pair in RELATED if category in pair for c in pair}
 
 
 def angle_between(a_deg: float, b_deg: float) -> float:
@@ -184,8 +192,16 @@ def rank_suspects(session: Session, *, case_id: int, limit: int | None = None,
                                          "exceedances": r.exceedances}))
     suspects.sort(key=lambda s: (-s.score, s.distance_m, s.source_id))
     top = suspects[:limit]
+    notes = suspect_readings.notes_for_sources(session, source_ids=[s.source_id for s in top], at=case.opened_at,
+                                               categories=related_categories(category), window=WIND_WINDOW)
     for s in top:
         s.explanation, s.explanation_en = _explain(s, category=category, wind=wind, radius=radius)
+        note = notes.get(s.source_id)
+        if note is not None:
+            s.monitor = note.as_dict()
+            zh, en = note.explain()
+            s.explanation.append(zh)
+            s.explanation_en.append(en)
     confirmed = None
     if case.confirmed_source_id is not None:
         src = session.get(Source, case.confirmed_source_id)

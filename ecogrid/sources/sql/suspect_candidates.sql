@@ -26,6 +26,12 @@ exc AS (
         WHERE k.confirmed_source_id IN (SELECT id FROM cand) AND r.exceeded AND k.id <> :case_id
           AND r.inspection_id IS NULL
           AND (CAST(:before AS timestamptz) IS NULL OR r.measured_at < CAST(:before AS timestamptz))
+        UNION ALL
+        -- Alarms of the source's own online monitors count as earlier exceedances too.
+        SELECT st.source_id FROM monitor_alarms a JOIN monitor_stations st ON st.id = a.station_id
+        WHERE st.source_id IN (SELECT id FROM cand) AND a.status <> 'dismissed'
+          AND a.case_id IS DISTINCT FROM :case_id
+          AND (CAST(:before AS timestamptz) IS NULL OR a.first_at < CAST(:before AS timestamptz))
     ) e GROUP BY sid
 )
 SELECT cand.*, COALESCE(conf.same, 0) AS conf_same, COALESCE(conf.other, 0) AS conf_other,
