@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ecogrid.core import errors
+from ecogrid.inspections.photos.store import PhotoStoreUnavailable
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 422,
@@ -24,6 +26,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.TooManyAttempts: 429,
 }
 OPEN311_PREFIX = "/open311/"
+logger = logging.getLogger(__name__)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -116,8 +119,17 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers=headers)
 
 
+async def _photo_store_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The store's own message may name its endpoint or bucket: logged, not sent.
+    logger.warning("photo store unavailable: %s", exc)
+    reason = "the photo store is not reachable"
+    return JSONResponse({"detail": f"photo store unavailable: {reason}", "reason": reason},
+                        status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(PhotoStoreUnavailable, _photo_store_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     # Driver errors that say the database is away, overloaded or stopped a statement: 503, never 500.
     for cls in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
