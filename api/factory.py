@@ -14,11 +14,13 @@ from api import errors, health, page_auth
 from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
+from api.request_metrics import RequestMetrics
 from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid.core import log_redaction, signing_secret
 from ecogrid.core.database import Database, connect
 from ecogrid.core.settings import Settings, get_settings
 from ecogrid.domains import web_modules
+from ecogrid.operations import pool_metrics
 from maps import assets, render, safe_html
 
 
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         log_redaction.install()
         owned = database is None
         app.state.db = database or connect(settings)
+        pool_metrics.instrument(app.state.db.engine)
         try:
             yield
         finally:
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     page_auth.install(app)
     app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
     app.add_middleware(CancelOnDisconnect)
+    # Outermost: counts and times every answer, a 413 or a 503 included.
+    app.add_middleware(RequestMetrics)
     app.include_router(health.router)
     for router in discover_routers():
         app.include_router(router)
