@@ -42,6 +42,7 @@ def serve(
     from api.factory import create_app
     from ecogrid import demo as demo_data
     from ecogrid.core import log_redaction
+    from ecogrid.operations import logs
 
     settings = get_settings()
     database = open_database()
@@ -58,6 +59,7 @@ def serve(
                             proxy_headers=settings.trust_proxy_headers,
                             forwarded_allow_ips=settings.forwarded_allow_ips)
     log_redaction.install()  # after uvicorn has configured its loggers
+    logs.configure(settings)
     uvicorn.Server(config).run()
 
 
