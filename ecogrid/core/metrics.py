@@ -8,6 +8,9 @@ folder must be emptied when the service starts, as prometheus-client's documenta
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from prometheus_client import Counter, Gauge, Histogram
 
 # Route templates (``/api/v1/cases/{case_id}``), never raw paths: one series per route, not per id.
@@ -24,3 +27,11 @@ POOL_CHECKED_OUT = Gauge("ecogrid_db_pool_connections_in_use", "Database connect
                          multiprocess_mode="livesum")
 POOL_SIZE = Gauge("ecogrid_db_pool_size", "Connections the pool keeps open (beyond them, overflow up to the limit).",
                   multiprocess_mode="livesum")
+
+
+def fresh_metrics_dir(path: Path) -> Path:
+    """An empty folder for PROMETHEUS_MULTIPROC_DIR: values left by an earlier run would be added to this one's."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
