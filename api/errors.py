@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecogrid.complaints import open311_xml
 from ecogrid.core import errors
+from ecogrid.inspections.photos.store import PhotoStoreUnavailable
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 422,
@@ -28,6 +30,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.TooManyAttempts: 429,
 }
 OPEN311_PREFIX = "/open311/"
+logger = logging.getLogger(__name__)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -150,11 +153,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             headers = {**(headers or {}), "Allow": ", ".join(open311_views.allowed_methods(request.url.path))}
         return open311_response(exc.status_code, str(description), path=request.url.path, headers=headers)
     return await http_exception_handler(request, exc)
+async def _photo_store_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The store's own message may name its endpoint or bucket: logged, not sent.
+    logger.warning("photo store unavailable: %s", exc)
+    reason = "the photo store is not reachable"
+    return JSONResponse({"detail": f"photo store unavailable: {reason}", "reason": reason},
+                        status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PhotoStoreUnavailable, _photo_store_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     # Driver errors that say the database is away, overloaded or stopped a statement: 503, never 500.
     for cls in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,

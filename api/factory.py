@@ -15,11 +15,14 @@ from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
 from api.operation_ids import operation_id
+from api.request_id import RequestId
+from api.request_metrics import RequestMetrics
 from api.security_headers import CspNonce, SecurityHeaders
 from ecogrid.core import log_redaction, signing_secret
 from ecogrid.core.database import Database, connect
 from ecogrid.core.settings import Settings, get_settings
 from ecogrid.domains import web_modules
+from ecogrid.operations import logs, pool_metrics
 from ecogrid.webhooks.dispatcher import Dispatcher
 from maps import assets, render, safe_html
 
@@ -42,15 +45,20 @@ and patrols.
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     # With no configured secret, the one generated in data_dir on first start (never a built-in one).
     settings = signing_secret.resolve(settings or get_settings())
+    # Now (``uvicorn --factory`` has configured its loggers already) and again at start-up (``ecogrid serve``
+    # builds the app before uvicorn configures them), so every line is in the configured format.
+    logs.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Here rather than in ``ecogrid serve`` alone: ``uvicorn --factory`` configures its logging first too.
         log_redaction.install()
+        logs.configure(settings)
         owned = database is None
         app.state.db = database or connect(settings)
         # Webhook deliveries leave from here, never from a request: a dead endpoint cannot slow intake.
         dispatcher = Dispatcher(app.state.db.sessionmaker, settings).start() if settings.webhook_dispatch else None
+        pool_metrics.instrument(app.state.db.engine)
         try:
             yield
         finally:
@@ -79,6 +87,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     page_auth.install(app)
     app.add_middleware(SecurityHeaders, img_origins=render.tile_origins(settings.base_map))
     app.add_middleware(CancelOnDisconnect)
+    # Outermost: counts and times every answer, a 413 or a 503 included, each with its request id.
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestId)
     app.include_router(health.router)
     for router in discover_routers():
         app.include_router(router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -51,6 +52,8 @@ def serve(
     from api.factory import create_app
     from ecogrid import demo as demo_data
     from ecogrid.core import log_redaction
+    from ecogrid.core.metrics import fresh_metrics_dir
+    from ecogrid.operations import logs
 
     settings = get_settings()
     database = open_database()
@@ -69,6 +72,7 @@ def serve(
     if count == 1:
         config = uvicorn.Config(create_app(settings, database), **listen)
         log_redaction.install()  # after uvicorn has configured its loggers
+        logs.configure(settings)
         uvicorn.Server(config).run()
         return
     with database.engine.connect() as conn:
@@ -79,6 +83,8 @@ def serve(
     # race to generate it.
     signing_secret.resolve(settings)
     os.environ.update(ECOGRID_DB_POOL_SIZE=str(pool_size), ECOGRID_DB_MAX_OVERFLOW=str(overflow))
+    # /metrics must add up every worker's counters, whichever worker answers the scrape.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(fresh_metrics_dir(settings.data_dir / "prometheus")))
     typer.echo(f"{count} workers, each with {pool_size}+{overflow} database connections at most "
                f"(max_connections {max_connections})")
     # A worker imports the whole app before it answers the supervisor's first ping: on a busy machine that
@@ -120,6 +126,39 @@ def _print_demo_users(passwords: dict[str, str]) -> None:
     typer.echo("Demo users (shown once; write them down):")
     for name, pw in passwords.items():
         typer.echo(f"  {name:<12} {pw}")
+
+
+@app.command()
+def backup(folder: Annotated[Path, typer.Argument(help="A new or empty folder for the backup.")]) -> None:
+    """Dump the database (pg_dump custom format, one snapshot) and the photo evidence, with a manifest of hashes."""
+    from ecogrid.operations import backup as backups
+
+    try:
+        manifest = backups.backup(get_settings(), folder)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    rows = sum(manifest.row_counts.values())
+    typer.echo(f"backup in {folder}: schema {manifest.schema_revision}, {rows} rows in "
+               f"{len(manifest.row_counts)} tables, {len(manifest.photos)} photo store file(s)")
+    if not manifest.photos_included:
+        typer.echo(f"photos stay in {manifest.photo_location}: back the bucket up with the object store "
+                   "(versioning or replication); the manifest lists every key and hash that must be there")
+
+
+@app.command()
+def restore(folder: Annotated[Path, typer.Argument(help="A folder written by `ecogrid backup`.")]) -> None:
+    """Restore a backup into an empty database (a new data folder) and photo store, then migrate."""
+    from ecogrid.operations import backup as backups
+
+    try:
+        report = backups.restore(get_settings(), folder)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"restored {sum(report.row_counts.values())} rows; schema {report.schema_before} -> "
+               f"{report.schema_after}; {report.photos_restored} photo file(s) restored")
+    if report.photos_not_included:
+        typer.echo(f"{report.photos_not_included} photo file(s) are in the S3 bucket, not in the backup: "
+                   "restore the bucket, then run `ecogrid uploads check`")
 
 
 @db_app.command("start")

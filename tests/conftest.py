@@ -34,6 +34,7 @@ from ecogrid.core.embedded import EmbeddedCluster
 from ecogrid.core.models import User
 from ecogrid.core.settings import Settings
 from tests.databases import scratch_database
+from tests.s3_server import s3_bucket, s3_server  # noqa: F401  (fixtures: a real S3 server on 127.0.0.1)
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 FAST_UNSAFE = ("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from ecogrid.core import request_context
 from ecogrid.core.embedded import EmbeddedCluster
 from ecogrid.core.settings import Settings
 
@@ -91,6 +92,11 @@ def _apply_limits(session: Session, _transaction: SessionTransaction, connection
     timeout = session.info.get(STATEMENT_TIMEOUT_KEY)
     if timeout is not None and timeout != session.info.get(CONNECTION_TIMEOUT_KEY):
         set_statement_timeout(connection, timeout)
+    request_id = request_context.current_request_id()
+    if request_id is not None:
+        # For this transaction only, like the timeout: pg_stat_activity and the server log name the request.
+        connection.execute(text("SELECT set_config('application_name', :name, true)"),
+                           {"name": request_context.application_name(request_id)})
 
 
 def set_statement_timeout(connection: Connection | Session, timeout_ms: int) -> None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ecogrid.core.embedded import DEFAULT_TEMP_FILE_LIMIT
@@ -143,6 +143,28 @@ class Settings(BaseSettings):
     # per file, counted before any geometry is built.
     max_zone_vertices: int = Field(default=100_000, ge=1)
     max_import_vertices: int = Field(default=1_000_000, ge=1)
+
+    # Operations: the photo object store, metrics, logs.
+    # photo_store "s3" keeps photos in an S3-compatible bucket (MinIO, Aliyun OSS, Huawei OBS, Tencent COS,
+    # AWS) instead of photo_dir; path-style addressing suits MinIO and most on-premises stores.
+    photo_store: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9._-]+/)*$")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    s3_connect_timeout_s: float = Field(default=5.0, gt=0)
+    s3_read_timeout_s: float = Field(default=30.0, gt=0)
+    s3_max_attempts: int = Field(default=3, ge=1)
+    # /metrics: with a token, only `Authorization: Bearer <token>` may read it; without one, only
+    # clients on this machine (loopback). Figures read from the database are cached this long.
+    metrics_token: SecretStr | None = None
+    metrics_cache_s: float = Field(default=15.0, ge=0)
+    # Logs: "text" for people, "json" (one object a line, with the request id) for a log collector.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # API speed: worker processes of ``ecogrid serve`` (None: one per core) and each process's connection pool.
     # ``ecogrid serve`` sizes the pools so that all workers together stay under the server's max_connections.

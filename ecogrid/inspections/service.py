@@ -15,6 +15,7 @@ crash between the two still leaves is found by :func:`check_uploads` (``ecogrid 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -564,14 +565,7 @@ def read_photo(
     settings: Settings | None = None,
 ) -> tuple[bytes, str, Photo]:
     """The original bytes (``size`` None) or a thumbnail, for staff allowed to see the case."""
-    if actor.user_id is None:
-        raise Forbidden("photos are evidence: only signed-in staff may see them")
-    photo = session.get(Photo, photo_id)
-    if photo is None:
-        raise NotFound(f"photo {photo_id} not found", field="photo_id")
-    inspection = session.get(Inspection, photo.inspection_id)
-    assert inspection is not None
-    _check_sees_inspection(session, actor=actor, inspection=inspection)
+    photo = _visible_photo(session, actor=actor, photo_id=photo_id)
     if size is None:
         try:
             return store.open(photo.storage_key), photo.mime, photo
@@ -593,6 +587,29 @@ def read_photo(
     thumb = make_thumbnail(original, max_side=size, max_concurrent_decodes=decodes)
     store.put_thumbnail(photo.sha256, max_side=size, data=thumb)
     return thumb, "image/jpeg", photo
+
+
+def stream_photo(
+    session: Session, *, actor: Actor, photo_id: int, store: PhotoStore,
+) -> tuple[Iterator[bytes], Photo]:
+    """The original's bytes in chunks, for staff allowed to see the case (the same check as read_photo)."""
+    photo = _visible_photo(session, actor=actor, photo_id=photo_id)
+    try:
+        return store.stream(photo.storage_key), photo
+    except PhotoNotFound:
+        raise NotFound(f"the file of photo {photo_id} is missing from the store", field="photo_id") from None
+
+
+def _visible_photo(session: Session, *, actor: Actor, photo_id: int) -> Photo:
+    if actor.user_id is None:
+        raise Forbidden("photos are evidence: only signed-in staff may see them")
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"photo {photo_id} not found", field="photo_id")
+    inspection = session.get(Inspection, photo.inspection_id)
+    assert inspection is not None
+    _check_sees_inspection(session, actor=actor, inspection=inspection)
+    return photo
 
 
 def check_uploads(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
 
 from api.deps import DbSession, Principal, SettingsDep, require_roles
 from api.openapi_responses import errors
@@ -92,16 +93,16 @@ def add_photo(
 
 def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") -> Response:
     # The client's file name is metadata only (see the photo's JSON); never echoed into a header.
+    return Response(content=content, media_type=mime, headers=_photo_headers(photo_id, suffix))
+
+
+def _photo_headers(photo_id: int, suffix: str = "") -> dict[str, str]:
     filename = f"photo-{photo_id}{suffix}"
-    return Response(
-        content=content,
-        media_type=mime,
-        headers={
-            "Cache-Control": "private, max-age=86400, immutable",
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return {
+        "Cache-Control": "private, max-age=86400, immutable",
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 def _image_responses(types: tuple[str, ...], description: str) -> dict[int | str, dict[str, Any]]:
@@ -112,9 +113,11 @@ def _image_responses(types: tuple[str, ...], description: str) -> dict[int | str
 @router.get("/api/v1/photos/{photo_id}", response_class=Response,
             responses=_image_responses(PHOTO_TYPES, "the photo as uploaded"))
 def read_photo(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> Response:
-    content, mime, photo = inspection_service.read_photo(
+    # Streamed from the store after the role check: an original is never held whole in memory.
+    chunks, photo = inspection_service.stream_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings))
-    return _photo_response(content, mime, photo.id)
+    return StreamingResponse(chunks, media_type=photo.mime, headers={
+        **_photo_headers(photo.id), "Content-Length": str(photo.size_bytes)})
 
 
 @router.get("/api/v1/photos/{photo_id}/thumb", response_class=Response,

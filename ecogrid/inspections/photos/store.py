@@ -10,13 +10,10 @@ Keys
 
 Protocol
     Callers depend on `PhotoStore` and the key functions only. `LocalPhotoStore` keeps files
-    in a folder. An S3-compatible store implements the same protocol without any change to
-    callers: `put` computes the hash, HEADs the key and PUTs only when absent (an S3 PUT is
-    atomic: the object appears whole or not at all; send the SHA-256 as its checksum);
-    `open` is a GET, `exists`/`stat` a HEAD, `delete` a DeleteObject, `iter_keys` a
-    ListObjectsV2 over `originals/` and `thumbs/`; `iter_incomplete`/`discard_incomplete`
-    map to ListMultipartUploads/AbortMultipartUpload. `LocalPhotoStore.path` is local only;
-    code that serves files should fall back to `open` (or a presigned URL) when it is absent.
+    in a folder; `s3_store.S3PhotoStore` keeps them in an S3-compatible bucket with the same
+    keys (`photo_store(settings)` picks one by ECOGRID_PHOTO_STORE). `stream` hands a file on
+    in chunks and reports a missing one before the first chunk. A store that cannot be reached
+    raises PhotoStoreUnavailable (a 503 for the API). `LocalPhotoStore.path` is local only.
 
 Checks
     `find_orphans`, `find_missing`, `find_corrupt` and `check_store` are the consistency
@@ -38,12 +35,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
+from ecogrid.core.metrics import PHOTO_STORE_ERRORS
+
 if TYPE_CHECKING:
     from ecogrid.core.settings import Settings
 
 ORIGINALS_PREFIX = "originals"
 THUMBS_PREFIX = "thumbs"
 TEMP_PREFIX = ".tmp-"
+# Reads are handed on in pieces of this size: an original is never held whole to be served.
+STREAM_CHUNK_BYTES = 256 * 1024
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ORIGINAL_KEY = re.compile(r"originals/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
@@ -65,6 +66,10 @@ class InvalidPhotoKey(PhotoStoreError):
 
 class PhotoNotFound(PhotoStoreError):
     pass
+
+
+class PhotoStoreUnavailable(RuntimeError):
+    """The store could not be reached or refused an operation (not a missing object): try later."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,11 @@ class PhotoStore(Protocol):
     ) -> StoredObject: ...
 
     def open(self, key: str) -> bytes: ...
+
+    def stream(self, key: str, *, chunk_bytes: int = STREAM_CHUNK_BYTES) -> Iterator[bytes]: ...
+
+    @property
+    def location(self) -> str: ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -161,6 +171,10 @@ class LocalPhotoStore:
     def root(self) -> Path:
         return self._root
 
+    @property
+    def location(self) -> str:
+        return str(self._root)
+
     def put(self, data: bytes) -> StoredObject:
         if not data:
             raise PhotoStoreError("refusing to store an empty file", field="file")
@@ -200,6 +214,14 @@ class LocalPhotoStore:
             return path.read_bytes()
         except FileNotFoundError as exc:
             raise PhotoNotFound(f"no stored photo file for {key!r}") from exc
+
+    def stream(self, key: str, *, chunk_bytes: int = STREAM_CHUNK_BYTES) -> Iterator[bytes]:
+        path = self.path(key)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError as exc:
+            raise PhotoNotFound(f"no stored photo file for {key!r}") from exc
+        return _chunks_of(handle, chunk_bytes)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -254,9 +276,11 @@ class LocalPhotoStore:
                 os.fsync(handle.fileno())
             os.chmod(temp_name, _FILE_MODE)
             os.replace(temp_name, path)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
+            if isinstance(exc, OSError):
+                PHOTO_STORE_ERRORS.labels("local", "put").inc()
             raise
         _fsync_directory(directory)
 
@@ -270,6 +294,12 @@ class LocalPhotoStore:
                     path = Path(folder) / name
                     if not path.is_symlink():
                         yield path
+
+
+def _chunks_of(handle: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(chunk_bytes):
+            yield chunk
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -384,9 +414,9 @@ def check_store(
 
 
 def photo_store(settings: Settings) -> PhotoStore:
-    """The configured photo store; callers depend on the PhotoStore protocol only.
+    """The configured photo store (ECOGRID_PHOTO_STORE); callers depend on the PhotoStore protocol only."""
+    if settings.photo_store == "s3":
+        from ecogrid.inspections.photos.s3_store import S3PhotoStore
 
-    The local folder is the default; an S3-compatible backend slots in here (chosen by a
-    setting) without any change to the code that stores or serves photos.
-    """
+        return S3PhotoStore.from_settings(settings)
     return LocalPhotoStore(settings.photo_dir)

@@ -1,0 +1,1 @@
+"""Running ecogrid: backup and restore, metrics, structured logs, health."""
