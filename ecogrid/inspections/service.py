@@ -47,6 +47,8 @@ from ecogrid.inspections.readings import (
     load_catalogue,
     normalise_reading,
 )
+from ecogrid.inspections.readings.judge import NOISE_PARAMETERS
+from ecogrid.inspections.readings.noise_choice import NOISE_POINTS, choose_noise_setting
 from ecogrid.sources import suspects as suspect_service
 from geo.coords import CoordinateError, validate_lon_lat
 
@@ -56,12 +58,6 @@ THUMBNAIL_SIDES = (320, 1280)
 # Roles that see every case's inspections and photos; an inspector sees only their own.
 SUPERVISING_ROLES = ("chief", "admin")
 FIELD_ROLES = ("inspector", *SUPERVISING_ROLES)
-
-# A zone's category decides which noise standard applies at the measuring point.
-_NOISE_SETTING_BY_CATEGORY = {
-    "noise_industrial": "industrial_boundary",
-    "noise_social": "social_boundary",
-}
 
 
 @dataclass(frozen=True)
@@ -81,6 +77,8 @@ class ReadingIn:
     client_id: str | None = None
     instrument: str | None = None
     background: float | None = None
+    # Where a noise reading was taken: "boundary" (the emitter's) or "environment"; None: the category's usual.
+    noise_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -380,7 +378,6 @@ def _judge_readings(
     session: Session, *, case: Case, readings: tuple[ReadingIn, ...]
 ) -> list[tuple[dict[str, Any] | None, bool | None]]:
     zone = session.get(Zone, case.zone_id) if case.zone_id else None
-    setting = _NOISE_SETTING_BY_CATEGORY.get(case.category, "environment")
     seen_client_ids: set[str] = set()
     out: list[tuple[dict[str, Any] | None, bool | None]] = []
     for index, reading in enumerate(readings):
@@ -398,7 +395,10 @@ def _judge_readings(
                 normalise_reading("noise_background", reading.background, reading.unit)
         except ReadingError as error:
             raise InvalidInput(error.message, field=f"{where}.{error.field}") from None
-        context = JudgeContext(noise_class=zone.noise_class if zone else None, noise_setting=setting,
+        if reading.noise_point is not None and reading.noise_point not in NOISE_POINTS:
+            raise InvalidInput(f"noise_point must be one of {', '.join(NOISE_POINTS)}", field=f"{where}.noise_point")
+        choice = choose_noise_setting(case.category, reading.noise_point)
+        context = JudgeContext(noise_class=zone.noise_class if zone else None, noise_setting=choice.setting,
                                background_laeq=reading.background)
         try:
             verdict = judge_reading(parameter=reading.parameter, value=reading.value, unit=reading.unit,
@@ -413,7 +413,12 @@ def _judge_readings(
         if verdict is None:
             out.append((None, None))
             continue
-        out.append((_verdict_json(verdict, background=reading.background), verdict.exceeded))
+        judged_json = _verdict_json(verdict, background=reading.background)
+        if reading.parameter in NOISE_PARAMETERS:
+            # Which standard and why, in the record itself: the choice depends on category and point.
+            judged_json.update(noise_setting=choice.setting, noise_point=choice.point,
+                               basis_zh=choice.reason_zh, basis_en=choice.reason_en)
+        out.append((judged_json, verdict.exceeded))
     return out
 
 

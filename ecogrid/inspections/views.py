@@ -25,6 +25,8 @@ class ReadingCreate(BaseModel):
     measured_at: Moment
     instrument: str | None = Field(default=None, max_length=128)
     background: float | None = None
+    noise_point: Literal["boundary", "environment"] | None = Field(
+        default=None, description="where a noise reading was taken: the emitter's boundary or the environment")
 
 
 class InspectionCreate(BaseModel):

@@ -1,0 +1,48 @@
+"""What the field form's second version asks of the API: the right noise standard, earlier visits,
+finding the site, and the base map."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.inspection_seed import seed_case
+
+
+def _cid() -> str:
+    return str(uuid.uuid4())
+
+
+def _noise(value: float, at: str, parameter: str = "noise_laeq", **extra) -> dict:
+    return {"client_id": _cid(), "parameter": parameter, "value": value, "unit": "dB(A)", "measured_at": at,
+            **extra}
+
+
+def test_construction_noise_is_judged_at_the_site_boundary_and_the_verdict_says_why(client, db, make_user, auth):
+    me = make_user("inspector")
+    seeded = seed_case(db, inspector_id=me.id, noise_class="1", category="noise_construction")
+    resp = client.post("/api/v1/inspections", headers=auth(me), json={
+        "case_id": seeded.case_id, "client_id": _cid(), "readings": [
+            _noise(62, "2026-05-01T10:00:00+08:00"),
+            _noise(58, "2026-05-01T23:00:00+08:00", noise_point="boundary"),
+            _noise(71, "2026-05-01T23:00:00+08:00", parameter="noise_lmax", noise_point="boundary"),
+            _noise(62, "2026-05-01T10:00:00+08:00", noise_point="environment"),
+        ]})
+    assert resp.status_code == 201, resp.text
+    day, night, night_max, at_home = (r["verdict"] for r in resp.json()["readings"])
+    # 62 by day is within the site limit of 70 although it is over class 1 (55) of GB 3096.
+    assert day["standard"] == "GB 12523-2011" and day["limit"] == 70 and day["exceeded"] is False
+    assert "施工场界" in day["basis_zh"] and "未注明测点" in day["basis_zh"]
+    assert night["limit"] == 55 and night["excess"] == 3 and night["noise_point"] == "boundary"
+    assert night_max["limit"] == 70 and night_max["excess"] == 1
+    assert at_home["standard"] == "GB 3096-2008" and at_home["limit"] == 55 and at_home["exceeded"] is True
+    assert "GB 3096-2008" in at_home["basis_en"]
+
+
+def test_an_unknown_noise_point_is_refused_naming_the_field(client, db, make_user, auth):
+    me = make_user("inspector")
+    seeded = seed_case(db, inspector_id=me.id, category="noise_construction")
+    resp = client.post("/api/v1/inspections", headers=auth(me), json={
+        "case_id": seeded.case_id, "client_id": _cid(),
+        "readings": [_noise(62, "2026-05-01T10:00:00+08:00", noise_point="roof")]})
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"][-1] == "noise_point"
