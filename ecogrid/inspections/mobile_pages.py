@@ -20,6 +20,7 @@ STATIC_DIR = templating.STATIC_DIR / "mobile"
 _FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "outbox.js": "text/javascript; charset=utf-8",
+    "coords.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",

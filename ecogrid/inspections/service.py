@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid.cases import service as case_service
 from ecogrid.cases import states
 from ecogrid.core import authorization, vocabulary
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -53,6 +54,7 @@ from ecogrid.sources import suspects as suspect_service
 from geo.coords import CoordinateError, validate_lon_lat
 
 TASK_STATUSES = ("dispatched", "in_progress", "rectification")
+PHONE_ACTIONS = ("rectify", "reply")
 CONCLUSIONS = ("problem_confirmed", "not_confirmed", "source_identified")
 THUMBNAIL_SIDES = (320, 1280)
 # Roles that see every case's inspections and photos; an inspector sees only their own.
@@ -155,6 +157,9 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         select(Complaint).where(Complaint.case_id == case.id).order_by(Complaint.received_at, Complaint.id)
     ).all()
     ranking = suspect_service.rank_suspects(session, case_id=case.id, settings=settings)
+    earlier = session.scalars(
+        select(Inspection).where(Inspection.case_id == case.id).order_by(Inspection.submitted_at, Inspection.id)
+    ).all()
     return {
         "case_id": case.id,
         "kind": case.kind,
@@ -167,6 +172,11 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         "exceedance": case.exceedance,
         "confirmed_source_id": case.confirmed_source_id,
         "location": _geojson_point(lon, lat),
+        "address": _site_address(session, case=case, suspects=ranking.suspects),
+        # The case actions the form offers from the phone (责令整改, 办结回复), as the workflow allows them now.
+        "actions": [a.value for a in case_service.allowed_for(
+            case, session=session, actor=case_service.Actor(user_id=actor.user_id, name="", role=actor.role))
+            if a.value in PHONE_ACTIONS],
         "zone": None if zone is None else {
             "id": zone.id, "code": zone.code, "name": zone.name, "noise_class": zone.noise_class,
         },
@@ -182,7 +192,21 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
              "location": _geojson_point(s.lon, s.lat) if s.lon is not None and s.lat is not None else None}
             for s in ranking.suspects
         ],
+        # Earlier visits with their photos and verdicts, so a reopened case shows what was found.
+        "inspections": [describe_inspection(session, inspection=i) for i in earlier],
     }
+
+
+def _site_address(session: Session, *, case: Case, suspects: Any) -> dict[str, str] | None:
+    """Where to go: the confirmed source's registered address, else the likeliest suspect's.
+
+    Never the complaint's address: that is often the complainant's home (see test_views)."""
+    source_id = case.confirmed_source_id or next((s.source_id for s in suspects), None)
+    source = session.get(Source, source_id) if source_id is not None else None
+    if source is None or not source.address:
+        return None
+    return {"text": source.address, "of": source.name,
+            "basis": "confirmed_source" if case.confirmed_source_id else "top_suspect"}
 
 
 def form_vocabulary() -> dict[str, Any]:

@@ -46,3 +46,35 @@ def test_an_unknown_noise_point_is_refused_naming_the_field(client, db, make_use
         "readings": [_noise(62, "2026-05-01T10:00:00+08:00", noise_point="roof")]})
     assert resp.status_code == 422
     assert resp.json()["detail"][0]["loc"][-1] == "noise_point"
+
+
+def test_case_page_lists_earlier_visits_with_verdicts_and_the_actions_allowed(client, db, make_user, auth):
+    me = make_user("inspector")
+    seeded = seed_case(db, inspector_id=me.id, noise_class="2", category="noise_social")
+    before = client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth(me)).json()
+    assert before["inspections"] == []
+    # Dispatched: the visit starts the handling; no rectification or reply yet.
+    assert before["actions"] == []
+    client.post("/api/v1/inspections", headers=auth(me), json={
+        "case_id": seeded.case_id, "client_id": _cid(), "findings": "Music at 23:00",
+        "conclusion": "problem_confirmed", "readings": [_noise(58, "2026-05-01T23:00:00+08:00")]})
+    after = client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth(me)).json()
+    [visit] = after["inspections"]
+    assert visit["findings"] == "Music at 23:00" and visit["conclusion"] == "problem_confirmed"
+    verdict = visit["readings"][0]["verdict"]
+    assert (verdict["limit"], verdict["excess"], verdict["standard"]) == (50, 8, "GB 22337-2008")
+    assert after["actions"] == ["rectify", "reply"]
+
+
+def test_site_address_is_the_suspects_registered_one_never_the_complainants(client, db, make_user, auth):
+    from ecogrid.core.models import Source
+
+    me = make_user("inspector")
+    seeded = seed_case(db, inspector_id=me.id)
+    body = client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth(me)).json()
+    assert body["address"] is None
+    db.get(Source, seeded.source_id).address = "市南区香港中路 90 号"
+    db.flush()
+    body = client.get(f"/api/v1/inspections/tasks/{seeded.case_id}", headers=auth(me)).json()
+    assert body["address"]["text"] == "市南区香港中路 90 号" and body["address"]["basis"] == "top_suspect"
+    assert "Hong Kong Road" not in str(body)
