@@ -85,6 +85,8 @@ let vocabulary = JSON.parse(localStorage.getItem(VOCAB_KEY) || "null");
 let currentMap = null;
 let baseMap = JSON.parse(localStorage.getItem("ecogrid.m.basemap") || "null");
 let flushing = null;
+// Each navigation counts up; a view still loading when the inspector has moved on draws nothing.
+let routeSeq = 0;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const t = (key) => (I18N[lang] && I18N[lang][key]) || I18N.en[key] || key;
@@ -304,6 +306,8 @@ function flushOutbox() {
       }
     }
     const left = await refreshCount();
+    // The task list shows what each case is waiting for: drawn again once something went.
+    if (sent && !location.hash.startsWith("#/case/") && localStorage.getItem(TOKEN_KEY)) route();
     if (sent && !refused && !stopped) {
       // The stale error of an earlier attempt goes; what was sent, and when, stays on the task list.
       notice(`${t("sent_at")} ${sent} ${t("inspection_word")} · ${formatTime(new Date().toISOString())}`
@@ -335,7 +339,7 @@ async function fillSyncPanel(panel) {
     rows.push(h("h3", { text: t("sent_list") }));
     rows.push(h("ul", { class: "sent-list" }, sent.map((s) => h("li", { "data-case-id": s.case_id },
       `#${s.case_id} · ${t("sent_at")} ${formatTime(s.sent_at)} · ${s.photos} ${t("photo_count")}`,
-      s.readings.map((r) => h("div", { class: "muted" }, verdictText(r)))))));
+      s.readings.map((r) => h("div", { class: `muted${r.exceeded ? " over" : ""}` }, verdictText(r, false)))))));
   }
   panel.replaceChildren(...rows);
   panel.hidden = rows.length === 0;
@@ -343,7 +347,7 @@ async function fillSyncPanel(panel) {
 
 // --- views ---------------------------------------------------------------------------------
 
-function render(...nodes) {
+function renderView(...nodes) {
   if (currentMap) {
     currentMap.remove();
     currentMap = null;
@@ -377,7 +381,7 @@ function signInView() {
       notice(error instanceof HttpError && error.status === 401 ? t("sign_in_failed") : describeError(error), true);
     }
   });
-  render(form);
+  renderView(form);
 }
 
 function sortTasks(items, mode) {
@@ -463,6 +467,8 @@ async function prefetchTiles([lon, lat]) {
 }
 
 async function tasksView() {
+  const mine = routeSeq;
+  const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
   render(h("p", { class: "muted", text: t("loading") }));
   const here = await position(4000);
   const query = here ? `?lon=${here.lon}&lat=${here.lat}` : "";
@@ -572,7 +578,7 @@ function readingPayload(state) {
   };
 }
 
-function verdictText(reading) {
+function verdictText(reading, withBasis = true) {
   const v = reading.verdict;
   const head = `${parameterLabel(reading.parameter)} ${reading.value} ${reading.unit || ""}`;
   if (!v) return head;
@@ -583,7 +589,7 @@ function verdictText(reading) {
   const outcome = v.exceeded ? `${t("exceeded")} ${t("excess")} ${v.excess} ${v.unit}` : t("within");
   const basis = lang === "zh" ? v.basis_zh : v.basis_en;
   return `${head} · ${t("limit")} ${limit} ${v.unit}${period} · ${outcome} · ${v.standard}`
-    + (basis ? ` · ${t("basis")}: ${basis}` : "");
+    + (basis && withBasis ? ` · ${t("basis")}: ${basis}` : "");
 }
 
 async function authorisedImage(url, alt) {
@@ -660,7 +666,9 @@ function actionsCard(task) {
       await api(`/api/v1/cases/${task.case_id}/${action}`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
       notice(`${t(action)} · ${t("action_done")}`);
-      route();
+      // A replied case has left the inspector's tasks; after an order the case page shows what is next.
+      if (action === "reply" && location.hash !== "#/tasks") location.hash = "#/tasks";
+      else route();
     } catch (error) {
       notice(describeError(error), true);
       button.disabled = false;
@@ -708,6 +716,8 @@ async function loadDraft(caseId) {
 }
 
 async function caseView(caseId) {
+  const mine = routeSeq;
+  const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
   render(h("p", { class: "muted", text: t("loading") }));
   let task;
   try {
@@ -865,6 +875,7 @@ async function caseView(caseId) {
   const attribution = h("div", { class: "muted attribution", id: "attribution" });
   render(h("a", { href: "#/tasks", class: "muted", text: `‹ ${t("back")}` }), header, findingCard(task, here),
          mapBox, attribution, visit, await earlierVisits(task), actionsCard(task) || "", complaints, suspects);
+  if (mine !== routeSeq) return;
   if (window.L && task.location) drawMap(mapBox, attribution, task, here);
 }
 
@@ -937,6 +948,7 @@ function applyLanguage() {
 }
 
 function route() {
+  routeSeq += 1;
   applyLanguage();
   setNet();
   if (!localStorage.getItem(TOKEN_KEY)) return signInView();
