@@ -78,7 +78,7 @@ const VOCAB_KEY = "ecogrid.m.vocabulary";
 const DRAFT_PREFIX = "ecogrid.m.draft.";
 const SORT_KEY = "ecogrid.m.sort";
 const SENT_KEY = "ecogrid.m.sent";
-const CACHE_NAME = "ecogrid-m-v3";
+const CACHE_NAME = "ecogrid-m-v4";
 
 let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en");
 let vocabulary = JSON.parse(localStorage.getItem(VOCAB_KEY) || "null");
@@ -875,8 +875,28 @@ async function caseView(caseId) {
   const attribution = h("div", { class: "muted attribution", id: "attribution" });
   render(h("a", { href: "#/tasks", class: "muted", text: `‹ ${t("back")}` }), header, findingCard(task, here),
          mapBox, attribution, visit, await earlierVisits(task), actionsCard(task) || "", complaints, suspects);
+  if (!task.location) return;
+  await loadLeaflet();
   if (mine !== routeSeq) return;
-  if (window.L && task.location) drawMap(mapBox, attribution, task, here);
+  if (window.L) drawMap(mapBox, attribution, task, here);
+}
+
+let leafletLoading = null;
+
+// Leaflet is a third of the form's weight and only case pages draw a map: fetched the first time one does
+// (the service worker keeps a copy for offline use from the start).
+function loadLeaflet() {
+  if (window.L) return Promise.resolve();
+  if (!leafletLoading) {
+    leafletLoading = new Promise((resolve) => {
+      document.head.append(h("link", { rel: "stylesheet", href: "/m/leaflet.css" }));
+      const script = h("script", { src: "/m/leaflet.js" });
+      script.addEventListener("load", () => resolve());
+      script.addEventListener("error", () => { leafletLoading = null; resolve(); });
+      document.head.append(script);
+    });
+  }
+  return leafletLoading;
 }
 
 function drawMap(mapBox, attribution, task, here) {

@@ -2,7 +2,7 @@
 // Submissions are not handled here: the page queues them in IndexedDB and sends them itself.
 "use strict";
 
-const CACHE = "ecogrid-m-v3";
+const CACHE = "ecogrid-m-v4";
 const TILES = "ecogrid-m-tiles-v1";
 const SHELL = [
   "/m/",
@@ -12,8 +12,8 @@ const SHELL = [
   "/m/app.css",
   "/m/manifest.webmanifest",
   "/m/icon.svg",
-  "/static/vendor/leaflet/leaflet.js",
-  "/static/vendor/leaflet/leaflet.css",
+  "/m/leaflet.js",
+  "/m/leaflet.css",
 ];
 
 self.addEventListener("install", (event) => {
@@ -64,7 +64,7 @@ self.addEventListener("fetch", (event) => {
   // Pages and assets: fresh when online (they are small), the cached copy otherwise.
   // Task lists, case pages, the base map choice and photos of earlier visits: the same, so a case
   // opened (or prepared) once can be worked on without a signal.
-  if (path.startsWith("/m/") || path.startsWith("/static/vendor/leaflet/")
+  if (path.startsWith("/m/")
       || path.startsWith("/api/v1/inspections/tasks") || path === "/api/v1/inspections/vocabulary"
       || path === "/api/v1/inspections/base-map" || path.startsWith("/api/v1/photos/")) {
     event.respondWith(networkFirst(request));
