@@ -30,7 +30,8 @@ class ReadingCreate(BaseModel):
 
 
 class InspectionCreate(BaseModel):
-    case_id: Id
+    case_id: Id | None = Field(default=None, description="the complaint case visited; or give patrol_target_id")
+    patrol_target_id: Id | None = Field(default=None, description="the drawn unit or route stop visited")
     client_id: str = Field(max_length=64)
     findings: str | None = Field(default=None, max_length=20_000)
     lon: float | None = None
@@ -70,6 +71,7 @@ def submit_inspection(body: InspectionCreate, response: Response, session: DbSes
         case_id=body.case_id, client_id=body.client_id, findings=body.findings, lon=body.lon, lat=body.lat,
         started_at=body.started_at, conclusion=body.conclusion, source_id=body.source_id,
         readings=tuple(inspection_service.ReadingIn(**r.model_dump()) for r in body.readings),
+        patrol_target_id=body.patrol_target_id,
     )
     inspection, created = inspection_service.submit_inspection(session, actor=_actor(principal), data=data)
     if not created:
