@@ -406,3 +406,45 @@ def test_a_full_offline_day_of_ten_visits_is_sent_once_in_order_with_verdicts(br
         assert sorted(n for _, n in photos) == [3] * 10
         exceeded = [session.get(Case, c.case_id).exceedance for c in cases]
         assert exceeded == [False] * 6 + [True] * 4
+
+
+def test_the_days_route_is_on_the_phone_and_a_stop_is_done_by_its_visit(browser, live_server, inspector):
+    from ecogrid.core.time import BEIJING
+    from ecogrid.patrols import service as patrol_service
+
+    seeded = _seed(live_server, inspector, address="李村工业园 3 号")
+    with live_server.session() as session:
+        session.get(Source, seeded.source_id).categories = ["noise_industrial"]
+        session.commit()
+        plan = patrol_service.create_route(session, settings=live_server.settings, actor_id=None,
+                                           actor_name="planner", on=datetime.now(BEIJING).date(),
+                                           source_ids=[seeded.source_id], inspector_ids=[inspector])
+        plan_id = plan.id
+    context, watch = phone_context(browser)
+    page = context.new_page()
+    sign_in(page, live_server.url)
+    route = page.locator(f'#patrol .route[data-route-id="{plan_id}"]')
+    assert "0/1" in route.inner_text() and "李村工业园 3 号" in route.inner_text()
+    route.locator("li a").first.click()
+    page.wait_for_selector("#start")
+    assert "巡查 1." in page.inner_text("h2")
+    assert page.locator("#navigate a.amap").count() == 1
+    page.click("#start")
+    page.wait_for_selector("#inspection-form")
+    assert page.locator("input[value=source_identified]").count() == 0
+    _add_noise_reading(page, "56", point="boundary")
+    page.fill("#findings", "风机夜间运行")
+    page.check("input[value=problem_confirmed]")
+    page.click("#submit")
+    page.wait_for_url("**/m/#/tasks")
+    page.wait_for_function("() => document.querySelector('#pending-count').textContent === '0'")
+    page.wait_for_selector(f'#patrol .route[data-route-id="{plan_id}"] li.done')
+    assert "1/1" in page.inner_text(f'#patrol .route[data-route-id="{plan_id}"]')
+    _shot(page, "patrol")
+    with live_server.session() as session:
+        [visit] = session.scalars(select(Inspection).where(Inspection.source_id == seeded.source_id,
+                                                           Inspection.case_id.is_(None))).all()
+        assert visit.patrol_target_id is not None and visit.findings == "风机夜间运行"
+        assert session.get(Case, seeded.case_id).status == "dispatched"  # the nearby case is untouched
+    watch.check()
+    context.close()

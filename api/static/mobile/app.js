@@ -32,7 +32,7 @@ const I18N = {
     send_now: "提交", action_done: "已提交", needs_online: "需联网后提交", basis: "依据",
     conclusion_problem_confirmed: "问题属实", conclusion_not_confirmed: "问题不属实",
     conclusion_source_identified: "已查明污染源", route: "路线", stops: "站点", stop_done: "已检查",
-    distance_line: "直线距离",
+    distance_line: "直线距离", patrol: "巡查",
   },
   en: {
     title: "Field inspection", sign_in: "Sign in", username: "User name", password: "Password",
@@ -68,7 +68,7 @@ const I18N = {
     needs_online: "Needs a network to submit", basis: "basis",
     conclusion_problem_confirmed: "Problem confirmed", conclusion_not_confirmed: "Not confirmed",
     conclusion_source_identified: "Source identified", route: "Route", stops: "stops", stop_done: "done",
-    distance_line: "Straight-line distance",
+    distance_line: "Straight-line distance", patrol: "Patrol",
   },
 };
 
@@ -212,6 +212,10 @@ async function loadVocabulary() {
 
 // --- the outbox ------------------------------------------------------------------------------
 
+function visitName(inspection, title) {
+  return title || (inspection.case_id ? `#${inspection.case_id}` : `${t("patrol")} ${inspection.patrol_target_id}`);
+}
+
 function sentLog() {
   return JSON.parse(localStorage.getItem(SENT_KEY) || "[]");
 }
@@ -220,7 +224,7 @@ function remember(entry, stored) {
   // What the server stored, kept short: the inspector sees per case that it went and what was judged.
   const log = sentLog();
   log.unshift({
-    case_id: entry.inspection.case_id, client_id: entry.client_id, inspection_id: entry.inspection_id,
+    case_id: entry.inspection.case_id, title: visitName(entry.inspection, entry.title), client_id: entry.client_id, inspection_id: entry.inspection_id,
     sent_at: new Date().toISOString(), photos: entry.photos.length,
     readings: (stored && stored.readings ? stored.readings : []).map((r) => ({
       parameter: r.parameter, value: r.value, unit: r.unit, exceeded: r.exceeded, verdict: r.verdict })),
@@ -297,7 +301,7 @@ function flushOutbox() {
           // Kept, not dropped: a refused submission is still the inspector's record of the visit.
           entry.error = describeError(error);
           await Outbox.put(entry);
-          notice(`${t("rejected")} #${entry.inspection.case_id}: ${entry.error}`, true);
+          notice(`${t("rejected")} ${visitName(entry.inspection, entry.title)}: ${entry.error}`, true);
           refused = true;
           continue;
         }
@@ -307,7 +311,7 @@ function flushOutbox() {
     }
     const left = await refreshCount();
     // The task list shows what each case is waiting for: drawn again once something went.
-    if (sent && !location.hash.startsWith("#/case/") && localStorage.getItem(TOKEN_KEY)) route();
+    if (sent && !/^#\/(case|stop)\//.test(location.hash) && localStorage.getItem(TOKEN_KEY)) route();
     if (sent && !refused && !stopped) {
       // The stale error of an earlier attempt goes; what was sent, and when, stays on the task list.
       notice(`${t("sent_at")} ${sent} ${t("inspection_word")} · ${formatTime(new Date().toISOString())}`
@@ -330,7 +334,7 @@ async function fillSyncPanel(panel) {
     rows.push(h("ul", { class: "waiting-list" }, waiting.map((e) => {
       const left = e.photos.filter((p) => !p.done).length;
       return h("li", { "data-case-id": e.inspection.case_id },
-        `#${e.inspection.case_id} · ${formatTime(e.created_at)} · `,
+        `${visitName(e.inspection, e.title)} · ${formatTime(e.created_at)} · `,
         e.inspection_id ? `${left} ${t("photos_left")}` : `1 ${t("inspection_word")}, ${e.photos.length} ${t("photo_count")}`,
         e.error ? h("div", { class: "error-line", text: `${t("rejected")}: ${e.error}` }) : null);
     })));
@@ -338,7 +342,7 @@ async function fillSyncPanel(panel) {
   if (sent.length) {
     rows.push(h("h3", { text: t("sent_list") }));
     rows.push(h("ul", { class: "sent-list" }, sent.map((s) => h("li", { "data-case-id": s.case_id },
-      `#${s.case_id} · ${t("sent_at")} ${formatTime(s.sent_at)} · ${s.photos} ${t("photo_count")}`,
+      `${s.title || `#${s.case_id}`} · ${t("sent_at")} ${formatTime(s.sent_at)} · ${s.photos} ${t("photo_count")}`,
       s.readings.map((r) => h("div", { class: `muted${r.exceeded ? " over" : ""}` }, verdictText(r, false)))))));
   }
   panel.replaceChildren(...rows);
@@ -412,8 +416,10 @@ async function draftsCard() {
         await Drafts.remove(d.key);
         route();
       });
-      return h("div", { class: "draft", "data-case-id": d.case_id },
-        h("a", { href: `#/case/${d.case_id}`, class: "resume" }, h("strong", { text: `#${d.case_id}` }),
+      const stop = d.kind === "stop";
+      return h("div", { class: "draft", "data-case-id": stop ? null : d.case_id, "data-stop-id": stop ? d.target_id : null },
+        h("a", { href: stop ? `#/stop/${d.target_id}` : `#/case/${d.case_id}`, class: "resume" },
+          h("strong", { text: d.title || `#${d.case_id}` }),
           ` ${t("started")} ${formatTime(d.started_at)} · ${d.photos.length} ${t("photo_count")} · `
           + `${d.readings.length} ${t("reading_count")} · ${t("resume")} ›`),
         discard);
@@ -503,8 +509,9 @@ async function tasksView() {
       "aria-pressed": m === mode ? "true" : "false", text: t(`sort_${m}`),
       onclick: () => { localStorage.setItem(SORT_KEY, m); tasksView(); } })));
   const prepare = h("button", { id: "prepare", class: "secondary", type: "button", text: t("prepare") });
+  const patrol = await patrolCard();
   prepare.addEventListener("click", () => prepareOffline(tasks.items, prepare));
-  render(await draftsCard() || "", h("div", { class: "card", id: "sync", hidden: true }),
+  render(await draftsCard() || "", h("div", { class: "card", id: "sync", hidden: true }), patrol || "",
     h("div", { class: "row" }, h("h2", { text: t("my_tasks") }), switcher),
     cards.length ? h("div", { id: "tasks" }, cards) : h("p", { class: "muted", id: "no-tasks", text: t("no_tasks") }),
     cards.length ? prepare : null);
@@ -512,6 +519,23 @@ async function tasksView() {
   // On Wi-Fi the open tasks are kept for offline use without asking.
   const link = navigator.connection;
   if (cards.length && link && link.type === "wifi") prepareOffline(tasks.items, prepare);
+}
+
+async function patrolCard() {
+  // The day's routes: their stops in order, each opened like a case and done by its visit.
+  let day;
+  try {
+    day = await api("/api/v1/inspections/patrol-day");
+  } catch (error) {
+    return null;
+  }
+  if (!day.routes.length) return null;
+  return h("div", { class: "card", id: "patrol" }, day.routes.map((r) => h("div", { class: "route", "data-route-id": r.id },
+    h("h3", { text: `${t("route")} · ${r.done}/${r.total} ${t("stop_done")}` }),
+    h("ol", { class: "stops" }, r.stops.map((s) => h("li", { "data-stop-id": s.target_id, class: s.done ? "done" : "" },
+      h("a", { href: `#/stop/${s.target_id}`, text: s.name }),
+      s.address ? h("span", { class: "muted", text: ` · ${s.address}` }) : null,
+      s.done ? h("span", { class: "tag", text: t("stop_done") }) : null))))));
 }
 
 function pointSelect(value) {
@@ -604,7 +628,8 @@ async function authorisedImage(url, alt) {
 }
 
 async function earlierVisits(task) {
-  const waiting = (await Outbox.all()).filter((e) => e.inspection.case_id === task.case_id);
+  const waiting = (await Outbox.all()).filter((e) => (task.target_id
+    ? e.inspection.patrol_target_id === task.target_id : e.inspection.case_id === task.case_id));
   const items = [];
   for (const e of waiting) {
     items.push(h("li", { class: "visit waiting", "data-client-id": e.client_id },
@@ -629,7 +654,7 @@ async function earlierVisits(task) {
 
 function findingCard(task, here) {
   const site = task.location ? { lon: task.location.coordinates[0], lat: task.location.coordinates[1] } : null;
-  const name = (task.address && task.address.text) || `#${task.case_id} ${label(task.category)}`;
+  const name = (task.address && task.address.text) || task.title;
   const address = task.address
     ? h("div", { id: "address" }, h("strong", { text: task.address.text }),
       h("div", { class: "muted", text: `${task.address.of} · ${t("address_of")}` }))
@@ -704,6 +729,7 @@ function actionsCard(task) {
 
 async function loadDraft(caseId) {
   const found = await Drafts.get(caseId);
+  if (found || typeof caseId !== "number") return found || null;
   if (found) return found;
   // A visit started by the first version of the form (start time and position in localStorage).
   const old = JSON.parse(localStorage.getItem(DRAFT_PREFIX + caseId) || "null");
@@ -715,13 +741,22 @@ async function loadDraft(caseId) {
   return draft;
 }
 
-async function caseView(caseId) {
+function stopAsTask(stop) {
+  // A patrol stop drawn with the case page: the unit is the site, nothing was complained of.
+  return { ...stop, case_id: null, status: null, due_at: null, complaints: [], suspects: [], actions: [],
+           title: `${t("patrol")} ${stop.seq}. ${stop.source.name}` };
+}
+
+async function caseView(id, kind = "case") {
   const mine = routeSeq;
   const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
+  const caseId = kind === "stop" ? `stop:${id}` : id;  // the draft's key
   render(h("p", { class: "muted", text: t("loading") }));
   let task;
   try {
-    task = await api(`/api/v1/inspections/tasks/${caseId}`);
+    task = kind === "stop" ? stopAsTask(await api(`/api/v1/inspections/stops/${id}`))
+      : await api(`/api/v1/inspections/tasks/${id}`);
+    if (!task.title) task.title = `#${task.case_id} ${label(task.category)}`;
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) return signOut();
     const offline = isNetworkError(error);
@@ -732,8 +767,9 @@ async function caseView(caseId) {
   const here = await position(4000);
   const mapBox = h("div", { id: "map", class: "map" });
   const header = h("div", { class: "card" },
-    h("h2", { text: `#${task.case_id} ${label(task.category)}` }),
-    h("div", { class: "muted" }, `${statusLabel(task.status)} · ${t("due")}: ${formatTime(task.due_at)}`),
+    h("h2", { text: task.title }),
+    task.case_id ? h("div", { class: "muted" }, `${statusLabel(task.status)} · ${t("due")}: ${formatTime(task.due_at)}`)
+      : h("div", { class: "muted" }, task.category ? label(task.category) : t("patrol")),
     task.zone ? h("div", { class: "muted" }, `${task.zone.name}`,
       task.zone.noise_class ? ` · ${t("noise_class")} ${task.zone.noise_class}` : "") : null);
   const complaints = h("div", { class: "card", id: "complaints" }, h("h3", { text: t("complaints") }),
@@ -763,7 +799,8 @@ async function caseView(caseId) {
     const sourceBox = h("div", { id: "source-box", hidden: draft.conclusion !== "source_identified" },
                         h("label", { for: "source", text: t("source") }), sourceSelect);
     const conclusions = h("fieldset", { id: "conclusion" }, h("legend", { text: t("conclusion") }),
-      ["problem_confirmed", "not_confirmed", "source_identified"].map((code) => h("label", { class: "choice" },
+      (task.case_id ? ["problem_confirmed", "not_confirmed", "source_identified"]
+        : ["problem_confirmed", "not_confirmed"]).map((code) => h("label", { class: "choice" },
         h("input", { type: "radio", name: "conclusion", value: code, checked: draft.conclusion === code,
                      onchange: () => { sourceBox.hidden = code !== "source_identified"; } }), t(code))));
     const submit = h("button", { id: "submit", class: "primary", type: "submit", text: t("submit") });
@@ -834,6 +871,7 @@ async function caseView(caseId) {
       }
       const inspection = {
         case_id: task.case_id,
+        patrol_target_id: task.target_id || null,
         client_id: draft.client_id,
         findings: draft.findings.trim() || null,
         lon: draft.lon,
@@ -845,6 +883,7 @@ async function caseView(caseId) {
       };
       // Queued first, then the draft goes, then sent: nothing is lost if the signal drops halfway.
       await Outbox.put({ client_id: draft.client_id, created_at: new Date().toISOString(), inspection,
+                         title: task.case_id ? `#${task.case_id}` : task.title,
                          inspection_id: null, photos: draft.photos.map((p) => ({ ...p, done: false })) });
       await Drafts.remove(caseId);
       await refreshCount();
@@ -864,7 +903,8 @@ async function caseView(caseId) {
       onclick: async (event) => {
         event.target.disabled = true;
         const at = await position();
-        draft = { key: caseId, case_id: caseId, client_id: newClientId(), started_at: new Date().toISOString(),
+        draft = { key: caseId, case_id: task.case_id, target_id: task.target_id || null,
+                  kind, title: task.case_id ? `#${task.case_id}` : task.title, client_id: newClientId(), started_at: new Date().toISOString(),
                   lon: at ? at.lon : null, lat: at ? at.lat : null, findings: "", conclusion: null,
                   source_id: null, readings: [], photos: [], updated_at: new Date().toISOString() };
         await Drafts.put(draft);
@@ -975,6 +1015,8 @@ function route() {
   $("#sign-out").hidden = false;
   const match = location.hash.match(/^#\/case\/(\d+)$/);
   if (match) return caseView(Number(match[1]));
+  const stop = location.hash.match(/^#\/stop\/(\d+)$/);
+  if (stop) return caseView(Number(stop[1]), "stop");
   return tasksView();
 }
 
