@@ -242,7 +242,7 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
                         "data": e.data} for e in events]
     body["revisits"] = [{"id": r.id, "at": local_iso(r.at), "by_id": r.by_id, "satisfaction": r.satisfaction,
                          "handling": r.handling, "note": r.note} for r in revisits]
-    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer)]
+    body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer, revisits=revisits)]
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
     body["rectification_due_at"] = local_iso(row.rectification_due_at)
@@ -274,18 +274,24 @@ def complainant_view(session: Session, complaints: Sequence[Complaint], *, viewe
 # ---------------------------------------------------------------- acting
 
 
-def _facts(session: Session, row: Case) -> states.CaseFacts:
-    last = session.scalars(select(Revisit.satisfaction).where(Revisit.case_id == row.id)
-                           .order_by(Revisit.at.desc(), Revisit.id.desc()).limit(1)).first()
+def _facts(session: Session, row: Case, revisits: Sequence[Revisit] | None = None) -> states.CaseFacts:
+    """``revisits``, when the caller has them already (ordered by time), spare the query for the last one."""
+    if revisits is not None:
+        last = revisits[-1].satisfaction if revisits else None
+    else:
+        last = session.scalars(select(Revisit.satisfaction).where(Revisit.case_id == row.id)
+                               .order_by(Revisit.at.desc(), Revisit.id.desc()).limit(1)).first()
     return states.CaseFacts(handling_count=max(1, row.handling_count), extensions_used=1 if row.extended else 0,
                             last_satisfaction=states.Satisfaction(last) if last else None)
 
 
-def allowed_for(row: Case, *, session: Session, actor: Actor) -> tuple[states.Action, ...]:
+def allowed_for(row: Case, *, session: Session, actor: Actor,
+                revisits: Sequence[Revisit] | None = None) -> tuple[states.Action, ...]:
     """What ``actor`` may do on the case now: the role's actions, and none on a case not theirs."""
     reach = authorization.reach_of(session, user_id=actor.user_id, role=actor.role)
     try:
-        return states.allowed_actions(row.status, row.kind, actor.role, facts=_facts(session, row), reach=reach,
+        return states.allowed_actions(row.status, row.kind, actor.role, facts=_facts(session, row, revisits),
+                                      reach=reach,
                                       assignment=authorization.assignment_of(row))
     except states.InvalidValue:
         return ()

@@ -49,7 +49,9 @@ def reach_of(session: Session, *, user_id: int | None, role: str) -> states.Reac
     if user_id is None:
         # An API key acting in a role has no person behind it: it is assigned nothing, owns no zone.
         return states.Reach(user_id=None, zone_ids=frozenset())
-    team = session.scalar(select(User.team).where(User.id == user_id))
+    # The caller's row is already in the session (the token check loaded it): no second query for the team.
+    user = session.get(User, user_id)
+    team = user.team if user is not None else None
     if role != Role.chief.value:
         return states.Reach(user_id=user_id, team=team, zone_ids=None)
     return states.Reach(user_id=user_id, team=team, zone_ids=_zones_of_officer(session, user_id=user_id))

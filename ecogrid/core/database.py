@@ -30,6 +30,8 @@ from ecogrid.core.settings import Settings
 logger = logging.getLogger(__name__)
 
 STATEMENT_TIMEOUT_KEY = "statement_timeout_ms"
+# The timeout every connection of the engine starts with (None: the server's default).
+CONNECTION_TIMEOUT_KEY = "connection_statement_timeout_ms"
 # DBAPI connections a cancel was sent to: refused at their next checkout (see Database.cancel).
 _cancelled: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -56,10 +58,26 @@ def resolve_url(settings: Settings) -> str:
 
 def connect(settings: Settings) -> Database:
     """The application's database: DATABASE_URL, or the private cluster (started if needed, port followed)."""
+    # Connections start with the interactive statement timeout, so a request's transaction needs no SET of its
+    # own unless it wants another one (exports, a changed setting).
+    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+            "statement_timeout_ms": settings.statement_timeout_ms}
     if settings.database_url:
-        return Database.from_url(normalise_url(settings.database_url))
+        return Database.from_url(normalise_url(settings.database_url), **pool)
     cluster = embedded_cluster(settings)
-    return Database.from_url(cluster.ensure_running(), cluster=cluster)
+    return Database.from_url(cluster.ensure_running(), cluster=cluster, **pool)
+
+
+# Connections kept free for the CLI, migrations, backups and an operator's psql while the workers run.
+RESERVED_CONNECTIONS = 10
+
+
+def pool_per_worker(max_connections: int, workers: int) -> tuple[int, int]:
+    """``(pool_size, max_overflow)`` for each of ``workers`` processes so that all of them together never open
+    more than ``max_connections`` minus the reserve; at least one connection each."""
+    budget = max(1, (max_connections - RESERVED_CONNECTIONS) // max(1, workers))
+    size = max(1, min(10, budget // 2))
+    return size, max(0, budget - size)
 
 
 def _refuse_cancelled(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -70,7 +88,7 @@ def _refuse_cancelled(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
 
 def _apply_limits(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
     timeout = session.info.get(STATEMENT_TIMEOUT_KEY)
-    if timeout is not None:
+    if timeout is not None and timeout != session.info.get(CONNECTION_TIMEOUT_KEY):
         set_statement_timeout(connection, timeout)
 
 
@@ -83,17 +101,22 @@ def set_statement_timeout(connection: Connection | Session, timeout_ms: int) -> 
 class Database:
     engine: Engine
     sessionmaker: sessionmaker[Session]
+    connection_timeout_ms: int | None = None
 
     def __post_init__(self) -> None:
         if not event.contains(self.engine, "checkout", _refuse_cancelled):
             event.listen(self.engine, "checkout", _refuse_cancelled)
 
     @classmethod
-    def from_url(cls, url: str, *, cluster: EmbeddedCluster | None = None) -> Database:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    def from_url(cls, url: str, *, cluster: EmbeddedCluster | None = None, pool_size: int = 10,
+                 max_overflow: int = 10, statement_timeout_ms: int | None = None) -> Database:
+        connect_args = {} if statement_timeout_ms is None else {
+            "options": f"-c statement_timeout={int(statement_timeout_ms)}"}
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                               connect_args=connect_args)
         if cluster is not None:
             _follow_port(engine, cluster)
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        return cls(engine, sessionmaker(engine, expire_on_commit=False), connection_timeout_ms=statement_timeout_ms)
 
     def request_session(self, *, statement_timeout_ms: int,
                         on_connection: Callable[[Any], None] | None = None) -> Session:
@@ -101,6 +124,7 @@ class Database:
         ``session.info[STATEMENT_TIMEOUT_KEY]``); ``on_connection`` is told each DBAPI connection used."""
         session = self.sessionmaker()
         session.info[STATEMENT_TIMEOUT_KEY] = statement_timeout_ms
+        session.info[CONNECTION_TIMEOUT_KEY] = self.connection_timeout_ms
         event.listen(session, "after_begin", _apply_limits)
         if on_connection is not None:
             def _told(_s: Session, _t: SessionTransaction, connection: Connection) -> None:
