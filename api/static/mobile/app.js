@@ -31,7 +31,7 @@ const I18N = {
     requirement: "整改要求", rectify_due: "整改期限", reply: "办结回复", summary: "办理结果",
     send_now: "提交", action_done: "已提交", needs_online: "需联网后提交", basis: "依据",
     conclusion_problem_confirmed: "问题属实", conclusion_not_confirmed: "问题不属实",
-    conclusion_source_identified: "已查明污染源", route: "路线", stops: "站点", stop_done: "已检查",
+    conclusion_source_identified: "已查明污染源", route: "今日巡查路线", stops: "站点", stop_done: "已检查",
     distance_line: "直线距离", patrol: "巡查",
   },
   en: {
@@ -67,7 +67,7 @@ const I18N = {
     rectify_due: "Deadline", reply: "Reply", summary: "Result", send_now: "Submit", action_done: "Submitted",
     needs_online: "Needs a network to submit", basis: "basis",
     conclusion_problem_confirmed: "Problem confirmed", conclusion_not_confirmed: "Not confirmed",
-    conclusion_source_identified: "Source identified", route: "Route", stops: "stops", stop_done: "done",
+    conclusion_source_identified: "Source identified", route: "Today's patrol route", stops: "stops", stop_done: "done",
     distance_line: "Straight-line distance", patrol: "Patrol",
   },
 };
