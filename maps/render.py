@@ -178,3 +178,12 @@ def new_map(
     m = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None, **leaflet_options)
     add_base_layer(m, provider=provider, tianditu_key=tianditu_key, path=path)
     return m
+
+
+def resolved_layers(provider: str, *, tianditu_key: str | None = None, path: Path | None = None) -> list[TileSpec]:
+    """The chosen base map's layers with their final tile addresses (for pages drawing Leaflet themselves)."""
+    return [
+        TileSpec(name=layer.name, url=_tile_url(layer, tianditu_key=tianditu_key), attribution=layer.attribution,
+                 max_zoom=layer.max_zoom, subdomains=layer.subdomains, labels=layer.labels)
+        for layer in get_provider(provider, path=path).layers
+    ]

@@ -21,6 +21,8 @@ class ReadingCreate(BaseModel):
     measured_at: Moment = Field(description="RFC 3339; a time without an offset is Beijing time")
     instrument: str | None = Field(default=None, max_length=128)
     background: float | None = Field(default=None, description="the background value, for noise")
+    noise_point: Literal["boundary", "environment"] | None = Field(
+        default=None, description="where a noise reading was taken: the emitter's boundary or the environment")
 
 
 class InspectionCreate(BaseModel):
@@ -31,7 +33,8 @@ class InspectionCreate(BaseModel):
         "readings": [{"client_id": "3f1c9a6e-r1", "parameter": "noise_laeq", "value": 62.5, "unit": "dB(A)",
                       "measured_at": "2026-05-01T09:40:00+08:00"}]}})
 
-    case_id: Id
+    case_id: Id | None = Field(default=None, description="the complaint case visited; or give patrol_target_id")
+    patrol_target_id: Id | None = Field(default=None, description="the drawn unit or route stop visited")
     client_id: str = Field(max_length=64, description="the phone's id of the visit: a retry stores it once")
     findings: str | None = Field(default=None, max_length=20_000)
     lon: float | None = None

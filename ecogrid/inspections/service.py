@@ -17,19 +17,31 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid.cases import service as case_service
 from ecogrid.cases import states
 from ecogrid.core import authorization, sql, vocabulary
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ecogrid.core.models import Case, CaseEvent, Complaint, Inspection, Photo, Reading, Source, Zone
+from ecogrid.core.models import (
+    Case,
+    CaseEvent,
+    Complaint,
+    Inspection,
+    PatrolPlan,
+    PatrolTarget,
+    Photo,
+    Reading,
+    Source,
+    Zone,
+)
 from ecogrid.core.settings import Settings
-from ecogrid.core.time import as_aware, rfc3339
+from ecogrid.core.time import BEIJING, as_aware, rfc3339
 from ecogrid.inspections.photos import evidence
 from ecogrid.inspections.photos.images import (
     DEFAULT_CONCURRENT_DECODES,
@@ -48,21 +60,21 @@ from ecogrid.inspections.readings import (
     load_catalogue,
     normalise_reading,
 )
+from ecogrid.inspections.readings.judge import NOISE_PARAMETERS
+from ecogrid.inspections.readings.noise_choice import NOISE_POINTS, choose_noise_setting
+from ecogrid.patrols import service as patrol_service
 from ecogrid.sources import suspects as suspect_service
 from geo.coords import CoordinateError, validate_lon_lat
 
 TASK_STATUSES = ("dispatched", "in_progress", "rectification")
+PHONE_ACTIONS = ("rectify", "reply")
+# A patrol visit finds a problem at the unit or finds none; the unit itself is the visit's source.
+PATROL_CONCLUSIONS = ("problem_confirmed", "not_confirmed")
 CONCLUSIONS = ("problem_confirmed", "not_confirmed", "source_identified")
 THUMBNAIL_SIDES = (320, 1280)
 # Roles that see every case's inspections and photos; an inspector sees only their own.
 SUPERVISING_ROLES = ("chief", "admin")
 FIELD_ROLES = ("inspector", *SUPERVISING_ROLES)
-
-# A zone's category decides which noise standard applies at the measuring point.
-_NOISE_SETTING_BY_CATEGORY = {
-    "noise_industrial": "industrial_boundary",
-    "noise_social": "social_boundary",
-}
 
 
 @dataclass(frozen=True)
@@ -82,11 +94,14 @@ class ReadingIn:
     client_id: str | None = None
     instrument: str | None = None
     background: float | None = None
+    # Where a noise reading was taken: "boundary" (the emitter's) or "environment"; None: the category's usual.
+    noise_point: str | None = None
 
 
 @dataclass(frozen=True)
 class InspectionIn:
-    case_id: int
+    # Exactly one of case_id (a complaint case) and patrol_target_id (a drawn unit or a route stop).
+    case_id: int | None
     client_id: str
     findings: str | None = None
     lon: float | None = None
@@ -95,6 +110,7 @@ class InspectionIn:
     conclusion: str | None = None
     source_id: int | None = None
     readings: tuple[ReadingIn, ...] = ()
+    patrol_target_id: int | None = None
 
 
 # --- tasks -------------------------------------------------------------------------------------
@@ -147,6 +163,9 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         select(Complaint).where(Complaint.case_id == case.id).order_by(Complaint.received_at, Complaint.id)
     ).all()
     ranking = suspect_service.rank_suspects(session, case_id=case.id, settings=settings)
+    earlier = session.scalars(
+        select(Inspection).where(Inspection.case_id == case.id).order_by(Inspection.submitted_at, Inspection.id)
+    ).all()
     return {
         "case_id": case.id,
         "kind": case.kind,
@@ -159,6 +178,11 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
         "exceedance": case.exceedance,
         "confirmed_source_id": case.confirmed_source_id,
         "location": _geojson_point(lon, lat),
+        "address": _site_address(session, case=case, suspects=ranking.suspects),
+        # The case actions the form offers from the phone (责令整改, 办结回复), as the workflow allows them now.
+        "actions": [a.value for a in case_service.allowed_for(
+            case, session=session, actor=case_service.Actor(user_id=actor.user_id, name="", role=actor.role))
+            if a.value in PHONE_ACTIONS],
         "zone": None if zone is None else {
             "id": zone.id, "code": zone.code, "name": zone.name, "noise_class": zone.noise_class,
         },
@@ -174,7 +198,21 @@ def get_task(session: Session, *, actor: Actor, case_id: int, settings: Settings
              "location": _geojson_point(s.lon, s.lat) if s.lon is not None and s.lat is not None else None}
             for s in ranking.suspects
         ],
+        # Earlier visits with their photos and verdicts, so a reopened case shows what was found.
+        "inspections": [describe_inspection(session, inspection=i) for i in earlier],
     }
+
+
+def _site_address(session: Session, *, case: Case, suspects: Any) -> dict[str, str] | None:
+    """Where to go: the confirmed source's registered address, else the likeliest suspect's.
+
+    Never the complaint's address: that is often the complainant's home (see test_views)."""
+    source_id = case.confirmed_source_id or next((s.source_id for s in suspects), None)
+    source = session.get(Source, source_id) if source_id is not None else None
+    if source is None or not source.address:
+        return None
+    return {"text": source.address, "of": source.name,
+            "basis": "confirmed_source" if case.confirmed_source_id else "top_suspect"}
 
 
 def form_vocabulary() -> dict[str, Any]:
@@ -213,6 +251,11 @@ def submit_inspection(
         return existing, False
 
     moment = now or datetime.now(UTC)
+    if (data.case_id is None) == (data.patrol_target_id is None):
+        raise InvalidInput("an inspection belongs to a case or to a patrol target: give exactly one",
+                           field="case_id")
+    if data.patrol_target_id is not None:
+        return _submit_patrol_visit(session, actor=actor, data=data, client_id=client_id, moment=moment)
     case = _case_for(session, actor=actor, case_id=data.case_id, acting=True)
     if case.status not in TASK_STATUSES:
         raise Conflict(f"case {case.id} is {case.status}; inspections are recorded while it is handled",
@@ -233,7 +276,7 @@ def submit_inspection(
         if started_at > moment + timedelta(minutes=5):
             raise InvalidInput("the visit cannot start in the future", field="started_at")
 
-    judged = _judge_readings(session, case=case, readings=data.readings)
+    judged = _judge_readings(session, zone_id=case.zone_id, category=case.category, readings=data.readings)
 
     try:
         with session.begin_nested():
@@ -249,6 +292,114 @@ def submit_inspection(
         session.rollback()
         return _stored_copy(session, client_id=client_id, actor=actor), False
     return inspection, True
+
+
+# --- patrol visits ------------------------------------------------------------------------------
+
+
+def _patrol_target_for(session: Session, *, actor: Actor, target_id: int) -> PatrolTarget:
+    """A drawn unit or route stop the actor may visit: an inspector only one naming them (or naming nobody)."""
+    if actor.role not in FIELD_ROLES:
+        raise Forbidden("field work is done by inspectors and chiefs")
+    target = session.get(PatrolTarget, target_id)
+    named = [int(i) for i in (target.inspector_ids or [])] if target is not None else []
+    if target is None or target.source_id is None or (
+            actor.role == "inspector" and named and actor.user_id not in named):
+        raise NotFound(f"patrol target {target_id} not found", field="patrol_target_id")
+    return target
+
+
+def _noise_category(source: Source) -> str | None:
+    # A unit's own noise category decides its boundary standard (GB 12348, GB 22337 or GB 12523).
+    return next((c for c in (source.categories or []) if c.startswith("noise_")), None)
+
+
+def _submit_patrol_visit(session: Session, *, actor: Actor, data: InspectionIn, client_id: str,
+                         moment: datetime) -> tuple[Inspection, bool]:
+    """A visit of a drawn unit or a route stop: it belongs to that unit, to no case.
+
+    The unit is the target's source and nothing else: no case is touched, no case event written and
+    no source confirmed for a case, so a patrol can never blame a unit for a complaint by accident.
+    The stop counts as done once this row exists (``inspections.patrol_target_id``)."""
+    assert data.patrol_target_id is not None and actor.user_id is not None
+    target = _patrol_target_for(session, actor=actor, target_id=data.patrol_target_id)
+    source = session.get(Source, target.source_id)
+    assert source is not None
+    if data.conclusion is not None and data.conclusion not in PATROL_CONCLUSIONS:
+        raise InvalidInput(f"a patrol visit concludes {' or '.join(PATROL_CONCLUSIONS)}", field="conclusion")
+    if data.source_id is not None and data.source_id != source.id:
+        raise InvalidInput(f"this patrol visit is of source {source.id}", field="source_id")
+    point = _point_or_none(data.lon, data.lat)
+    started_at = as_aware(data.started_at) if data.started_at is not None else moment
+    if started_at > moment + timedelta(minutes=5):
+        raise InvalidInput("the visit cannot start in the future", field="started_at")
+    judged = _judge_readings(session, zone_id=source.zone_id, category=_noise_category(source),
+                             readings=data.readings)
+    try:
+        with session.begin_nested():
+            inspection = Inspection(
+                client_id=client_id, case_id=None, patrol_target_id=target.id, source_id=source.id,
+                inspector_id=actor.user_id, started_at=started_at, submitted_at=moment, geom=_ewkt(point),
+                findings=(data.findings or "").strip() or None, conclusion=data.conclusion, flags=[])
+            session.add(inspection)
+            session.flush()
+            for reading, (verdict, is_exceeded) in zip(data.readings, judged, strict=True):
+                session.add(Reading(
+                    client_id=reading.client_id, inspection_id=inspection.id, case_id=None,
+                    parameter=reading.parameter, value=reading.value,
+                    unit=reading.unit or get_parameter(reading.parameter).unit,
+                    measured_at=as_aware(reading.measured_at), geom=_ewkt(point), instrument=reading.instrument,
+                    exceeded=is_exceeded, verdict=verdict))
+            session.flush()
+    except IntegrityError:
+        return _stored_copy(session, client_id=client_id, actor=actor), False
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return _stored_copy(session, client_id=client_id, actor=actor), False
+    return inspection, True
+
+
+def patrol_day(session: Session, *, actor: Actor, on: date) -> list[dict[str, Any]]:
+    """The actor's routes planned for ``on`` (Beijing day): every stop naming them, in route order."""
+    if actor.user_id is None:
+        raise Forbidden("patrols belong to a signed-in inspector")
+    start = datetime.combine(on, datetime.min.time(), tzinfo=BEIJING)
+    plans = session.scalars(
+        select(PatrolPlan).where(PatrolPlan.kind == "route", PatrolPlan.planned_for >= start,
+                                 PatrolPlan.planned_for < start + timedelta(days=1))
+        .order_by(PatrolPlan.id)).all()
+    out = []
+    for plan in plans:
+        route = patrol_service.describe_route(session, plan_id=plan.id)
+        mine = [s for s in route["stops"] if actor.role != "inspector" or not s["inspector_ids"]
+                or actor.user_id in [int(i) for i in s["inspector_ids"]]]
+        if mine:
+            out.append({"id": plan.id, "date": route["date"], "total_m": route["total_m"], "stops": mine,
+                        "done": sum(1 for s in mine if s["done"]), "total": len(mine)})
+    return out
+
+
+def get_stop(session: Session, *, actor: Actor, target_id: int) -> dict[str, Any]:
+    """A patrol stop as the form shows a case: where the unit is, its zone, earlier visits of this stop."""
+    target = _patrol_target_for(session, actor=actor, target_id=target_id)
+    source = session.get(Source, target.source_id)
+    assert source is not None
+    zone = session.get(Zone, source.zone_id) if source.zone_id else None
+    lon, lat = _lon_lat_of(session, Source, source.id)
+    earlier = session.scalars(select(Inspection).where(Inspection.patrol_target_id == target.id)
+                              .order_by(Inspection.submitted_at, Inspection.id)).all()
+    return {
+        "target_id": target.id, "plan_id": target.plan_id, "seq": target.seq,
+        "source": {"id": source.id, "name": source.name, "industry": source.industry,
+                   "credit_code": source.credit_code},
+        "category": _noise_category(source), "location": _geojson_point(lon, lat),
+        "address": {"text": source.address, "of": source.name, "basis": "patrol_target"} if source.address else None,
+        "zone": None if zone is None else {"id": zone.id, "code": zone.code, "name": zone.name,
+                                           "noise_class": zone.noise_class},
+        "inspections": [describe_inspection(session, inspection=i) for i in earlier],
+    }
 
 
 def _stored_copy(session: Session, *, client_id: str, actor: Actor) -> Inspection:
@@ -348,6 +499,7 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
         "id": inspection.id,
         "client_id": inspection.client_id,
         "case_id": inspection.case_id,
+        "patrol_target_id": inspection.patrol_target_id,
         "inspector_id": inspection.inspector_id,
         "started_at": rfc3339(inspection.started_at),
         "submitted_at": rfc3339(inspection.submitted_at),
@@ -367,10 +519,9 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
 
 
 def _judge_readings(
-    session: Session, *, case: Case, readings: tuple[ReadingIn, ...]
+    session: Session, *, zone_id: int | None, category: str | None, readings: tuple[ReadingIn, ...]
 ) -> list[tuple[dict[str, Any] | None, bool | None]]:
-    zone = session.get(Zone, case.zone_id) if case.zone_id else None
-    setting = _NOISE_SETTING_BY_CATEGORY.get(case.category, "environment")
+    zone = session.get(Zone, zone_id) if zone_id else None
     seen_client_ids: set[str] = set()
     out: list[tuple[dict[str, Any] | None, bool | None]] = []
     for index, reading in enumerate(readings):
@@ -388,7 +539,10 @@ def _judge_readings(
                 normalise_reading("noise_background", reading.background, reading.unit)
         except ReadingError as error:
             raise InvalidInput(error.message, field=f"{where}.{error.field}") from None
-        context = JudgeContext(noise_class=zone.noise_class if zone else None, noise_setting=setting,
+        if reading.noise_point is not None and reading.noise_point not in NOISE_POINTS:
+            raise InvalidInput(f"noise_point must be one of {', '.join(NOISE_POINTS)}", field=f"{where}.noise_point")
+        choice = choose_noise_setting(category, reading.noise_point)
+        context = JudgeContext(noise_class=zone.noise_class if zone else None, noise_setting=choice.setting,
                                background_laeq=reading.background)
         try:
             verdict = judge_reading(parameter=reading.parameter, value=reading.value, unit=reading.unit,
@@ -403,7 +557,12 @@ def _judge_readings(
         if verdict is None:
             out.append((None, None))
             continue
-        out.append((_verdict_json(verdict, background=reading.background), verdict.exceeded))
+        judged_json = _verdict_json(verdict, background=reading.background)
+        if reading.parameter in NOISE_PARAMETERS:
+            # Which standard and why, in the record itself: the choice depends on category and point.
+            judged_json.update(noise_setting=choice.setting, noise_point=choice.point,
+                               basis_zh=choice.reason_zh, basis_en=choice.reason_en)
+        out.append((judged_json, verdict.exceeded))
     return out
 
 

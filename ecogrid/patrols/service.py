@@ -446,6 +446,11 @@ def mark_stop_done(session: Session, *, plan_id: int, target_id: int, inspection
     if inspection.patrol_target_id not in (None, target.id):
         raise Conflict(f"inspection {inspection_id} is already linked to stop {inspection.patrol_target_id}",
                        field="inspection_id")
+    if inspection.case_id is not None and inspection.source_id is None:
+        # A complaint visit that named no unit: linking it would make it name this unit, and the
+        # case's readings would then count against the unit. It has to confirm the source first.
+        raise Conflict(f"inspection {inspection_id} is a visit of case {inspection.case_id} that named no source; "
+                       "it cannot stand for this stop", field="inspection_id")
     inspection.patrol_target_id = target.id
     if inspection.source_id is None:
         inspection.source_id = target.source_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -13,10 +12,10 @@ from ecogrid.core.models import Case, Inspection, Photo, Reading
 from ecogrid.inspections.photos.store import LocalPhotoStore
 from tests.browser_support import playwright_started
 from tests.inspection_seed import SITE_LAT, SITE_LON, jpeg_with_exif, seed_case
+from tests.mobile_support import PASSWORD, Watch, phone_context, sign_in
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path("test-artifacts")
-PASSWORD = "field-pass-123"
 
 
 @pytest.fixture(scope="module")
@@ -45,45 +44,12 @@ def _seed(live_server, inspector_id: int, **kwargs):
         return seeded
 
 
-class Watch:
-    """Fails the test on any request leaving 127.0.0.1, and on failed requests while online."""
-
-    def __init__(self, context) -> None:
-        self.outside: list[str] = []
-        self.failed: list[str] = []
-        self.failed_offline: list[str] = []
-        self.offline = False
-        context.on("request", self._request)
-        context.on("requestfailed", self._failed)
-
-    def _request(self, request) -> None:
-        host = urlsplit(request.url).hostname
-        if request.url.startswith(("data:", "blob:")):
-            return
-        if host != "127.0.0.1":
-            self.outside.append(request.url)
-
-    def _failed(self, request) -> None:
-        (self.failed_offline if self.offline else self.failed).append(f"{request.method} {request.url}")
-
-    def check(self) -> None:
-        assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
-        assert self.failed == [], f"failed requests: {self.failed}"
-
-
 def _context(browser):
-    context = browser.new_context(
-        geolocation={"longitude": SITE_LON + 0.002, "latitude": SITE_LAT}, permissions=["geolocation"],
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 390, "height": 844})
-    return context, Watch(context)
+    return phone_context(browser)
 
 
 def _sign_in(page, url: str) -> None:
-    page.goto(f"{url}/m/")
-    page.fill("#username", "inspector_li")
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    page.wait_for_selector("#tasks, #no-tasks")
+    sign_in(page, url)
 
 
 def _open_and_start(page, case_id: int) -> None:

@@ -16,6 +16,23 @@ const I18N = {
     saved: "已提交，服务器已保存", queued: "已保存在手机上，联网后自动发送", sign_in_failed: "用户名或密码错误",
     need_sign_in: "请重新登录后发送待发送记录", rejected: "服务器拒收", back: "返回任务列表",
     exceeded: "超标", within: "达标", loading: "加载中…", pick_source: "请选择污染源", m: "米", km: "公里",
+    drafts: "未提交的检查（草稿）", resume: "继续", discard: "丢弃", confirm_discard: "确认丢弃",
+    draft_saved: "草稿已保存在手机上", photo_count: "张照片", reading_count: "条数据", earlier: "历次检查",
+    no_earlier: "尚无检查记录", waiting_send: "待发送", sent_at: "已发送", limit: "限值", excess: "超出",
+    standard: "标准", not_judged: "未判定", remeasure: "需重新测量", day: "昼间", night: "夜间",
+    address: "地址", address_of: "登记地址", no_address: "无登记地址，请按坐标导航", navigate: "导航",
+    amap: "高德地图", tencent: "腾讯地图", baidu: "百度地图", geo_app: "其他地图应用", you: "我的位置",
+    sort_due: "按期限", sort_distance: "按距离", offline_now: "离线：无网络连接，记录会保存在手机上",
+    offline_case: "离线：此案件未在本机缓存。请联网后打开，或在联网时点“离线准备”。",
+    network_failed: "网络不通，未能连接服务器", prepare: "离线准备", prepared: "已缓存供离线使用",
+    waiting_cases: "等待发送", sent_list: "最近已发送", inspection_word: "次检查", photos_left: "张照片未发送",
+    all_sent: "全部已发送", remove_photo: "删除照片", point: "测点", point_boundary: "边界（厂界/场界）",
+    point_environment: "敏感点（声环境）", point_default: "按类别默认", rectify: "责令整改",
+    requirement: "整改要求", rectify_due: "整改期限", reply: "办结回复", summary: "办理结果",
+    send_now: "提交", action_done: "已提交", needs_online: "需联网后提交", basis: "依据",
+    conclusion_problem_confirmed: "问题属实", conclusion_not_confirmed: "问题不属实",
+    conclusion_source_identified: "已查明污染源", route: "今日巡查路线", stops: "站点", stop_done: "已检查",
+    distance_line: "直线距离", patrol: "巡查",
   },
   en: {
     title: "Field inspection", sign_in: "Sign in", username: "User name", password: "Password",
@@ -32,6 +49,26 @@ const I18N = {
     sign_in_failed: "Wrong user name or password", need_sign_in: "Sign in again to send what is waiting",
     rejected: "Refused by the server", back: "Back to my tasks", exceeded: "over the limit",
     within: "within the limit", loading: "Loading…", pick_source: "Choose the source", m: "m", km: "km",
+    drafts: "Unsent visits (drafts)", resume: "Resume", discard: "Discard", confirm_discard: "Really discard",
+    draft_saved: "Draft kept on this phone", photo_count: "photos", reading_count: "readings",
+    earlier: "Earlier visits", no_earlier: "No visit yet", waiting_send: "waiting", sent_at: "sent",
+    limit: "limit", excess: "excess", standard: "standard", not_judged: "not judged", remeasure: "measure again",
+    day: "day", night: "night", address: "Address", address_of: "registered address",
+    no_address: "No registered address: navigate by coordinates", navigate: "Navigate", amap: "Amap",
+    tencent: "Tencent Maps", baidu: "Baidu Maps", geo_app: "Other map app", you: "You",
+    sort_due: "By due time", sort_distance: "By distance",
+    offline_now: "Offline: no network; records stay on this phone",
+    offline_case: "Offline: this case is not stored on this phone. Open it online, or tap Prepare offline first.",
+    network_failed: "No network: the server could not be reached", prepare: "Prepare offline",
+    prepared: "stored for offline use", waiting_cases: "Waiting to be sent", sent_list: "Recently sent",
+    inspection_word: "visit", photos_left: "photos not sent", all_sent: "All sent", remove_photo: "Remove photo",
+    point: "Point", point_boundary: "Boundary", point_environment: "Sensitive point (environment)",
+    point_default: "Category default", rectify: "Order rectification", requirement: "Requirement",
+    rectify_due: "Deadline", reply: "Reply", summary: "Result", send_now: "Submit", action_done: "Submitted",
+    needs_online: "Needs a network to submit", basis: "basis",
+    conclusion_problem_confirmed: "Problem confirmed", conclusion_not_confirmed: "Not confirmed",
+    conclusion_source_identified: "Source identified", route: "Today's patrol route", stops: "stops", stop_done: "done",
+    distance_line: "Straight-line distance", patrol: "Patrol",
   },
 };
 
@@ -39,11 +76,17 @@ const TOKEN_KEY = "ecogrid.m.token";
 const LANG_KEY = "ecogrid.m.lang";
 const VOCAB_KEY = "ecogrid.m.vocabulary";
 const DRAFT_PREFIX = "ecogrid.m.draft.";
+const SORT_KEY = "ecogrid.m.sort";
+const SENT_KEY = "ecogrid.m.sent";
+const CACHE_NAME = "ecogrid-m-v4";
 
 let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en");
 let vocabulary = JSON.parse(localStorage.getItem(VOCAB_KEY) || "null");
 let currentMap = null;
+let baseMap = JSON.parse(localStorage.getItem("ecogrid.m.basemap") || "null");
 let flushing = null;
+// Each navigation counts up; a view still loading when the inspector has moved on draws nothing.
+let routeSeq = 0;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const t = (key) => (I18N[lang] && I18N[lang][key]) || I18N.en[key] || key;
@@ -68,6 +111,11 @@ function label(code) {
   return entry ? entry[lang] : code;
 }
 
+function parameterLabel(code) {
+  const p = vocabulary && vocabulary.parameters && vocabulary.parameters.find((x) => x.code === code);
+  return p ? (lang === "zh" ? p.label_zh : p.label) : code;
+}
+
 function statusLabel(code) {
   const entry = vocabulary && vocabulary.statuses && vocabulary.statuses[code];
   return entry ? entry[lang] : code;
@@ -89,9 +137,11 @@ function formatDistance(metres) {
 
 function formatTime(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", {
-    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  });
+  const when = new Date(iso);
+  // The year only when it is not this year: a deadline in January seen in December says so.
+  const options = { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" };
+  if (when.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+  return when.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", options);
 }
 
 function localInputValue(date) {
@@ -127,7 +177,12 @@ async function api(path, options = {}) {
   return body;
 }
 
+function isNetworkError(error) {
+  return error instanceof TypeError || (error && error.name === "TypeError");
+}
+
 function describeError(error) {
+  if (isNetworkError(error)) return t("network_failed");
   if (error instanceof HttpError && error.body && Array.isArray(error.body.detail)) {
     return error.body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
   }
@@ -157,6 +212,33 @@ async function loadVocabulary() {
 
 // --- the outbox ------------------------------------------------------------------------------
 
+function visitName(inspection, title) {
+  return title || (inspection.case_id ? `#${inspection.case_id}` : `${t("patrol")} ${inspection.patrol_target_id}`);
+}
+
+function sentLog() {
+  return JSON.parse(localStorage.getItem(SENT_KEY) || "[]");
+}
+
+function remember(entry, stored) {
+  // What the server stored, kept short: the inspector sees per case that it went and what was judged.
+  const log = sentLog();
+  log.unshift({
+    case_id: entry.inspection.case_id, title: visitName(entry.inspection, entry.title), client_id: entry.client_id, inspection_id: entry.inspection_id,
+    sent_at: new Date().toISOString(), photos: entry.photos.length,
+    readings: (stored && stored.readings ? stored.readings : []).map((r) => ({
+      parameter: r.parameter, value: r.value, unit: r.unit, exceeded: r.exceeded, verdict: r.verdict })),
+  });
+  localStorage.setItem(SENT_KEY, JSON.stringify(log.slice(0, 50)));
+}
+
+function setNet() {
+  const net = $("#net");
+  net.textContent = navigator.onLine ? "" : t("offline");
+  net.className = navigator.onLine ? "net" : "net off";
+  net.hidden = navigator.onLine;
+}
+
 async function refreshCount() {
   let count = 0;
   try {
@@ -166,8 +248,9 @@ async function refreshCount() {
   }
   $("#pending-count").textContent = String(count);
   $("#outbox").hidden = count === 0;
-  $("#net").className = navigator.onLine ? "net" : "net off";
-  $("#net").title = navigator.onLine ? "" : t("offline");
+  setNet();
+  const panel = $("#sync");
+  if (panel) await fillSyncPanel(panel);
   return count;
 }
 
@@ -179,6 +262,7 @@ async function sendEntry(entry) {
       body: JSON.stringify(entry.inspection),
     });
     entry.inspection_id = stored.id;
+    entry.stored = stored;
     await Outbox.put(entry);
   }
   for (const photo of entry.photos) {
@@ -190,6 +274,7 @@ async function sendEntry(entry) {
     photo.done = true;
     await Outbox.put(entry);
   }
+  remember(entry, entry.stored);
   await Outbox.remove(entry.client_id);
 }
 
@@ -198,6 +283,8 @@ function flushOutbox() {
   if (flushing) return flushing;
   flushing = (async () => {
     let sent = 0;
+    let refused = false;
+    let stopped = false;
     const entries = (await Outbox.all()).sort((a, b) => a.created_at.localeCompare(b.created_at));
     for (const entry of entries) {
       try {
@@ -206,6 +293,7 @@ function flushOutbox() {
       } catch (error) {
         if (error instanceof HttpError && error.status === 401) {
           notice(t("need_sign_in"), true);
+          stopped = true;
           break;
         }
         if (error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 408
@@ -213,13 +301,22 @@ function flushOutbox() {
           // Kept, not dropped: a refused submission is still the inspector's record of the visit.
           entry.error = describeError(error);
           await Outbox.put(entry);
-          notice(`${t("rejected")}: ${entry.error}`, true);
+          notice(`${t("rejected")} ${visitName(entry.inspection, entry.title)}: ${entry.error}`, true);
+          refused = true;
           continue;
         }
+        stopped = true;
         break;
       }
     }
-    await refreshCount();
+    const left = await refreshCount();
+    // The task list shows what each case is waiting for: drawn again once something went.
+    if (sent && !/^#\/(case|stop)\//.test(location.hash) && localStorage.getItem(TOKEN_KEY)) route();
+    if (sent && !refused && !stopped) {
+      // The stale error of an earlier attempt goes; what was sent, and when, stays on the task list.
+      notice(`${t("sent_at")} ${sent} ${t("inspection_word")} · ${formatTime(new Date().toISOString())}`
+             + (left ? ` · ${t("waiting")} ${left}` : ""));
+    }
     return sent;
   })().finally(() => {
     flushing = null;
@@ -227,9 +324,34 @@ function flushOutbox() {
   return flushing;
 }
 
+async function fillSyncPanel(panel) {
+  const waiting = (await Outbox.all()).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const sent = sentLog().slice(0, 12);
+  const rows = [];
+  if (!navigator.onLine) rows.push(h("p", { class: "offline-line", text: t("offline_now") }));
+  if (waiting.length) {
+    rows.push(h("h3", { text: `${t("waiting_cases")} (${waiting.length})` }));
+    rows.push(h("ul", { class: "waiting-list" }, waiting.map((e) => {
+      const left = e.photos.filter((p) => !p.done).length;
+      return h("li", { "data-case-id": e.inspection.case_id },
+        `${visitName(e.inspection, e.title)} · ${formatTime(e.created_at)} · `,
+        e.inspection_id ? `${left} ${t("photos_left")}` : `1 ${t("inspection_word")}, ${e.photos.length} ${t("photo_count")}`,
+        e.error ? h("div", { class: "error-line", text: `${t("rejected")}: ${e.error}` }) : null);
+    })));
+  }
+  if (sent.length) {
+    rows.push(h("h3", { text: t("sent_list") }));
+    rows.push(h("ul", { class: "sent-list" }, sent.map((s) => h("li", { "data-case-id": s.case_id },
+      `${s.title || `#${s.case_id}`} · ${t("sent_at")} ${formatTime(s.sent_at)} · ${s.photos} ${t("photo_count")}`,
+      s.readings.map((r) => h("div", { class: `muted${r.exceeded ? " over" : ""}` }, verdictText(r, false)))))));
+  }
+  panel.replaceChildren(...rows);
+  panel.hidden = rows.length === 0;
+}
+
 // --- views ---------------------------------------------------------------------------------
 
-function render(...nodes) {
+function renderView(...nodes) {
   if (currentMap) {
     currentMap.remove();
     currentMap = null;
@@ -255,7 +377,7 @@ function signInView() {
       const answer = await api("/api/v1/auth/token", { method: "POST", body });
       localStorage.setItem(TOKEN_KEY, answer.access_token);
       notice("");
-      await loadVocabulary();
+      await Promise.all([loadVocabulary(), loadBaseMap()]);
       await flushOutbox();
       location.hash = "#/tasks";
       route();
@@ -263,10 +385,96 @@ function signInView() {
       notice(error instanceof HttpError && error.status === 401 ? t("sign_in_failed") : describeError(error), true);
     }
   });
-  render(form);
+  renderView(form);
+}
+
+function sortTasks(items, mode) {
+  const due = (task) => (task.due_at ? Date.parse(task.due_at) : Infinity);
+  const sorted = [...items];
+  if (mode === "distance") {
+    sorted.sort((a, b) => (a.distance_m ?? Infinity) - (b.distance_m ?? Infinity) || due(a) - due(b));
+  } else {
+    // Soonest due first, so whatever is overdue comes first, the longest overdue at the top.
+    sorted.sort((a, b) => due(a) - due(b) || a.case_id - b.case_id);
+  }
+  return sorted;
+}
+
+async function draftsCard() {
+  const drafts = (await Drafts.all()).sort((a, b) => (a.started_at || "").localeCompare(b.started_at || ""));
+  if (!drafts.length) return null;
+  return h("div", { class: "card", id: "drafts" }, h("h3", { text: t("drafts") }),
+    drafts.map((d) => {
+      const discard = h("button", { type: "button", class: "secondary discard", text: t("discard") });
+      discard.addEventListener("click", async () => {
+        // Two taps: a draft holds photos that cannot be taken again.
+        if (discard.dataset.armed !== "1") {
+          discard.dataset.armed = "1";
+          discard.textContent = t("confirm_discard");
+          return;
+        }
+        await Drafts.remove(d.key);
+        route();
+      });
+      const stop = d.kind === "stop";
+      return h("div", { class: "draft", "data-case-id": stop ? null : d.case_id, "data-stop-id": stop ? d.target_id : null },
+        h("a", { href: stop ? `#/stop/${d.target_id}` : `#/case/${d.case_id}`, class: "resume" },
+          h("strong", { text: d.title || `#${d.case_id}` }),
+          ` ${t("started")} ${formatTime(d.started_at)} · ${d.photos.length} ${t("photo_count")} · `
+          + `${d.readings.length} ${t("reading_count")} · ${t("resume")} ›`),
+        discard);
+    }));
+}
+
+async function prepareOffline(tasks, button) {
+  // Case pages (with suspects) and the base map's tiles around each site go into the caches now,
+  // so each can be opened and worked on later without a signal.
+  button.disabled = true;
+  let done = 0;
+  for (const task of tasks) {
+    try {
+      const detail = await api(`/api/v1/inspections/tasks/${task.case_id}`);
+      if (detail.location) await prefetchTiles(detail.location.coordinates);
+      done += 1;
+      button.textContent = `${t("prepare")} ${done}/${tasks.length}`;
+    } catch (error) {
+      notice(describeError(error), true);
+      break;
+    }
+  }
+  button.disabled = false;
+  if (done === tasks.length) notice(`${done} ${t("prepared")}`);
+}
+
+function tileUrls(layer, lon, lat, zoom) {
+  const n = 2 ** zoom;
+  const x = Math.floor(((lon + 180) / 360) * n);
+  const rad = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n);
+  const urls = [];
+  for (let dx = -1; dx <= 1; dx += 1) {
+    for (let dy = -1; dy <= 1; dy += 1) {
+      const s = layer.subdomains ? layer.subdomains[0] : "";
+      urls.push(layer.url.replace("{s}", s).replace("{z}", zoom).replace("{x}", x + dx).replace("{y}", y + dy));
+    }
+  }
+  return urls;
+}
+
+async function prefetchTiles([lon, lat]) {
+  if (!baseMap || !baseMap.layers.length) return;
+  const [dlon, dlat] = baseMap.crs === "gcj02" ? Coords.toGcj02(lon, lat) : [lon, lat];
+  for (const layer of baseMap.layers) {
+    for (const zoom of [15, 16, 17]) {
+      // The service worker keeps what it sees; opaque answers are fine for <img> tiles.
+      await Promise.all(tileUrls(layer, dlon, dlat, zoom).map((u) => fetch(u, { mode: "no-cors" }).catch(() => null)));
+    }
+  }
 }
 
 async function tasksView() {
+  const mine = routeSeq;
+  const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
   render(h("p", { class: "muted", text: t("loading") }));
   const here = await position(4000);
   const query = here ? `?lon=${here.lon}&lat=${here.lat}` : "";
@@ -275,90 +483,293 @@ async function tasksView() {
     tasks = await api(`/api/v1/inspections/tasks${query}`);
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) return signOut();
-    notice(describeError(error), true);
+    notice(isNetworkError(error) ? t("offline_now") : describeError(error), true);
+    render(await draftsCard() || "", h("div", { class: "card", id: "sync", hidden: true }));
+    await refreshCount();
     return;
   }
+  const waitingCases = new Set((await Outbox.all()).map((e) => e.inspection.case_id));
+  const draftCases = new Set((await Drafts.all()).map((d) => d.case_id));
+  const mode = localStorage.getItem(SORT_KEY) || "due";
   const now = Date.now();
-  const cards = tasks.items.map((task) => h("a", { class: "card task", href: `#/case/${task.case_id}`,
-                                                 "data-case-id": task.case_id },
+  const cards = sortTasks(tasks.items, mode).map((task) => h("a", {
+    class: "card task", href: `#/case/${task.case_id}`, "data-case-id": task.case_id },
     h("div", {}, h("strong", { text: `#${task.case_id} ${label(task.category)}` }), " ",
       h("span", { class: "tag", text: statusLabel(task.status) }),
-      task.exceedance ? h("span", { class: "tag over", text: t("exceeded") }) : null),
+      task.exceedance ? h("span", { class: "tag over", text: t("exceeded") }) : null,
+      waitingCases.has(task.case_id) ? h("span", { class: "tag warn", text: t("waiting_send") }) : null,
+      draftCases.has(task.case_id) ? h("span", { class: "tag", text: t("drafts").replace(/（.*|\(.*/, "") }) : null),
     h("div", { class: "muted" },
-      `${t("due")}: ${formatTime(task.due_at)}`,
+      h("span", { class: "due", text: `${t("due")}: ${formatTime(task.due_at)}` }),
       task.due_at && Date.parse(task.due_at) < now ? h("span", { class: "tag over", text: t("overdue") }) : null,
       task.distance_m !== null ? h("span", { class: "distance", text: ` · ${t("away")} ${formatDistance(task.distance_m)}` }) : null),
     task.zone ? h("div", { class: "muted", text: task.zone }) : null));
-  render(h("h2", { text: t("my_tasks") }), cards.length ? h("div", { id: "tasks" }, cards)
-    : h("p", { class: "muted", id: "no-tasks", text: t("no_tasks") }));
+  const switcher = h("div", { class: "switch", id: "sort", role: "group" },
+    ["due", "distance"].map((m) => h("button", { type: "button", "data-sort": m, class: m === mode ? "on" : "",
+      "aria-pressed": m === mode ? "true" : "false", text: t(`sort_${m}`),
+      onclick: () => { localStorage.setItem(SORT_KEY, m); tasksView(); } })));
+  const prepare = h("button", { id: "prepare", class: "secondary", type: "button", text: t("prepare") });
+  const patrol = await patrolCard();
+  prepare.addEventListener("click", () => prepareOffline(tasks.items, prepare));
+  render(await draftsCard() || "", h("div", { class: "card", id: "sync", hidden: true }), patrol || "",
+    h("div", { class: "row" }, h("h2", { text: t("my_tasks") }), switcher),
+    cards.length ? h("div", { id: "tasks" }, cards) : h("p", { class: "muted", id: "no-tasks", text: t("no_tasks") }),
+    cards.length ? prepare : null);
+  await refreshCount();
+  // On Wi-Fi the open tasks are kept for offline use without asking.
+  const link = navigator.connection;
+  if (cards.length && link && link.type === "wifi") prepareOffline(tasks.items, prepare);
 }
 
-function readingRow(draft) {
+async function patrolCard() {
+  // The day's routes: their stops in order, each opened like a case and done by its visit.
+  let day;
+  try {
+    day = await api("/api/v1/inspections/patrol-day");
+  } catch (error) {
+    return null;
+  }
+  if (!day.routes.length) return null;
+  return h("div", { class: "card", id: "patrol" }, day.routes.map((r) => h("div", { class: "route", "data-route-id": r.id },
+    h("h3", { text: `${t("route")} · ${r.done}/${r.total} ${t("stop_done")}` }),
+    h("ol", { class: "stops" }, r.stops.map((s) => h("li", { "data-stop-id": s.target_id, class: s.done ? "done" : "" },
+      h("a", { href: `#/stop/${s.target_id}`, text: s.name }),
+      s.address ? h("span", { class: "muted", text: ` · ${s.address}` }) : null,
+      s.done ? h("span", { class: "tag", text: t("stop_done") }) : null))))));
+}
+
+function pointSelect(value) {
+  return h("select", { class: "noise-point", "aria-label": t("point") },
+    [["", t("point_default")], ["boundary", t("point_boundary")], ["environment", t("point_environment")]]
+      .map(([v, text]) => h("option", { value: v, text, selected: v === (value || "") })));
+}
+
+function readingRow(saved, onChange) {
   const params = (vocabulary && vocabulary.parameters) || [];
   const paramSelect = h("select", { class: "parameter", "aria-label": t("parameter") },
-    params.map((p) => h("option", { value: p.code, text: lang === "zh" ? p.label_zh : p.label })));
+    params.map((p) => h("option", { value: p.code, text: lang === "zh" ? p.label_zh : p.label,
+                                    selected: p.code === saved.parameter })));
   const unitSelect = h("select", { class: "unit", "aria-label": t("unit") });
-  const fillUnits = () => {
+  const pointBox = h("div", { class: "wide point-box" }, h("label", { text: t("point") }), pointSelect(saved.noise_point));
+  const fillUnits = (unit) => {
     const p = params.find((x) => x.code === paramSelect.value);
-    unitSelect.replaceChildren(...(p ? p.units : []).map((u) => h("option", { value: u, text: u })));
+    unitSelect.replaceChildren(...(p ? p.units : []).map((u) => h("option", { value: u, text: u, selected: u === unit })));
+    pointBox.hidden = !paramSelect.value.startsWith("noise_") || paramSelect.value === "noise_background";
   };
-  paramSelect.addEventListener("change", fillUnits);
-  fillUnits();
-  const row = h("div", { class: "reading", "data-client-id": newClientId() },
-    h("div", {}, h("label", { text: t("parameter") }), paramSelect),
+  paramSelect.addEventListener("change", () => fillUnits(null));
+  fillUnits(saved.unit);
+  const row = h("div", { class: "reading", "data-client-id": saved.client_id || newClientId() },
+    h("div", { class: "wide" }, h("label", { text: t("parameter") }), paramSelect),
     h("div", {}, h("label", { text: t("value") }), h("input", { class: "value", type: "number", step: "any",
-                                                                inputmode: "decimal", required: true })),
+      inputmode: "decimal", required: true, value: saved.value ?? "" })),
     h("div", {}, h("label", { text: t("unit") }), unitSelect),
+    pointBox,
     h("div", { class: "wide" }, h("label", { text: t("measured_at") }),
-      h("input", { class: "measured-at", type: "datetime-local", value: localInputValue(new Date()) })),
+      h("input", { class: "measured-at", type: "datetime-local", value: saved.measured_at || localInputValue(new Date()) })),
     h("div", {}, h("label", { text: t("background") }), h("input", { class: "background", type: "number",
-                                                                     step: "any" })),
-    h("div", { class: "span-2" }, h("label", { text: t("instrument") }),
-      h("input", { class: "instrument", value: draft.instrument || "" })),
+                                                                     step: "any", value: saved.background ?? "" })),
+    h("div", {}, h("label", { text: t("instrument") }),
+      h("input", { class: "instrument", value: saved.instrument || "" })),
     h("button", { type: "button", class: "secondary wide remove-reading", text: t("remove"),
-                  onclick: () => row.remove() }));
+                  onclick: () => { row.remove(); onChange(); } }));
   return row;
 }
 
-function collectReadings(form) {
-  return [...form.querySelectorAll(".reading")].map((row) => {
-    const background = row.querySelector(".background").value;
-    const instrument = row.querySelector(".instrument").value.trim();
-    return {
-      client_id: row.dataset.clientId,
-      parameter: row.querySelector(".parameter").value,
-      value: Number(row.querySelector(".value").value),
-      unit: row.querySelector(".unit").value,
-      // datetime-local is the phone's local time; sent with its offset so the server judges day/night right.
-      measured_at: new Date(row.querySelector(".measured-at").value).toISOString(),
-      background: background === "" ? null : Number(background),
-      instrument: instrument || null,
-    };
-  });
+function readingState(row) {
+  return {
+    client_id: row.dataset.clientId,
+    parameter: row.querySelector(".parameter").value,
+    value: row.querySelector(".value").value,
+    unit: row.querySelector(".unit").value,
+    noise_point: row.querySelector(".point-box").hidden ? null : (row.querySelector(".noise-point").value || null),
+    measured_at: row.querySelector(".measured-at").value,
+    background: row.querySelector(".background").value,
+    instrument: row.querySelector(".instrument").value,
+  };
 }
 
-function loadDraft(caseId) {
-  return JSON.parse(localStorage.getItem(DRAFT_PREFIX + caseId) || "null");
+function readingPayload(state) {
+  return {
+    client_id: state.client_id,
+    parameter: state.parameter,
+    value: Number(state.value),
+    unit: state.unit,
+    noise_point: state.noise_point,
+    // datetime-local is the phone's local time; sent with its offset so the server judges day/night right.
+    measured_at: new Date(state.measured_at).toISOString(),
+    background: state.background === "" ? null : Number(state.background),
+    instrument: state.instrument.trim() || null,
+  };
 }
 
-function saveDraft(caseId, draft) {
-  localStorage.setItem(DRAFT_PREFIX + caseId, JSON.stringify(draft));
+function verdictText(reading, withBasis = true) {
+  const v = reading.verdict;
+  const head = `${parameterLabel(reading.parameter)} ${reading.value} ${reading.unit || ""}`;
+  if (!v) return head;
+  if (v.judged === false) return `${head} · ${t("not_judged")} (${v.reason})`;
+  if (v.remeasure) return `${head} · ${t("remeasure")} · ${v.standard}`;
+  const limit = Array.isArray(v.limit) ? v.limit.join("–") : v.limit;
+  const period = v.period ? ` ${t(v.period)}` : "";
+  const outcome = v.exceeded ? `${t("exceeded")} ${t("excess")} ${v.excess} ${v.unit}` : t("within");
+  const basis = lang === "zh" ? v.basis_zh : v.basis_en;
+  return `${head} · ${t("limit")} ${limit} ${v.unit}${period} · ${outcome} · ${v.standard}`
+    + (basis && withBasis ? ` · ${t("basis")}: ${basis}` : "");
 }
 
-async function caseView(caseId) {
+async function authorisedImage(url, alt) {
+  const img = h("img", { alt });
+  try {
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY)}` } });
+    if (response.ok) img.src = URL.createObjectURL(await response.blob());
+  } catch (error) {
+    img.alt = `${alt} (${t("offline")})`;
+  }
+  return img;
+}
+
+async function earlierVisits(task) {
+  const waiting = (await Outbox.all()).filter((e) => (task.target_id
+    ? e.inspection.patrol_target_id === task.target_id : e.inspection.case_id === task.case_id));
+  const items = [];
+  for (const e of waiting) {
+    items.push(h("li", { class: "visit waiting", "data-client-id": e.client_id },
+      h("div", {}, h("span", { class: "tag warn", text: t("waiting_send") }), ` ${formatTime(e.created_at)} · `,
+        e.inspection.conclusion ? t(`conclusion_${e.inspection.conclusion}`) : ""),
+      e.inspection.findings ? h("div", { text: e.inspection.findings }) : null,
+      e.inspection.readings.map((r) => h("div", { class: "muted reading-line" }, verdictText(r))),
+      h("div", { class: "thumbs" }, e.photos.map((p) => h("img", { src: URL.createObjectURL(p.blob), alt: p.name || "" })))));
+  }
+  for (const i of [...(task.inspections || [])].reverse()) {
+    const thumbs = await Promise.all(i.photos.map((p) => authorisedImage(p.thumbnails["320"], p.original_name || "")));
+    items.push(h("li", { class: "visit", "data-inspection-id": i.id },
+      h("div", {}, h("strong", { text: formatTime(i.submitted_at) }), " · ",
+        i.conclusion ? t(`conclusion_${i.conclusion}`) : ""),
+      i.findings ? h("div", { text: i.findings }) : null,
+      i.readings.map((r) => h("div", { class: `muted reading-line${r.exceeded ? " over" : ""}` }, verdictText(r))),
+      h("div", { class: "thumbs" }, thumbs)));
+  }
+  return h("div", { class: "card", id: "earlier" }, h("h3", { text: t("earlier") }),
+    items.length ? h("ul", { class: "visits" }, items) : h("p", { class: "muted", text: t("no_earlier") }));
+}
+
+function findingCard(task, here) {
+  const site = task.location ? { lon: task.location.coordinates[0], lat: task.location.coordinates[1] } : null;
+  const name = (task.address && task.address.text) || task.title;
+  const address = task.address
+    ? h("div", { id: "address" }, h("strong", { text: task.address.text }),
+      h("div", { class: "muted", text: `${task.address.of} · ${t("address_of")}` }))
+    : h("div", { id: "address", class: "muted", text: t("no_address") });
+  let links = null;
+  if (site) {
+    const urls = Coords.navigationLinks(site, here, name);
+    links = h("div", { class: "nav-links", id: "navigate" }, h("span", { text: `${t("navigate")}:` }),
+      ["amap", "tencent", "baidu", "geo"].map((app) => h("a", { class: `nav ${app}`, href: urls[app],
+        text: app === "geo" ? t("geo_app") : t(app) })));
+  }
+  const distance = site && here
+    ? h("div", { class: "muted", id: "way" }, `${t("distance_line")} ${formatDistance(haversine(here, site))}`) : null;
+  return h("div", { class: "card", id: "site" }, h("h3", { text: t("address") }), address, distance, links);
+}
+
+function haversine(a, b) {
+  const r = 6371008.8;
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const s = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * r * Math.asin(Math.sqrt(s));
+}
+
+function actionsCard(task) {
+  const actions = task.actions || [];
+  if (!actions.length) return null;
+  const forms = [];
+  const send = async (action, payload, button) => {
+    if (!navigator.onLine) return notice(t("needs_online"), true);
+    button.disabled = true;
+    try {
+      await api(`/api/v1/cases/${task.case_id}/${action}`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+      notice(`${t(action)} · ${t("action_done")}`);
+      // A replied case has left the inspector's tasks; after an order the case page shows what is next.
+      if (action === "reply" && location.hash !== "#/tasks") location.hash = "#/tasks";
+      else route();
+    } catch (error) {
+      notice(describeError(error), true);
+      button.disabled = false;
+    }
+  };
+  if (actions.includes("rectify")) {
+    const due = new Date(Date.now() + 7 * 86400000);
+    const requirement = h("textarea", { id: "requirement", required: true });
+    const deadline = h("input", { id: "rectify-due", type: "datetime-local", value: localInputValue(due), required: true });
+    const button = h("button", { id: "rectify", class: "primary", type: "submit", text: t("rectify") });
+    const form = h("form", { id: "rectify-form" }, h("h3", { text: t("rectify") }),
+      h("label", { for: "requirement", text: t("requirement") }), requirement,
+      h("label", { for: "rectify-due", text: t("rectify_due") }), deadline, button);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send("rectify", { requirement: requirement.value.trim(), due_at: new Date(deadline.value).toISOString() }, button);
+    });
+    forms.push(form);
+  }
+  if (actions.includes("reply")) {
+    const summary = h("textarea", { id: "reply-summary", required: true });
+    const button = h("button", { id: "reply", class: "primary", type: "submit", text: t("reply") });
+    const form = h("form", { id: "reply-form" }, h("h3", { text: t("reply") }),
+      h("label", { for: "reply-summary", text: t("summary") }), summary, button);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send("reply", { summary: summary.value.trim() }, button);
+    });
+    forms.push(form);
+  }
+  return h("div", { class: "card", id: "case-actions" }, forms);
+}
+
+async function loadDraft(caseId) {
+  const found = await Drafts.get(caseId);
+  if (found || typeof caseId !== "number") return found || null;
+  if (found) return found;
+  // A visit started by the first version of the form (start time and position in localStorage).
+  const old = JSON.parse(localStorage.getItem(DRAFT_PREFIX + caseId) || "null");
+  if (!old) return null;
+  const draft = { key: caseId, case_id: caseId, ...old, findings: "", conclusion: null, source_id: null,
+                  readings: [], photos: [] };
+  await Drafts.put(draft);
+  localStorage.removeItem(DRAFT_PREFIX + caseId);
+  return draft;
+}
+
+function stopAsTask(stop) {
+  // A patrol stop drawn with the case page: the unit is the site, nothing was complained of.
+  return { ...stop, case_id: null, status: null, due_at: null, complaints: [], suspects: [], actions: [],
+           title: `${t("patrol")} ${stop.seq}. ${stop.source.name}` };
+}
+
+async function caseView(id, kind = "case") {
+  const mine = routeSeq;
+  const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
+  const caseId = kind === "stop" ? `stop:${id}` : id;  // the draft's key
   render(h("p", { class: "muted", text: t("loading") }));
   let task;
   try {
-    task = await api(`/api/v1/inspections/tasks/${caseId}`);
+    task = kind === "stop" ? stopAsTask(await api(`/api/v1/inspections/stops/${id}`))
+      : await api(`/api/v1/inspections/tasks/${id}`);
+    if (!task.title) task.title = `#${task.case_id} ${label(task.category)}`;
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) return signOut();
-    notice(describeError(error), true);
+    const offline = isNetworkError(error);
+    render(h("a", { href: "#/tasks", class: "muted", text: `‹ ${t("back")}` }),
+      h("p", { class: "card error-line", id: "case-error", text: offline ? t("offline_case") : describeError(error) }));
     return;
   }
+  const here = await position(4000);
   const mapBox = h("div", { id: "map", class: "map" });
   const header = h("div", { class: "card" },
-    h("h2", { text: `#${task.case_id} ${label(task.category)}` }),
-    h("div", { class: "muted" }, `${statusLabel(task.status)} · ${t("due")}: ${formatTime(task.due_at)}`),
+    h("h2", { text: task.title }),
+    task.case_id ? h("div", { class: "muted" }, `${statusLabel(task.status)} · ${t("due")}: ${formatTime(task.due_at)}`)
+      : h("div", { class: "muted" }, task.category ? label(task.category) : t("patrol")),
     task.zone ? h("div", { class: "muted" }, `${task.zone.name}`,
       task.zone.noise_class ? ` · ${t("noise_class")} ${task.zone.noise_class}` : "") : null);
   const complaints = h("div", { class: "card", id: "complaints" }, h("h3", { text: t("complaints") }),
@@ -373,70 +784,113 @@ async function caseView(caseId) {
         h("div", { class: "muted why", text: ((lang === "en" ? s.explanation_en : s.explanation) || []).join("；") }))))
       : h("p", { class: "muted", text: t("no_suspects") }));
 
-  let draft = loadDraft(caseId);
+  let draft = await loadDraft(caseId);
   const visit = h("div", { class: "card", id: "visit" });
-  const photos = [];
 
   function showForm() {
     const thumbs = h("div", { class: "thumbs", id: "thumbs" });
-    const photoInput = h("input", { id: "photo-input", type: "file", accept: "image/*", capture: "environment",
-                                    multiple: true });
-    photoInput.addEventListener("change", () => {
-      for (const file of photoInput.files) {
-        photos.push({ client_id: newClientId(), blob: file, name: file.name, done: false });
-        thumbs.append(h("img", { src: URL.createObjectURL(file), alt: file.name }));
-      }
-      photoInput.value = "";
-    });
     const readings = h("div", { id: "readings" });
+    const findings = h("textarea", { id: "findings", name: "findings" });
+    findings.value = draft.findings || "";
     const sourceSelect = h("select", { id: "source", name: "source_id" },
       h("option", { value: "", text: t("pick_source") }),
-      task.suspects.map((s) => h("option", { value: s.source_id, text: `${s.name} (${formatDistance(s.distance_m)})` })));
-    const sourceBox = h("div", { id: "source-box", hidden: true }, h("label", { for: "source", text: t("source") }),
-                        sourceSelect);
+      task.suspects.map((s) => h("option", { value: s.source_id, text: `${s.name} (${formatDistance(s.distance_m)})`,
+                                             selected: s.source_id === draft.source_id })));
+    const sourceBox = h("div", { id: "source-box", hidden: draft.conclusion !== "source_identified" },
+                        h("label", { for: "source", text: t("source") }), sourceSelect);
     const conclusions = h("fieldset", { id: "conclusion" }, h("legend", { text: t("conclusion") }),
-      ["problem_confirmed", "not_confirmed", "source_identified"].map((code) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: "conclusion", value: code,
+      (task.case_id ? ["problem_confirmed", "not_confirmed", "source_identified"]
+        : ["problem_confirmed", "not_confirmed"]).map((code) => h("label", { class: "choice" },
+        h("input", { type: "radio", name: "conclusion", value: code, checked: draft.conclusion === code,
                      onchange: () => { sourceBox.hidden = code !== "source_identified"; } }), t(code))));
     const submit = h("button", { id: "submit", class: "primary", type: "submit", text: t("submit") });
+    const photoInput = h("input", { id: "photo-input", type: "file", accept: "image/*", capture: "environment",
+                                    multiple: true });
+    const saveState = h("div", { class: "muted", id: "draft-state", "aria-live": "polite" });
+    let saving = Promise.resolve();
+
+    // Every change is written at once, one write after the other, so the last state is the one kept.
+    const save = () => {
+      draft.findings = findings.value;
+      draft.conclusion = (form.querySelector("input[name=conclusion]:checked") || {}).value || null;
+      draft.source_id = sourceSelect.value ? Number(sourceSelect.value) : null;
+      draft.readings = [...readings.querySelectorAll(".reading")].map(readingState);
+      draft.updated_at = new Date().toISOString();
+      const snapshot = { ...draft, readings: [...draft.readings], photos: [...draft.photos] };
+      saving = saving.then(() => Drafts.put(snapshot)).then(() => {
+        saveState.textContent = `${t("draft_saved")} ${formatTime(snapshot.updated_at)}`;
+        form.dataset.saved = snapshot.updated_at;
+      }).catch((error) => notice(describeError(error), true));
+      return saving;
+    };
+
+    const showThumb = (photo) => {
+      const remove = h("button", { type: "button", class: "remove-photo", "aria-label": t("remove_photo"), text: "×" });
+      const box = h("figure", { class: "thumb", "data-client-id": photo.client_id },
+        h("img", { src: URL.createObjectURL(photo.blob), alt: photo.name || "" }), remove);
+      remove.addEventListener("click", () => {
+        draft.photos = draft.photos.filter((p) => p.client_id !== photo.client_id);
+        box.remove();
+        save();
+      });
+      thumbs.append(box);
+    };
+    draft.photos.forEach(showThumb);
+    photoInput.addEventListener("change", () => {
+      for (const file of photoInput.files) {
+        const photo = { client_id: newClientId(), blob: file, name: file.name, done: false };
+        draft.photos.push(photo);
+        showThumb(photo);
+      }
+      photoInput.value = "";
+      save();
+    });
+    for (const saved of draft.readings) readings.append(readingRow(saved, save));
+
     const form = h("form", { id: "inspection-form" },
       h("div", { class: "muted", id: "started" }, `${t("started")} ${formatTime(draft.started_at)}`,
         draft.lon === null ? ` · ${t("position_unknown")}` : ` · ${draft.lat.toFixed(5)}, ${draft.lon.toFixed(5)}`),
+      saveState,
       h("label", { for: "photo-input", text: t("photos") }), photoInput, thumbs,
       h("label", { text: t("readings") }), readings,
       h("button", { id: "add-reading", class: "secondary", type: "button", text: t("add_reading"),
-                    onclick: () => readings.append(readingRow(draft)) }),
-      h("label", { for: "findings", text: t("findings") }),
-      h("textarea", { id: "findings", name: "findings" }),
+                    onclick: () => { readings.append(readingRow({}, save)); save(); } }),
+      h("label", { for: "findings", text: t("findings") }), findings,
       conclusions, sourceBox, submit);
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       submit.disabled = true;
-      const conclusion = (form.querySelector("input[name=conclusion]:checked") || {}).value || null;
-      const inspection = {
-        case_id: task.case_id,
-        client_id: draft.client_id,
-        findings: $("#findings").value.trim() || null,
-        lon: draft.lon,
-        lat: draft.lat,
-        started_at: draft.started_at,
-        conclusion,
-        source_id: conclusion === "source_identified" && sourceSelect.value ? Number(sourceSelect.value) : null,
-        readings: collectReadings(form),
-      };
-      if (inspection.readings.some((r) => Number.isNaN(r.value) || Number.isNaN(Date.parse(r.measured_at)))) {
+      await save();
+      const states = draft.readings;
+      if (states.some((r) => r.value === "" || Number.isNaN(Number(r.value)) || Number.isNaN(Date.parse(r.measured_at)))) {
         notice(`${t("readings")}: ${t("value")}?`, true);
         submit.disabled = false;
         return;
       }
-      // Queued first, sent second: nothing is lost if the signal drops halfway.
+      const inspection = {
+        case_id: task.case_id,
+        patrol_target_id: task.target_id || null,
+        client_id: draft.client_id,
+        findings: draft.findings.trim() || null,
+        lon: draft.lon,
+        lat: draft.lat,
+        started_at: draft.started_at,
+        conclusion: draft.conclusion,
+        source_id: draft.conclusion === "source_identified" ? draft.source_id : null,
+        readings: states.map(readingPayload),
+      };
+      // Queued first, then the draft goes, then sent: nothing is lost if the signal drops halfway.
       await Outbox.put({ client_id: draft.client_id, created_at: new Date().toISOString(), inspection,
-                         inspection_id: null, photos });
-      localStorage.removeItem(DRAFT_PREFIX + caseId);
+                         title: task.case_id ? `#${task.case_id}` : task.title,
+                         inspection_id: null, photos: draft.photos.map((p) => ({ ...p, done: false })) });
+      await Drafts.remove(caseId);
       await refreshCount();
       await flushOutbox();
       const left = await refreshCount();
-      notice(left ? t("queued") : t("saved"));
+      if (left) notice(t("queued"));
+      else if (!$("#notice").textContent) notice(t("saved"));
       location.hash = "#/tasks";
     });
     visit.replaceChildren(form);
@@ -448,45 +902,96 @@ async function caseView(caseId) {
     visit.replaceChildren(h("button", { id: "start", class: "primary", type: "button", text: t("start"),
       onclick: async (event) => {
         event.target.disabled = true;
-        const here = await position();
-        draft = { client_id: newClientId(), started_at: new Date().toISOString(),
-                  lon: here ? here.lon : null, lat: here ? here.lat : null };
-        saveDraft(caseId, draft);
+        const at = await position();
+        draft = { key: caseId, case_id: task.case_id, target_id: task.target_id || null,
+                  kind, title: task.case_id ? `#${task.case_id}` : task.title, client_id: newClientId(), started_at: new Date().toISOString(),
+                  lon: at ? at.lon : null, lat: at ? at.lat : null, findings: "", conclusion: null,
+                  source_id: null, readings: [], photos: [], updated_at: new Date().toISOString() };
+        await Drafts.put(draft);
         showForm();
       } }));
   }
 
-  render(h("a", { href: "#/tasks", class: "muted", text: `‹ ${t("back")}` }), header, mapBox, complaints,
-         suspects, visit);
-  if (window.L && task.location) {
-    const [lon, lat] = task.location.coordinates;
-    // No base tiles: they would come from the internet. The site and suspects are drawn on their own.
-    currentMap = L.map(mapBox, { attributionControl: false }).setView([lat, lon], 16);
-    L.circleMarker([lat, lon], { radius: 9, color: "#c62828", fillOpacity: 0.8 }).addTo(currentMap);
-    L.circle([lat, lon], { radius: 100, color: "#c62828", weight: 1, fill: false }).addTo(currentMap);
-    const bounds = [[lat, lon]];
-    task.suspects.forEach((s, i) => {
-      if (!s.location) return;
-      const [slon, slat] = s.location.coordinates;
-      bounds.push([slat, slon]);
-      // Leaflet inserts string content as HTML: the pin and its tooltip are nodes holding plain text.
-      L.marker([slat, slon], { icon: L.divIcon({ className: "suspect-pin", html: h("span", { text: String(i + 1) }),
-                                                 iconSize: [22, 22] }) })
-        .bindTooltip(h("span", { class: "suspect-name", text: s.name })).addTo(currentMap);
+  const attribution = h("div", { class: "muted attribution", id: "attribution" });
+  render(h("a", { href: "#/tasks", class: "muted", text: `‹ ${t("back")}` }), header, findingCard(task, here),
+         mapBox, attribution, visit, await earlierVisits(task), actionsCard(task) || "", complaints, suspects);
+  if (!task.location) return;
+  await loadLeaflet();
+  if (mine !== routeSeq) return;
+  if (window.L) drawMap(mapBox, attribution, task, here);
+}
+
+let leafletLoading = null;
+
+// Leaflet is a third of the form's weight and only case pages draw a map: fetched the first time one does
+// (the service worker keeps a copy for offline use from the start).
+function loadLeaflet() {
+  if (window.L) return Promise.resolve();
+  if (!leafletLoading) {
+    leafletLoading = new Promise((resolve) => {
+      document.head.append(h("link", { rel: "stylesheet", href: "/m/leaflet.css" }));
+      const script = h("script", { src: "/m/leaflet.js" });
+      script.addEventListener("load", () => resolve());
+      script.addEventListener("error", () => { leafletLoading = null; resolve(); });
+      document.head.append(script);
     });
-    if (bounds.length > 1) currentMap.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
   }
+  return leafletLoading;
+}
+
+function drawMap(mapBox, attribution, task, here) {
+  // Drawn in the base map's datum: a GCJ-02 base map needs every WGS-84 point shifted first.
+  const shift = baseMap && baseMap.crs === "gcj02" ? ([lon, lat]) => Coords.toGcj02(lon, lat) : (p) => p;
+  const ll = (coords) => { const [lon, lat] = shift(coords); return [lat, lon]; };
+  const site = ll(task.location.coordinates);
+  currentMap = L.map(mapBox, { attributionControl: false }).setView(site, 16);
+  const layers = (baseMap && baseMap.layers) || [];
+  for (const layer of layers) {
+    L.tileLayer(layer.url, { maxZoom: layer.max_zoom, subdomains: layer.subdomains || "abc" }).addTo(currentMap);
+  }
+  attribution.textContent = layers.map((layer) => layer.attribution).filter((a, i, all) => all.indexOf(a) === i).join(" · ");
+  L.circleMarker(site, { radius: 9, color: "#c62828", fillOpacity: 0.8 }).addTo(currentMap);
+  L.circle(site, { radius: 100, color: "#c62828", weight: 1, fill: false }).addTo(currentMap);
+  const bounds = [site];
+  task.suspects.forEach((s, i) => {
+    if (!s.location) return;
+    const at = ll(s.location.coordinates);
+    bounds.push(at);
+    // Leaflet inserts string content as HTML: the pin and its tooltip are nodes holding plain text.
+    L.marker(at, { icon: L.divIcon({ className: "suspect-pin", html: h("span", { text: String(i + 1) }),
+                                     iconSize: [22, 22] }) })
+      .bindTooltip(h("span", { class: "suspect-name", text: s.name })).addTo(currentMap);
+  });
+  if (here) {
+    // The way from where the inspector stands: their position and a line to the site.
+    const me = ll([here.lon, here.lat]);
+    bounds.push(me);
+    L.circleMarker(me, { radius: 7, color: "#1565c0", fillOpacity: 0.9, className: "me" })
+      .bindTooltip(h("span", { text: t("you") })).addTo(currentMap);
+    L.polyline([me, site], { color: "#1565c0", weight: 3, dashArray: "6 6", className: "way" }).addTo(currentMap);
+  }
+  if (bounds.length > 1) currentMap.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
 }
 
 // --- start ---------------------------------------------------------------------------------
+
+async function loadBaseMap() {
+  try {
+    baseMap = await api("/api/v1/inspections/base-map");
+    localStorage.setItem("ecogrid.m.basemap", JSON.stringify(baseMap));
+  } catch (error) {
+    // Offline: the last known choice stays.
+  }
+}
 
 async function signOut() {
   // Revoke the token on the server too (offline or already invalid: nothing more to do).
   if (localStorage.getItem(TOKEN_KEY)) await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});
   localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(SENT_KEY);
   // Cached task pages belong to the signed-out user; the next person on this phone must not see them.
   if (window.caches) {
-    const cache = await caches.open("ecogrid-m-v2");
+    const cache = await caches.open(CACHE_NAME);
     for (const request of await cache.keys()) {
       if (new URL(request.url).pathname.startsWith("/api/")) await cache.delete(request);
     }
@@ -503,17 +1008,21 @@ function applyLanguage() {
 }
 
 function route() {
+  routeSeq += 1;
   applyLanguage();
+  setNet();
   if (!localStorage.getItem(TOKEN_KEY)) return signInView();
   $("#sign-out").hidden = false;
   const match = location.hash.match(/^#\/case\/(\d+)$/);
   if (match) return caseView(Number(match[1]));
+  const stop = location.hash.match(/^#\/stop\/(\d+)$/);
+  if (stop) return caseView(Number(stop[1]), "stop");
   return tasksView();
 }
 
 window.addEventListener("hashchange", route);
 window.addEventListener("online", () => { refreshCount(); flushOutbox(); });
-window.addEventListener("offline", refreshCount);
+window.addEventListener("offline", () => { refreshCount(); notice(t("offline_now"), true); });
 $("#retry").addEventListener("click", () => flushOutbox());
 $("#sign-out").addEventListener("click", signOut);
 $("#lang").addEventListener("click", () => {
@@ -529,7 +1038,7 @@ if ("serviceWorker" in navigator) {
 (async () => {
   if (localStorage.getItem(TOKEN_KEY)) {
     try {
-      await loadVocabulary();
+      await Promise.all([loadVocabulary(), loadBaseMap()]);
     } catch (error) {
       // Offline on first load with nothing cached: the form still opens; labels show codes.
     }

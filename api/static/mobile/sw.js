@@ -2,16 +2,18 @@
 // Submissions are not handled here: the page queues them in IndexedDB and sends them itself.
 "use strict";
 
-const CACHE = "ecogrid-m-v2";
+const CACHE = "ecogrid-m-v4";
+const TILES = "ecogrid-m-tiles-v1";
 const SHELL = [
   "/m/",
   "/m/app.js",
   "/m/outbox.js",
+  "/m/coords.js",
   "/m/app.css",
   "/m/manifest.webmanifest",
   "/m/icon.svg",
-  "/static/vendor/leaflet/leaflet.js",
-  "/static/vendor/leaflet/leaflet.css",
+  "/m/leaflet.js",
+  "/m/leaflet.css",
 ];
 
 self.addEventListener("install", (event) => {
@@ -21,7 +23,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE && k !== TILES).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
@@ -39,16 +41,32 @@ async function networkFirst(request) {
   }
 }
 
+// Base map tiles (other hosts, only those the page's policy allows): kept once seen, served from the
+// phone first, so a site's surroundings fetched on Wi-Fi show without a signal.
+async function cacheFirst(request) {
+  const cache = await caches.open(TILES);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok || response.type === "opaque") cache.put(request, response.clone());
+  return response;
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) {
+    if (request.destination === "image" || request.mode === "no-cors") event.respondWith(cacheFirst(request));
+    return;
+  }
   const path = url.pathname;
   // Pages and assets: fresh when online (they are small), the cached copy otherwise.
-  // Task lists and case pages: the same, so a case opened once can be worked on without a signal.
-  if (path.startsWith("/m/") || path.startsWith("/static/vendor/leaflet/")
-      || path.startsWith("/api/v1/inspections/tasks") || path === "/api/v1/inspections/vocabulary") {
+  // Task lists, case pages, the base map choice and photos of earlier visits: the same, so a case
+  // opened (or prepared) once can be worked on without a signal.
+  if (path.startsWith("/m/")
+      || path.startsWith("/api/v1/inspections/tasks") || path === "/api/v1/inspections/vocabulary"
+      || path === "/api/v1/inspections/base-map" || path.startsWith("/api/v1/photos/")) {
     event.respondWith(networkFirst(request));
   }
 });

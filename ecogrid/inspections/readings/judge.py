@@ -30,7 +30,7 @@ BLACK_ODOROUS_ONLY = ("transparency", "orp")
 SHARED_WATER = ("do", "nh3n")
 NO_STANDARD = ("noise_background", "wind_direction", "wind_speed")
 
-NOISE_SETTINGS = ("environment", "industrial_boundary", "social_boundary")
+NOISE_SETTINGS = ("environment", "industrial_boundary", "social_boundary", "construction_boundary")
 WATER_SETTINGS = ("surface_water", "black_odorous")
 AVERAGINGS = ("1h", "8h", "24h")
 
@@ -230,6 +230,9 @@ def _noise_limits(
             f"unknown noise setting {context.noise_setting!r}; one of {', '.join(NOISE_SETTINGS)}",
         )
     spec = standards["noise"]["settings"][context.noise_setting]
+    if "any_class" in spec:
+        # One limit for every zone class (GB 12523: the construction site boundary).
+        return spec, spec["limits"][spec["any_class"]], spec["any_class"]
     if context.noise_class is None:
         raise ReadingError("noise_class", "the functional zone class is needed to judge noise")
     key = spec["class_aliases"].get(str(context.noise_class), str(context.noise_class))
@@ -254,7 +257,7 @@ def _judge_noise(
 ) -> Verdict | None:
     period = _period(local, context, standards)
     spec, limits, class_key = _noise_limits(context, standards)
-    if class_key != str(context.noise_class):
+    if class_key != str(context.noise_class) and "any_class" not in spec:
         notes.append(f"class {context.noise_class} judged as class {class_key} of {spec['standard']}")
     night_limit = float(limits["night"])
     base = {
@@ -268,9 +271,12 @@ def _judge_noise(
     if parameter == "noise_lmax":
         if period == "day":
             return None
-        allowance_spec = standards["noise"]["night_lmax_allowance"]
-        kind = "occasional" if context.sudden_occasional else "frequent"
-        allowance = float(allowance_spec[kind])
+        if "night_lmax_allowance" in spec:
+            kind = f"any {spec['standard']}"
+            allowance = float(spec["night_lmax_allowance"])
+        else:
+            kind = "occasional" if context.sudden_occasional else "frequent"
+            allowance = float(standards["noise"]["night_lmax_allowance"][kind])
         limit = night_limit + allowance
         notes.append(f"night limit {night_limit:g} + {allowance:g} dB(A) allowed for {kind} noise")
         if context.background_laeq is not None:
