@@ -193,7 +193,7 @@ def console_page(*roles: str) -> Callable[..., Page]:
 def render(page: Page, template: str, *, status: int = 200, headers: Mapping[str, str] | None = None,
            **context: Any) -> HTMLResponse:
     body = templates.get_template(f"console/{template}").render(page=page, tr=page.tr, static=STATIC_PREFIX,
-                                                                **context)
+                                                                page_labels=WORKFLOW_LABELS, **context)
     response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
     remember_language(page.request, response)
     return response

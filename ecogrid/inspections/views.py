@@ -102,7 +102,7 @@ def add_photo(
     return inspection_service.describe_photo(session, photo=photo)
 
 
-def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") -> Response:
+def photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") -> Response:
     # The client's file name is metadata only (see the photo's JSON); never echoed into a header.
     filename = f"photo-{photo_id}{suffix}"
     return Response(
@@ -120,7 +120,7 @@ def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") 
 def read_photo(photo_id: Id, session: DbSession, settings: SettingsDep, principal: FieldStaff) -> Response:
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings))
-    return _photo_response(content, mime, photo.id)
+    return photo_response(content, mime, photo.id)
 
 
 @router.get("/api/v1/photos/{photo_id}/thumb")
@@ -129,4 +129,4 @@ def read_thumbnail(photo_id: Id, session: DbSession, settings: SettingsDep, prin
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings), size=size,
         settings=settings)
-    return _photo_response(content, mime, photo.id, f"-{size}.jpg")
+    return photo_response(content, mime, photo.id, f"-{size}.jpg")
