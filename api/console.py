@@ -61,6 +61,9 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "case_ids": ("案件", "cases"), "join_case_id": ("并案", "join case"), "coords": ("坐标", "coordinates"),
     "day": ("日期", "day"), "file": ("文件", "file"), "username": ("用户名", "user name"),
     "password": ("密码", "password"), "role": ("角色", "role"), "name": ("名称", "name"),
+    "external_ref": ("工单号", "reference"), "received_at": ("收到时间", "received at"),
+    "urgency": ("紧急程度", "urgency"), "target": ("派给", "dispatch to"), "supervisor": ("督办人", "supervisor"),
+    "sort": ("排序", "order"), "limit": ("每页", "per page"), "offset": ("页码", "page"),
 }
 
 # Workflow words beside the vocabulary's: statuses, actions, satisfaction, reasons of refusal.

@@ -40,9 +40,17 @@ REVISIT_METHODS = (("phone", "电话回访", "by phone"), ("visit", "上门回�
 SUPERVISORS = ("chief", "admin")
 
 
+def case_points(session: Session, case_ids: list[int]) -> dict[int, tuple[float, float]]:
+    """case id -> (lon, lat) WGS-84 of the cases that have a place."""
+    if not case_ids:
+        return {}
+    rows = session.execute(select(Case.id, func.ST_X(Case.geom), func.ST_Y(Case.geom))
+                           .where(Case.id.in_(case_ids), Case.geom.is_not(None))).all()
+    return {i: (float(x), float(y)) for i, x, y in rows}
+
+
 def _point(session: Session, case_id: int) -> tuple[float, float] | None:
-    row = session.execute(select(func.ST_X(Case.geom), func.ST_Y(Case.geom)).where(Case.id == case_id)).one_or_none()
-    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+    return case_points(session, [case_id]).get(case_id)
 
 
 def shown_at(base: dict[str, Any], lon: float, lat: float) -> dict[str, float]:
