@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ecogrid.cases import figures
+from ecogrid.cases import figures, reports
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import Status
-from ecogrid.core.time import day_of, day_start
+from ecogrid.core.time import day_of
 
 
 @dataclass(frozen=True)
@@ -84,4 +84,5 @@ def needs_today(session: Session, *, viewer: casework.Actor, yellow_fraction: fl
 def today_stock(session: Session, *, now: datetime | None = None) -> figures.Figures:
     """Today's city figures so far, as the bulletin counts them (open and overdue at now)."""
     moment = now or datetime.now(UTC)
-    return figures.city(session, start=day_start(day_of(moment)), end=moment, now=moment)
+    window = reports.Window(day_of(moment), day_of(moment))
+    return figures.city(session, start=window.start, end=window.end, now=moment)
