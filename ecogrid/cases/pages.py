@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api import console
-from api.deps import DbSession, ExportDbSession, SettingsDep
+from api.deps import DbSession, ExportDbSession, SettingsDep, parse_bbox
 from api.params import MAX_OFFSET
 from ecogrid.accounts import service as user_service
 from ecogrid.cases import reports
@@ -35,7 +35,7 @@ READERS = ("clerk", "chief", "planner", "inspector")
 EXPORTERS = ("clerk", "chief", "planner")
 PAGE_SIZES = (25, 50, 100, 200)
 FILTER_NAMES = ("zone", "category", "channel", "status", "colour", "overdue", "assigned_to", "opened_from",
-                "opened_to")
+                "opened_to", "bbox")
 COLOURS = ("red", "yellow", "blue", "green")
 COLOUR_LABELS = {"red": ("红灯（超期）", "red (overdue)"), "yellow": ("黄灯（临期）", "yellow (due soon)"),
                  "blue": ("蓝灯（正常）", "blue (in time)"), "green": ("绿灯（已办结）", "green (done)")}
@@ -112,6 +112,8 @@ def read_query(page: console.Page) -> LedgerQuery:
     values["assigned_to"] = attempt("assigned_to", lambda: casework.resolve_assigned(params["assigned_to"] or None,
                                                                                     actor=actor_of(page)))
     values["opened_from"] = attempt("opened_from", lambda: _day(params["opened_from"], "opened_from"))
+    box = attempt("bbox", lambda: parse_bbox(params["bbox"] or None))
+    values["bbox"] = box.as_tuple() if box else None
     values["opened_to"] = attempt("opened_to", lambda: _day(params["opened_to"], "opened_to"))
     limit = attempt("limit", lambda: _int(params["limit"], default=50, name="limit", low=1, high=max(PAGE_SIZES)))
     offset = attempt("offset", lambda: _int(query.get("offset"), default=0, name="offset", low=0, high=MAX_OFFSET))

@@ -48,6 +48,7 @@ class CaseFilters:
     colour: str | None = None
     opened_from: date | None = None
     opened_to: date | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north (WGS-84): a map cell
 
 
 local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
@@ -104,6 +105,8 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
         if filters.colour not in ("green", "blue", "yellow", "red"):
             raise InvalidInput("colour is one of green, blue, yellow, red", field="colour")
         query = query.where(progress_colour_sql(now=now, yellow_fraction=yellow_fraction) == filters.colour)
+    if filters.bbox is not None:
+        query = query.where(func.ST_Intersects(Case.geom, func.ST_MakeEnvelope(*filters.bbox, 4326)))
     if filters.opened_from is not None:
         query = query.where(Case.opened_at >= day_start(filters.opened_from))
     if filters.opened_to is not None:

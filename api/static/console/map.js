@@ -34,7 +34,9 @@
     });
     var bounds = [];
     (data.zones || []).forEach(function (zone) {
-      var shape = L.geoJSON(zone.geometry, { style: { color: COLOURS.zone, weight: 1, fillOpacity: 0.05 } }).addTo(map);
+      var style = zone.kind === "cell" ? { color: "#e66101", weight: 1, fillColor: "#e66101", fillOpacity: 0.35 }
+                                       : { color: COLOURS.zone, weight: 1, fillOpacity: 0.05 };
+      var shape = L.geoJSON(zone.geometry, { style: style }).addTo(map);
       if (zone.lines) { shape.bindPopup(textBox(zone.lines)); }
     });
     (data.points || []).forEach(function (point) {
