@@ -27,7 +27,8 @@
 
   function draw(element) {
     var data = JSON.parse(document.getElementById(element.id + "-data").textContent);
-    var map = L.map(element, { maxZoom: data.base.max_zoom || 18 });
+    // A view first: vector layers cannot be drawn on a map that has none.
+    var map = L.map(element, { maxZoom: data.base.max_zoom || 18 }).setView(data.centre, 12);
     data.base.layers.forEach(function (layer) {
       L.tileLayer(layer.url, { attribution: layer.attribution, maxZoom: layer.max_zoom,
                                subdomains: layer.subdomains }).addTo(map);
@@ -38,6 +39,8 @@
                                        : { color: COLOURS.zone, weight: 1, fillOpacity: 0.05 };
       var shape = L.geoJSON(zone.geometry, { style: style }).addTo(map);
       if (zone.lines) { shape.bindPopup(textBox(zone.lines)); }
+      var box = shape.getBounds();
+      if (box.isValid()) { bounds.push(box.getSouthWest(), box.getNorthEast()); }
     });
     (data.points || []).forEach(function (point) {
       marker(map, point);
@@ -49,8 +52,6 @@
       map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
     } else if (bounds.length === 1) {
       map.setView(bounds[0], 15);
-    } else {
-      map.setView(data.centre, 12);
     }
     element.ecogridMap = map;
     element.setAttribute("data-ready", "1");
