@@ -75,7 +75,8 @@ WORKFLOW_LABELS: Mapping[str, tuple[str, str]] = {
     "not_environmental": ("不属于生态环境问题", "not an environmental matter"),
     "duplicate": ("重复投诉", "duplicate"),
     "register": ("登记", "registered"), "repeat": ("重复投诉并案", "repeat complaint joined"),
-    "supervise": ("督办", "supervision"),
+    "supervise": ("督办", "supervision"), "inspect": ("现场检查", "inspection"),
+    "exceedance": ("监测超标", "limit exceeded"),
 }
 
 _ERROR_KINDS: Sequence[tuple[type[DomainError], str, str]] = (
