@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, health, openapi_responses, page_auth
+from api import console, errors, health, openapi_responses, page_auth, templating
 from api.body_limit import BodyLimit
 from api.disconnect import CancelOnDisconnect
 from api.input_guard import refuse_unsafe_text
@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     openapi_responses.install(app)
     # Leaflet and friends, installed from the npm registry at set-up: no page loads anything from the internet.
     app.mount(assets.STATIC_URL_PREFIX, StaticFiles(directory=assets.vendor_dir(), check_dir=False), name="vendor")
+    # The staff console's own stylesheet and scripts (plain files, no build step).
+    app.mount(console.STATIC_PREFIX, StaticFiles(directory=templating.STATIC_DIR / "console"), name="console")
 
     docs_assets = f"{assets.STATIC_URL_PREFIX}/swagger-ui"
 
@@ -111,10 +113,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def docs_redirect(nonce: CspNonce) -> HTMLResponse:
         return _with_nonce(get_swagger_ui_oauth2_redirect_html(), nonce)
-
-    @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
-        return RedirectResponse("/docs")
 
     return app
 

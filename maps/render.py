@@ -187,3 +187,11 @@ def resolved_layers(provider: str, *, tianditu_key: str | None = None, path: Pat
                  max_zoom=layer.max_zoom, subdomains=layer.subdomains, labels=layer.labels)
         for layer in get_provider(provider, path=path).layers
     ]
+def page_layers(provider: str, *, tianditu_key: str | None = None, path: Path | None = None) -> dict[str, Any]:
+    """The chosen base map for a page's own Leaflet script: its tile layers and the datum overlays are drawn in
+    (a page shifts its WGS-84 points with ``geo.coords.from_wgs84`` when it is ``gcj02``)."""
+    chosen = get_provider(provider, path=path)
+    return {"crs": chosen.crs, "max_zoom": max((layer.max_zoom for layer in chosen.layers), default=_DEFAULT_MAX_ZOOM),
+            "layers": [{"url": _tile_url(layer, tianditu_key=tianditu_key), "attribution": layer.attribution,
+                        "max_zoom": layer.max_zoom, "subdomains": layer.subdomains or "abc"}
+                       for layer in chosen.layers]}

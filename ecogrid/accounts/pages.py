@@ -1,5 +1,6 @@
-"""The sign-in form for staff pages: ``GET /signin?next=/maps/heatmap`` shows it, ``POST /signin`` checks
-the password and puts the token into the page cookie, then returns to ``next`` (same site only).
+"""Signing in and out of the staff pages: ``/`` shows the sign-in form (or, signed in, the workspace),
+``GET /signin?next=/maps/heatmap`` shows the form too, ``POST /signin`` checks the password and puts the
+token into the page cookie, then returns to ``next`` (same site only); ``POST /signout`` ends the session.
 
 Forged sign-ins (a foreign site posting the attacker's password so the victim works in the
 attacker's account) are refused twice over: the form carries a random value that must equal the one
@@ -17,25 +18,36 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import forwarded
-from api.deps import DbSession, SettingsDep
-from api.page_auth import SIGN_IN_PATH, set_token_cookie
+from api import console, forwarded
+from api.deps import DbSession, Principal, SettingsDep
+from api.page_auth import (
+    SIGN_IN_PATH,
+    TOKEN_COOKIE,
+    SignInRequired,
+    clear_token_cookie,
+    get_page_principal,
+    set_token_cookie,
+)
 from api.templating import templates
 from ecogrid.accounts import service as user_service
 from ecogrid.accounts import sign_in as sign_in_flow
+from ecogrid.cases import service as casework
+from ecogrid.cases import workspace
 from ecogrid.core.errors import NotAuthenticated, TooManyAttempts
 from ecogrid.core.settings import Settings
 
 router = APIRouter(tags=["sign-in"])
 
 CSRF_COOKIE = "ecogrid_signin_csrf"
-DEFAULT_NEXT = "/maps/heatmap"
+DEFAULT_NEXT = "/"
 
 TEXT = {
-    "zh": {"title": "工作人员登录", "username": "用户名", "password": "密码", "submit": "登录",
+    "zh": {"title": "工作人员登录", "docs": "接口文档（集成用）",
+           "username": "用户名", "password": "密码", "submit": "登录",
            "other_language": "English", "wrong": "用户名或密码错误。",
            "throttled": "失败次数过多，请 {s} 秒后再试。", "forged": "登录表单已过期或来自其他网站，请重新登录。"},
-    "en": {"title": "Staff sign-in", "username": "User name", "password": "Password", "submit": "Sign in",
+    "en": {"title": "Staff sign-in", "docs": "API documentation (for integrators)",
+           "username": "User name", "password": "Password", "submit": "Sign in",
            "other_language": "中文", "wrong": "Wrong user name or password.",
            "throttled": "Too many failed attempts; try again in {s} seconds.",
            "forged": "The sign-in form expired or came from another site; please sign in again."},
@@ -121,4 +133,42 @@ def sign_in(
     set_token_cookie(response, token=user_service.issue_token(settings=settings, user=user), request=request,
                      settings=settings)
     response.delete_cookie(CSRF_COOKIE, path=SIGN_IN_PATH)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request, session: DbSession, settings: SettingsDep) -> Response:
+    """Signed in: the workspace of the role; otherwise the sign-in form, which comes back here."""
+    try:
+        principal = get_page_principal(request, session, settings, token=None, x_api_key=None)
+    except SignInRequired:
+        response = _form(request, settings, lang=console.language(request), next_path="/")
+        console.remember_language(request, response)
+        return response
+    return _workspace(request, session, settings, principal)
+
+
+def _workspace(request: Request, session: DbSession, settings: Settings, principal: Principal) -> Response:
+    page = console.Page(request=request, principal=principal, lang=console.language(request),
+                        nonce=None, csrf=console.csrf_token(request))
+    viewer = casework.Actor(user_id=principal.user_id, name=principal.name, role=principal.role)
+    items = workspace.needs_today(session, viewer=viewer, yellow_fraction=settings.deadline_yellow_fraction)
+    stock = workspace.today_stock(session) if principal.role in ("chief", "admin", "planner") else None
+    return console.render(page, "home.html", items=items, stock=stock)
+
+
+@router.post("/signout", include_in_schema=False)
+def sign_out(request: Request, session: DbSession, settings: SettingsDep, _: console.PostedForm) -> Response:
+    """Ends this sign-in: the cookie goes, and the token itself is revoked (a copied cookie stops working)."""
+    response = RedirectResponse("/", status_code=303)
+    cookie = request.cookies.get(TOKEN_COOKIE)
+    if cookie:
+        try:
+            user = user_service.user_for_token(session, settings=settings, token=cookie)
+        except NotAuthenticated:
+            pass  # already over
+        else:
+            user_service.revoke_tokens(session, user=user)
+            session.commit()
+    clear_token_cookie(response, request=request, settings=settings)
     return response

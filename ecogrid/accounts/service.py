@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecogrid.core import security
@@ -94,3 +94,20 @@ def check_api_key(session: Session, *, key: str) -> ApiKey:
     if not row or row.revoked_at is not None:
         raise NotAuthenticated("invalid API key")
     return row
+
+
+def display_names(session: Session, ids: set[int] | list[int]) -> dict[int, str]:
+    """user id -> the name a page shows (full name, else user name)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, func.coalesce(User.full_name, User.username))
+                                .where(User.id.in_(wanted))).all())
+
+
+def dispatch_targets(session: Session) -> tuple[list[User], list[str]]:
+    """The active inspectors a case may be dispatched to, and the teams that have one (by name)."""
+    inspectors = list(session.scalars(select(User).where(User.role == Role.inspector.value, User.active.is_(True))
+                                      .order_by(User.team.nulls_last(), User.username)))
+    teams = sorted({u.team for u in inspectors if u.team})
+    return inspectors, teams

@@ -251,13 +251,20 @@ EXPORT_LIMIT = 200_000
 
 
 def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: datetime | None = None,
-                yellow_fraction: float | None = None) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
-    """The ledger as (columns, rows); personal columns only for clerk/chief/admin, and audited."""
+                yellow_fraction: float | None = None, sort: str | None = None, limit: int = EXPORT_LIMIT,
+                offset: int = 0) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """The ledger as (columns, rows); personal columns only for clerk/chief/admin, and audited.
+
+    Oldest first, or in the ``sort`` order of the ledger page (``service.order_cases``), from ``offset``:
+    the console exports exactly the rows it shows. Only the cases ``viewer`` may see.
+    """
     moment = now or datetime.now(UTC)
     fraction = yellow_fraction or casework.default_yellow_fraction()
     casework.check_zone_code(session, filters.zone)
-    query = casework.filtered_cases(filters, now=moment, yellow_fraction=fraction)
-    cases = list(session.scalars(query.order_by(Case.opened_at, Case.id).limit(EXPORT_LIMIT)))
+    query = casework.visible_to(session, casework.filtered_cases(filters, now=moment, yellow_fraction=fraction),
+                                viewer)
+    query = query.order_by(Case.opened_at, Case.id) if sort is None else casework.order_cases(query, sort)
+    cases = list(session.scalars(query.limit(min(limit, EXPORT_LIMIT)).offset(offset)))
     ids = [c.id for c in cases]
     revisits, concluded = casework.last_revisits(session, ids), casework.concluded_times(session, ids)
     # Per case, so the ledger's satisfaction rate is per revisit, like every other figure.

@@ -49,6 +49,7 @@ class CaseFilters:
     opened_from: date | None = None
     opened_to: date | None = None
     updated_since: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north (WGS-84): a map cell
 
 
 local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
@@ -105,6 +106,8 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
         if filters.colour not in ("green", "blue", "yellow", "red"):
             raise InvalidInput("colour is one of green, blue, yellow, red", field="colour")
         query = query.where(progress_colour_sql(now=now, yellow_fraction=yellow_fraction) == filters.colour)
+    if filters.bbox is not None:
+        query = query.where(func.ST_Intersects(Case.geom, func.ST_MakeEnvelope(*filters.bbox, 4326)))
     if filters.opened_from is not None:
         query = query.where(Case.opened_at >= day_start(filters.opened_from))
     if filters.opened_to is not None:
@@ -143,27 +146,51 @@ def concluded_times(session: Session, case_ids: Sequence[int]) -> dict[int, date
         .group_by(CaseEvent.case_id)).all())
 
 
+# The orders a ledger may be sorted in: ``sort=due`` (earliest first) or ``sort=-due`` (latest first).
+SORT_KEYS: dict[str, Any] = {"opened": Case.opened_at, "due": Case.due_at, "id": Case.id, "status": Case.status,
+                             "category": Case.category, "channel": Case.channel, "repeats": Case.repeat_count}
+DEFAULT_SORT = "-opened"
+
+
+def order_cases(query: Select, sort: str | None) -> Select:
+    """``query`` in the order ``sort`` names (ties broken by id, the same way); InvalidInput naming ``sort``."""
+    chosen = sort or DEFAULT_SORT
+    descending = chosen.startswith("-")
+    column = SORT_KEYS.get(chosen.removeprefix("-"))
+    if column is None:
+        keys = ", ".join(sorted(SORT_KEYS))
+        raise InvalidInput(f"sort is one of {keys}, with '-' in front for the reverse order", field="sort")
+    if descending:
+        return query.order_by(column.desc().nulls_last(), Case.id.desc())
+    return query.order_by(column.asc().nulls_last(), Case.id.asc())
+
+
 def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
                now: datetime | None = None, yellow_fraction: float | None = None,
-               viewer: Actor | None = None) -> tuple[list[dict[str, Any]], int]:
-    """One page of cases (newest first) with their deadline and colour marks, and the total.
+               viewer: Actor | None = None, sort: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of cases (newest first, or in the ``sort`` order) with their deadline and colour marks, and
+    the total.
 
     With a ``viewer``, only the cases they may see (an inspector: their own and their team's).
     """
     moment = _now(now)
     fraction = yellow_fraction or default_yellow_fraction()
     check_zone_code(session, filters.zone)
-    query = filtered_cases(filters, now=moment, yellow_fraction=fraction)
-    if viewer is not None:
-        reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
-        query = query.where(authorization.visible_cases(viewer.role, reach))
+    query = visible_to(session, filtered_cases(filters, now=moment, yellow_fraction=fraction), viewer)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.options(selectinload(Case.zone))
-                                .order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit).offset(offset)))
+    rows = list(session.scalars(order_cases(query.options(selectinload(Case.zone)), sort).limit(limit).offset(offset)))
     ids = [c.id for c in rows]
     revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
     return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id))
             for c in rows], total
+
+
+def visible_to(session: Session, query: Select, viewer: Actor | None) -> Select:
+    """``query`` narrowed to the cases ``viewer`` may see (all of them without a viewer)."""
+    if viewer is None:
+        return query
+    reach = authorization.reach_of(session, user_id=viewer.user_id, role=viewer.role)
+    return query.where(authorization.visible_cases(viewer.role, reach))
 
 
 def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,

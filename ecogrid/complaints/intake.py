@@ -88,6 +88,9 @@ class ComplaintIn:
     complainant_email: str | None = None
     urgency: str = "ordinary"
     media_url: str | None = None
+    # The case the clerk chose to join among the ones the repeat rule allows (``nearby_cases``);
+    # None lets the rule pick the nearest.
+    join_case_id: int | None = None
 
 
 @dataclass
@@ -192,6 +195,34 @@ def find_repeat_case(session: Session, *, category: str, lon: float, lat: float,
     return session.scalar(nearest)
 
 
+def nearby_cases(session: Session, *, category: str, lon: float, lat: float, settings: Settings,
+                 received_at: datetime | None = None, limit: int = 5) -> list[dict[str, Any]]:
+    """The cases a complaint of ``category`` at (lon, lat) WGS-84 may join, nearest first: the repeat rule's
+    own candidates (the one intake joins by itself is the first)."""
+    condition = ELIGIBLE_CASE_SQL.format(k="k", cat=":cat", pt="pt.g", r=":radius", at=":at")
+    rows = session.execute(text(f"""
+        WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
+        SELECT k.id, k.status, k.opened_at, k.due_at, k.repeat_count,
+               ST_Distance(k.geom::geography, pt.g::geography) AS distance_m
+        FROM cases k, pt WHERE {condition}
+        ORDER BY ST_Distance(k.geom::geography, pt.g::geography), k.id LIMIT :limit
+    """), {"cat": category, "lon": lon, "lat": lat, "radius": repeat_radius_m(settings, category),
+           "at": received_at or datetime.now(UTC), "window_days": settings.repeat_closed_window_days,
+           "limit": limit}).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def _chosen_case(session: Session, *, data: ComplaintIn, lon: float, lat: float, received_at: datetime,
+                 settings: Settings) -> int:
+    """The case the clerk chose, if the repeat rule allows this complaint to join it."""
+    ident = value_ranges.parse_id(data.join_case_id, field="join_case_id")  # type: ignore[arg-type]
+    allowed = nearby_cases(session, category=data.category, lon=lon, lat=lat, settings=settings,
+                           received_at=received_at, limit=1000)
+    if ident not in {r["id"] for r in allowed}:
+        raise InvalidInput(f"case {ident} is not an open case of this category near this place", field="join_case_id")
+    return ident
+
+
 def register_complaint(session: Session, *, data: ComplaintIn, created_by_id: int | None = None,
                        settings: Settings | None = None, with_suspects: bool = True) -> Registration:
     """Store one complaint with its zone and case; the same channel + external_ref again returns the first."""
@@ -238,7 +269,9 @@ def _store(session: Session, *, data: ComplaintIn, received_at: datetime, create
             complaint.out_of_jurisdiction = near is not None
             if near is not None:
                 complaint.nearest_zone_id, complaint.nearest_zone_distance_m = near.id, near.distance_m
-        if data.kind == "complaint":
+        if data.kind == "complaint" and data.join_case_id is not None:
+            case_id = _chosen_case(session, data=data, lon=lon, lat=lat, received_at=received_at, settings=settings)
+        elif data.kind == "complaint":
             case_id = find_repeat_case(session, category=data.category, lon=lon, lat=lat,
                                        received_at=received_at, settings=settings)
     if case_id is not None:

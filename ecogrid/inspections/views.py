@@ -92,7 +92,7 @@ def add_photo(
     return PhotoRead.model_validate(inspection_service.describe_photo(session, photo=photo))
 
 
-def _photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") -> Response:
+def photo_response(content: bytes, mime: str, photo_id: int, suffix: str = "") -> Response:
     # The client's file name is metadata only (see the photo's JSON); never echoed into a header.
     return Response(content=content, media_type=mime, headers=_photo_headers(photo_id, suffix))
 
@@ -128,4 +128,4 @@ def read_photo_thumbnail(photo_id: Id, session: DbSession, settings: SettingsDep
     content, mime, photo = inspection_service.read_photo(
         session, actor=_actor(principal), photo_id=photo_id, store=photo_store(settings), size=size,
         settings=settings)
-    return _photo_response(content, mime, photo.id, f"-{size}.jpg")
+    return photo_response(content, mime, photo.id, f"-{size}.jpg")

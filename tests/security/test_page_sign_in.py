@@ -83,7 +83,7 @@ def test_the_form_returns_only_to_this_site(client, make_user, next_path):
     make_user("chief", username="redirect-chief")
     r = sign_in_by_form(client, "redirect-chief", next_path=next_path)
     assert r.status_code == 303
-    assert r.headers["location"] == "/maps/heatmap"
+    assert r.headers["location"] == "/"  # the workspace
 
 
 def test_the_form_returns_to_the_page_asked_for(client, make_user):
