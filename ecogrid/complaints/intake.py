@@ -199,16 +199,15 @@ def nearby_cases(session: Session, *, category: str, lon: float, lat: float, set
                  received_at: datetime | None = None, limit: int = 5) -> list[dict[str, Any]]:
     """The cases a complaint of ``category`` at (lon, lat) WGS-84 may join, nearest first: the repeat rule's
     own candidates (the one intake joins by itself is the first)."""
-    condition = ELIGIBLE_CASE_SQL.format(k="k", cat=":cat", pt="pt.g", r=":radius", at=":at")
-    rows = session.execute(text(f"""
-        WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
-        SELECT k.id, k.status, k.opened_at, k.due_at, k.repeat_count,
-               ST_Distance(k.geom::geography, pt.g::geography) AS distance_m
-        FROM cases k, pt WHERE {condition}
-        ORDER BY ST_Distance(k.geom::geography, pt.g::geography), k.id LIMIT :limit
-    """), {"cat": category, "lon": lon, "lat": lat, "radius": repeat_radius_m(settings, category),
-           "at": received_at or datetime.now(UTC), "window_days": settings.repeat_closed_window_days,
-           "limit": limit}).all()
+    k = Case.__table__
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    distance = func.ST_Distance(cast(k.c.geom, GEOGRAPHY), cast(point, GEOGRAPHY))
+    query = (select(k.c.id, k.c.status, k.c.opened_at, k.c.due_at, k.c.repeat_count, distance.label("distance_m"))
+             .where(eligible_case_sql(k, category=category, point=point, radius=repeat_radius_m(settings, category),
+                                      at=received_at or datetime.now(UTC),
+                                      window_days=settings.repeat_closed_window_days))
+             .order_by(distance, k.c.id).limit(limit))
+    rows = session.execute(query).all()
     return [dict(r._mapping) for r in rows]
 
 
