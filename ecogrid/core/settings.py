@@ -144,6 +144,14 @@ class Settings(BaseSettings):
     max_zone_vertices: int = Field(default=100_000, ge=1)
     max_import_vertices: int = Field(default=1_000_000, ge=1)
 
+    # OGC API and exports: features per items page when the client names no limit (at most
+    # ogc_max_limit), the side in metres of the hotspot cells collection's squares, and the rows
+    # at most in one export file.
+    ogc_default_limit: int = Field(default=100, ge=1)
+    ogc_max_limit: int = Field(default=10_000, ge=1)
+    ogc_hotspot_cell_m: float = Field(default=500.0, ge=50, le=50_000)
+    export_max_rows: int = Field(default=200_000, ge=1)
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
