@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
+from api.geojson import GeoJSONResponse, links_json, page_links
 from api.params import BigId, Moment, Offset
 from ecogrid.complaints import intake as intake_service
 from ecogrid.complaints import queries as complaint_service
@@ -46,17 +48,22 @@ def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPr
 
 @router.get("", response_model=ComplaintList | dict[str, Any])
 def list_complaints(
-    session: DbSession, principal: CurrentPrincipal,
+    session: DbSession, principal: CurrentPrincipal, request: Request,
     bbox: BBoxQuery,
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
     date_from: Annotated[Moment | None, Query(alias="from")] = None,
     date_to: Annotated[Moment | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0,
     format: Literal["json", "geojson"] = "json",
-) -> dict[str, Any]:
+) -> dict[str, Any] | GeoJSONResponse:
     listing = complaint_service.list_complaints(
         session, role=principal.role, actor_id=principal.user_id, actor_name=principal.name, zone=zone,
         category=category, status=status, channel=channel, date_from=date_from, date_to=date_to, bbox=bbox,
         limit=limit, offset=offset)
     session.commit()
-    return complaint_service.as_geojson(listing) if format == "geojson" else listing
+    if format == "geojson":
+        collection = complaint_service.as_geojson(listing)
+        collection["links"] = links_json(page_links(request, offset=offset, limit=limit,
+                                                    returned=len(listing["items"]), total=listing["total"]))
+        return GeoJSONResponse(jsonable_encoder(collection))
+    return listing

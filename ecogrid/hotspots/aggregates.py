@@ -175,7 +175,7 @@ def aggregate_zones(
         )
         SELECT z.id, z.code, z.name, z.level, p.code AS parent_code,
                coalesce(cc.complaints, 0)::bigint AS complaints, coalesce(cc.repeats, 0)::bigint AS repeats,
-               ST_AsGeoJSON({geom}, 6) AS geometry
+               ST_AsGeoJSON(ST_ForcePolygonCCW({geom}), 6) AS geometry
         FROM zones z
         JOIN targets t ON t.id = z.id
         LEFT JOIN zones p ON p.id = z.parent_id
@@ -272,7 +272,7 @@ def aggregate_grid(
     counts = _counts_sql(shape, filters, params, bbox=area)
     sql = f"""
         WITH k AS ({counts})
-        SELECT i, j, n, ST_AsGeoJSON(ST_Transform({_cell_geom_sql(shape)}, 4326), 6) AS geometry,
+        SELECT i, j, n, ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform({_cell_geom_sql(shape)}, 4326)), 6) AS geometry,
                ST_X(ST_Transform(ST_Centroid({_cell_geom_sql(shape)}), 4326)) AS lon,
                ST_Y(ST_Transform(ST_Centroid({_cell_geom_sql(shape)}), 4326)) AS lat
         FROM k ORDER BY i, j
@@ -362,7 +362,7 @@ def compute_hotspots(
     cells_sql = f"""
         WITH area AS (SELECT ST_Union(ST_Transform(geom, :srid)) AS g FROM zones WHERE {area_where})
         SELECT cell.i, cell.j, ST_X(ST_Centroid(cell.geom)) AS x, ST_Y(ST_Centroid(cell.geom)) AS y,
-               ST_AsGeoJSON(ST_Transform(cell.geom, 4326), 6) AS geometry
+               ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(cell.geom, 4326)), 6) AS geometry
         FROM area, {grid_fn}(:cell, area.g) AS cell
         WHERE ST_Intersects(cell.geom, area.g)
         LIMIT {MAX_CELLS + 1}

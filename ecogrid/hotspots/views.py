@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import DbSession, Principal, SettingsDep, parse_bbox, require_roles
+from api.geojson import GeoJSONResponse
 from api.params import Moment
 from ecogrid.cases import figures as case_figures
 from ecogrid.core.time import as_aware, rfc3339
@@ -59,7 +60,7 @@ def _collection(rows: list[dict[str, Any]], extra_members: dict[str, Any] | None
     return {"type": "FeatureCollection", "features": features, **(extra_members or {}), **extra}
 
 
-@router.get("/api/v1/aggregates/zones")
+@router.get("/api/v1/aggregates/zones", response_class=GeoJSONResponse)
 def zones(
     session: DbSession, _: Reader, filters: FiltersDep,
     level: Annotated[str, Query()] = "street",
@@ -84,7 +85,7 @@ def zone_figures(session: DbSession, rows: list[dict[str, Any]], *, filters: agg
     return case_figures.add_to_zone_rows(rows, counted["zones"]), extra
 
 
-@router.get("/api/v1/aggregates/grid")
+@router.get("/api/v1/aggregates/grid", response_class=GeoJSONResponse)
 def grid(
     session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",
@@ -97,7 +98,7 @@ def grid(
     return _collection(rows, cell_m=cell, shape=shape, srid=srid)
 
 
-@router.get("/api/v1/hotspots")
+@router.get("/api/v1/hotspots", response_class=GeoJSONResponse)
 def hotspots(
     session: DbSession, settings: SettingsDep, _: Reader, filters: FiltersDep,
     cell: Cell = 500.0, shape: ShapeQ = "square",

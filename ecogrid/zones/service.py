@@ -354,13 +354,15 @@ def get_zone(session: Session, *, code: str) -> Zone:
     return zone
 
 
-def _feature_sql(where: str) -> str:
+def _feature_sql(where: str, *, paged: bool = False) -> str:
+    # RFC 7946 winding (exterior rings counterclockwise, holes clockwise), whatever the imported file had.
     return f"""
         SELECT z.id, z.code, z.name, z.level, p.code AS parent, z.officer_id, z.noise_class,
-               z.responsible_unit, ST_AsGeoJSON(z.geom, 7)::json AS geometry
+               z.responsible_unit, ST_AsGeoJSON(ST_ForcePolygonCCW(z.geom), 7)::json AS geometry
         FROM zones z LEFT JOIN zones p ON p.id = z.parent_id
         WHERE {where}
         ORDER BY ecogrid_zone_depth(z.level), z.code
+        {"LIMIT :limit OFFSET :offset" if paged else ""}
     """
 
 
@@ -372,8 +374,10 @@ def _feature(row: Any) -> dict[str, Any]:
 
 
 def list_zones(session: Session, *, level: str | None = None, parent: str | None = None,
-               bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    """Zones as a GeoJSON FeatureCollection, filtered by level, parent code and/or bbox."""
+               bbox: tuple[float, float, float, float] | None = None, limit: int = 10_000,
+               offset: int = 0) -> dict[str, Any]:
+    """Zones as a GeoJSON FeatureCollection, filtered by level, parent code and/or bbox; one page of
+    ``limit`` from ``offset``, with ``total`` the count before paging."""
     where, params = ["true"], {}
     if level:
         if level not in LEVELS:
@@ -386,8 +390,12 @@ def list_zones(session: Session, *, level: str | None = None, parent: str | None
     if bbox:
         where.append("z.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
         params.update(dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True)))
-    rows = session.execute(text(_feature_sql(" AND ".join(where))), params).all()
-    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
+    condition = " AND ".join(where)
+    rows = session.execute(text(_feature_sql(condition, paged=True)), {**params, "limit": limit,
+                                                                      "offset": offset}).all()
+    total = session.scalar(text(f"SELECT count(*) FROM zones z LEFT JOIN zones p ON p.id = z.parent_id "
+                                f"WHERE {condition}"), params)
+    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows], "total": total}
 
 
 def zone_feature(session: Session, *, code: str) -> dict[str, Any]:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
-from api.params import Id
+from api.geojson import GeoJSONResponse, links_json, page_links
+from api.params import Id, Offset
 from ecogrid.zones import service as zone_service
 
 router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
@@ -30,19 +31,23 @@ def import_zones(session: DbSession, settings: SettingsDep, _: Annotated[Princip
     return result.as_dict()
 
 
-@router.get("")
-def list_zones(session: DbSession, _: CurrentPrincipal,
+@router.get("", response_class=GeoJSONResponse)
+def list_zones(session: DbSession, _: CurrentPrincipal, request: Request,
                bbox: BBoxQuery,
-               level: str | None = None, parent: str | None = None) -> dict[str, Any]:
-    return zone_service.list_zones(session, level=level, parent=parent, bbox=bbox)
+               level: str | None = None, parent: str | None = None,
+               limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000, offset: Offset = 0) -> dict[str, Any]:
+    listing = zone_service.list_zones(session, level=level, parent=parent, bbox=bbox, limit=limit, offset=offset)
+    listing["links"] = links_json(page_links(request, offset=offset, limit=limit, returned=len(listing["features"]),
+                                             total=listing["total"]))
+    return listing
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_class=GeoJSONResponse)
 def read_zone(code: str, session: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
     return zone_service.zone_feature(session, code=code)
 
 
-@router.patch("/{code}")
+@router.patch("/{code}", response_class=GeoJSONResponse)
 def update_zone(code: str, body: ZoneUpdate, session: DbSession,
                 _: Annotated[Principal, Depends(require_roles("chief"))]) -> dict[str, Any]:
     feature = zone_service.update_zone(session, code=code, changes=body.model_dump(exclude_unset=True))

@@ -19,7 +19,8 @@ def city(db):
     return build_city(db)
 
 
-def test_tilejson_template_leads_to_the_complaint_tiles(client, auth, city):
+@pytest.mark.usefixtures("city")
+def test_tilejson_template_leads_to_the_complaint_tiles(client, auth):
     headers = auth("planner")
     r = client.get("/tiles/complaints.json?category=odour&channel=hotline_12345", headers=headers)
     assert r.status_code == 200
