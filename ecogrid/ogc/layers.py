@@ -168,7 +168,9 @@ LAYERS: tuple[Layer, ...] = (
            Property("z", "number", "Gi* z"), Property("p", "number", "p"),
            _text("hot_cold", "冷热 hot/cold", filterable=True),
            Property("confidence", "integer", "置信度 confidence (%)", filterable=True),
-           _text("trend", "趋势 trend", filterable=True)),
+           _text("trend", "趋势 trend", filterable=True),
+           Property("period_from", "datetime", "统计起 period from"),
+           Property("period_to", "datetime", "统计止 period to")),
           readers=CASE_READERS, time_property="period", id_kind="text"),
 )
 

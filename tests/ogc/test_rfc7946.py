@@ -57,7 +57,8 @@ def test_polygon_answers_are_geojson_wound_counterclockwise(client, auth, url, s
     assert _check_rings([f["geometry"] for f in features if f["geometry"]]) >= 1
 
 
-def test_district_hole_stays_a_clockwise_hole(client, auth, city):
+@pytest.mark.usefixtures("city")
+def test_district_hole_stays_a_clockwise_hole(client, auth):
     zone = client.get("/api/v1/zones/D", headers=auth("planner")).json()
     polygon = shape(zone["geometry"]).geoms[0]
     assert polygon.exterior.is_ccw and len(polygon.interiors) == 1 and not polygon.interiors[0].is_ccw
