@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
-from api.geojson import GeoJSONResponse, links_json, page_links
+from api.geojson import GEOJSON_MEDIA_TYPE, GeoJSONResponse, links_json, page_links
 from api.params import BigId, Moment, Offset
 from ecogrid.complaints import intake as intake_service
 from ecogrid.complaints import queries as complaint_service
@@ -46,7 +46,9 @@ def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPr
     return out
 
 
-@router.get("", response_model=ComplaintList | dict[str, Any])
+@router.get("", response_model=ComplaintList | dict[str, Any],
+            responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}},
+                             "description": "items, or a FeatureCollection with format=geojson"}})
 def list_complaints(
     session: DbSession, principal: CurrentPrincipal, request: Request,
     bbox: BBoxQuery,

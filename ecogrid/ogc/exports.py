@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from shapely import wkb
+import shapely
 from sqlalchemy.orm import Session
 
 from ecogrid.core import privacy
@@ -88,11 +88,14 @@ def _csv(layer: Layer, columns: list[Property], rows: list[dict[str, Any]]) -> b
     points = layer.geometry_type == "Point"
     # Points as lon/lat; areas also as WKT, which QGIS reads as the geometry of a CSV layer.
     writer.writerow(["id", "lon", "lat", *([] if points else ["wkt"]), *(p.name for p in columns)])
-    for row in rows:
-        geom = wkb.loads(row["geometry"]) if row["geometry"] is not None else None
-        where = geom if geom is None or points else geom.representative_point()
-        coords = ["", ""] if where is None else [round(where.x, 7), round(where.y, 7)]
-        shape_cells = [] if points else [geom.wkt if geom is not None else ""]
+    # Whole columns at once (shapely's vectorised functions), not one geometry object per row.
+    geoms = shapely.from_wkb(np.array([row["geometry"] for row in rows], dtype=object))
+    anchors = geoms if points else shapely.point_on_surface(geoms)
+    xs, ys = np.round(shapely.get_x(anchors), 7), np.round(shapely.get_y(anchors), 7)
+    shapes = None if points else shapely.to_wkt(geoms, rounding_precision=7, trim=True)
+    for n, row in enumerate(rows):
+        coords = ["", ""] if geoms[n] is None else [float(xs[n]), float(ys[n])]
+        shape_cells = [] if shapes is None else [shapes[n] or ""]
         writer.writerow([export_cell(row["fid"]), *coords, *shape_cells,
                          *(_csv_cell(p, row[p.name]) for p in columns)])
     return out.getvalue().encode("utf-8")

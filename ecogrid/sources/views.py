@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
-from api.geojson import GeoJSONResponse, links_json, page_links
+from api.geojson import GEOJSON_MEDIA_TYPE, GeoJSONResponse, links_json, page_links
 from api.params import Id, Offset
 from ecogrid.core.models import IndustryCategory, Source, Zone
 from ecogrid.core.vocabulary import Category, Crs
@@ -83,7 +83,8 @@ def _one(session: Session, src: Source) -> dict[str, Any]:
     return source_dict(src, _industries(session), _zone_codes(session, [src]))
 
 
-@router.get("/sources")
+@router.get("/sources", responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}},
+                                         "description": "items, or a FeatureCollection with format=geojson"}})
 def list_sources(session: DbSession, _: CurrentPrincipal, request: Request, bbox: BBoxQuery, zone: str | None = None,
                  industry: str | None = None, category: Category | None = None, key_discharger: bool | None = None,
                  format: Annotated[str | None, Query(pattern="^(json|geojson)$")] = None,
