@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from ecogrid.core import migrate as migrations
+from ecogrid.core import signing_secret
 from ecogrid.core.cli_common import fail, open_database
-from ecogrid.core.database import embedded_cluster, resolve_url
+from ecogrid.core.database import embedded_cluster, pool_per_worker, resolve_url
 from ecogrid.core.errors import DomainError
 from ecogrid.core.settings import get_settings
 from ecogrid.core.vocabulary import Role
@@ -29,13 +30,22 @@ for _module in cli_modules():
     app.add_typer(_module.app, name=_module.NAME)
 
 
+# How long a worker may take to start (import, pool) or to answer a health ping before it is replaced.
+WORKER_START_S = 60
+
+
 @app.command()
 def serve(
     demo: Annotated[bool, typer.Option(help="Load the demo city when the database is empty.")] = False,
     host: Annotated[str | None, typer.Option(help="Listen address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Worker processes (default: settings, "
+                                                "else one per core).")] = None,
 ) -> None:
-    """Start the private database if needed, migrate, optionally load demo data, and serve HTTP."""
+    """Start the private database if needed, migrate, optionally load demo data, and serve HTTP.
+
+    Migrations and the demo run once, here, before any worker starts; each worker then opens its own pool,
+    sized so that all of them together stay under the database's max_connections."""
     import uvicorn
 
     from api.factory import create_app
@@ -53,11 +63,28 @@ def serve(
                 _print_demo_users(result.passwords)
             else:
                 typer.echo("Database already has data; demo not reloaded.")
-    config = uvicorn.Config(create_app(settings, database), host=host or settings.host, port=port or settings.port,
-                            proxy_headers=settings.trust_proxy_headers,
-                            forwarded_allow_ips=settings.forwarded_allow_ips)
-    log_redaction.install()  # after uvicorn has configured its loggers
-    uvicorn.Server(config).run()
+    count = workers or settings.workers or os.cpu_count() or 1
+    listen = {"host": host or settings.host, "port": port or settings.port,
+              "proxy_headers": settings.trust_proxy_headers, "forwarded_allow_ips": settings.forwarded_allow_ips}
+    if count == 1:
+        config = uvicorn.Config(create_app(settings, database), **listen)
+        log_redaction.install()  # after uvicorn has configured its loggers
+        uvicorn.Server(config).run()
+        return
+    with database.engine.connect() as conn:
+        max_connections = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+    database.dispose()
+    pool_size, overflow = pool_per_worker(max_connections, count)
+    # Each worker builds its app from the environment; the secret is settled here so that no two workers
+    # race to generate it.
+    signing_secret.resolve(settings)
+    os.environ.update(ECOGRID_DB_POOL_SIZE=str(pool_size), ECOGRID_DB_MAX_OVERFLOW=str(overflow))
+    typer.echo(f"{count} workers, each with {pool_size}+{overflow} database connections at most "
+               f"(max_connections {max_connections})")
+    # A worker imports the whole app before it answers the supervisor's first ping: on a busy machine that
+    # takes longer than uvicorn's 5 s default, and the worker would be killed and restarted forever.
+    uvicorn.run("api.factory:create_app", factory=True, workers=count, timeout_worker_healthcheck=WORKER_START_S,
+                **listen)
 
 
 @app.command()

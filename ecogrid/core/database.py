@@ -56,10 +56,23 @@ def resolve_url(settings: Settings) -> str:
 
 def connect(settings: Settings) -> Database:
     """The application's database: DATABASE_URL, or the private cluster (started if needed, port followed)."""
+    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     if settings.database_url:
-        return Database.from_url(normalise_url(settings.database_url))
+        return Database.from_url(normalise_url(settings.database_url), **pool)
     cluster = embedded_cluster(settings)
-    return Database.from_url(cluster.ensure_running(), cluster=cluster)
+    return Database.from_url(cluster.ensure_running(), cluster=cluster, **pool)
+
+
+# Connections kept free for the CLI, migrations, backups and an operator's psql while the workers run.
+RESERVED_CONNECTIONS = 10
+
+
+def pool_per_worker(max_connections: int, workers: int) -> tuple[int, int]:
+    """``(pool_size, max_overflow)`` for each of ``workers`` processes so that all of them together never open
+    more than ``max_connections`` minus the reserve; at least one connection each."""
+    budget = max(1, (max_connections - RESERVED_CONNECTIONS) // max(1, workers))
+    size = max(1, min(10, budget // 2))
+    return size, max(0, budget - size)
 
 
 def _refuse_cancelled(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -89,8 +102,9 @@ class Database:
             event.listen(self.engine, "checkout", _refuse_cancelled)
 
     @classmethod
-    def from_url(cls, url: str, *, cluster: EmbeddedCluster | None = None) -> Database:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    def from_url(cls, url: str, *, cluster: EmbeddedCluster | None = None, pool_size: int = 10,
+                 max_overflow: int = 10) -> Database:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
         if cluster is not None:
             _follow_port(engine, cluster)
         return cls(engine, sessionmaker(engine, expire_on_commit=False))

@@ -152,6 +152,12 @@ class Settings(BaseSettings):
     ogc_hotspot_cell_m: float = Field(default=500.0, ge=50, le=50_000)
     export_max_rows: int = Field(default=200_000, ge=1)
 
+    # API speed: worker processes of ``ecogrid serve`` (None: one per core) and each process's connection pool.
+    # ``ecogrid serve`` sizes the pools so that all workers together stay under the server's max_connections.
+    workers: int | None = Field(default=None, ge=1, le=64)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:

@@ -69,7 +69,7 @@ def test_a_pid_file_naming_an_unrelated_process_is_treated_as_stale(data_dir):
 
 def test_two_processes_starting_at_once_share_one_cluster(data_dir):
     code = (
-        "import sys; from pathlib import Path; from ecogrid.embedded import EmbeddedCluster;"
+        "import sys; from pathlib import Path; from ecogrid.core.embedded import EmbeddedCluster;"
         "print(EmbeddedCluster(Path(sys.argv[1])).ensure_running())"
     )
     procs = [subprocess.Popen([sys.executable, "-c", code, str(data_dir)], stdout=subprocess.PIPE,
