@@ -58,9 +58,20 @@ class Feature(BaseModel, Generic[P]):
     properties: P
 
 
+class PageLink(BaseModel):
+    """A link of a paged list (OGC API Features style): ``self``, ``next``, ``prev``."""
+
+    href: str
+    rel: str
+    type: str
+    title: str | None = None
+
+
 class FeatureCollection(BaseModel, Generic[P]):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[Feature[P]]
+    total: int | None = Field(default=None, description="how many match before paging, where the list pages")
+    links: list[PageLink] | None = Field(default=None, description="self, and next while more remain")
 
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ecogrid needs, only those missing: PostgreSQL with a matching
-# PostGIS, Node.js/npm (map assets) and, with --test, Chromium and its driver for browser tests.
+# PostGIS, Node.js/npm (map assets) and, with --test, Chromium and its driver for browser tests
+# and GDAL's command-line tools for the OGC API and export tests.
 set -euo pipefail
 
 want_test=0
@@ -25,6 +26,8 @@ if [ "$want_test" = 1 ]; then
   have chromium-driver || missing+=(chromium-driver)
   # Chinese glyphs, so screenshots taken by the browser tests show the labels instead of empty boxes.
   have fonts-wqy-microhei || missing+=(fonts-wqy-microhei)
+  # ogrinfo/ogr2ogr: the tests read the OGC API and the GeoPackage exports as QGIS would, through GDAL.
+  have gdal-bin || missing+=(gdal-bin)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

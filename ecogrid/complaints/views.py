@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep
+from api.geojson import links_json, page_links
 from api.openapi_responses import errors
 from api.params import BigId, Moment, Offset
 from api.read_types import GeoJSONResponse, geojson_alternative
@@ -51,7 +52,7 @@ def read_complaint(complaint_id: BigId, session: DbSession, principal: CurrentPr
             responses=geojson_alternative(ComplaintFeatureCollection, "a page of complaints, newest first; "
                                           "with format=geojson a FeatureCollection (application/geo+json)"))
 def list_complaints(
-    session: DbSession, principal: CurrentPrincipal,
+    session: DbSession, principal: CurrentPrincipal, request: Request,
     bbox: BBoxQuery,
     zone: str | None = None, category: str | None = None, status: str | None = None, channel: str | None = None,
     date_from: Annotated[Moment | None, Query(alias="from")] = None,
@@ -67,6 +68,8 @@ def list_complaints(
         limit=limit, offset=offset, updated_since=updated_since)
     session.commit()
     if format == "geojson":
-        collection = ComplaintFeatureCollection.model_validate(complaint_service.as_geojson(listing))
-        return GeoJSONResponse(collection.model_dump(mode="json"))
+        collection = complaint_service.as_geojson(listing)
+        collection["links"] = links_json(page_links(request, offset=offset, limit=limit,
+                                                    returned=len(listing["items"]), total=listing["total"]))
+        return GeoJSONResponse(ComplaintFeatureCollection.model_validate(collection).model_dump(mode="json"))
     return ComplaintList.model_validate(listing)

@@ -165,6 +165,13 @@ class Settings(BaseSettings):
     # Logs: "text" for people, "json" (one object a line, with the request id) for a log collector.
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # OGC API and exports: features per items page when the client names no limit (at most
+    # ogc_max_limit), the side in metres of the hotspot cells collection's squares, and the rows
+    # at most in one export file.
+    ogc_default_limit: int = Field(default=100, ge=1)
+    ogc_max_limit: int = Field(default=10_000, ge=1)
+    ogc_hotspot_cell_m: float = Field(default=500.0, ge=50, le=50_000)
+    export_max_rows: int = Field(default=200_000, ge=1)
 
     # API speed: worker processes of ``ecogrid serve`` (None: one per core) and each process's connection pool.
     # ``ecogrid serve`` sizes the pools so that all workers together stay under the server's max_connections.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from geoalchemy2.shape import to_shape
+from shapely import orient_polygons
 from shapely.geometry import mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, require_roles
+from api.geojson import links_json, page_links
 from api.openapi_responses import errors
 from api.params import Id, Offset
 from api.read_types import GeoJSONResponse, geojson_alternative
@@ -42,7 +44,7 @@ def source_dict(src: Source, industries: dict[str, list[str]], zones: dict[int, 
         "unit_class": src.unit_class, "address": src.address, "stack_height_m": src.stack_height_m,
         "lon": round(point.x, 7), "lat": round(point.y, 7), "zone_id": src.zone_id,
         "zone_code": (zones or {}).get(src.zone_id) if src.zone_id else None,
-        "footprint": mapping(to_shape(src.footprint)) if src.footprint is not None else None,
+        "footprint": mapping(orient_polygons(to_shape(src.footprint))) if src.footprint is not None else None,
     }
 
 
@@ -62,22 +64,22 @@ def _one(session: Session, src: Source) -> dict[str, Any]:
 @router.get("/sources", response_model=SourceList | SourceFeatureCollection,
             responses=geojson_alternative(SourceFeatureCollection, "a page of sources; with format=geojson every "
                                           "matching source as a FeatureCollection (application/geo+json)"))
-def list_sources(session: DbSession, _: CurrentPrincipal, bbox: BBoxQuery, zone: str | None = None,
+def list_sources(session: DbSession, _: CurrentPrincipal, request: Request, bbox: BBoxQuery, zone: str | None = None,
                  industry: str | None = None, category: Category | None = None, key_discharger: bool | None = None,
                  format: Annotated[str | None, Query(pattern="^(json|geojson)$")] = None,
                  limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
                  offset: Offset = 0) -> SourceList | GeoJSONResponse:
-    geojson = format == "geojson"
     items, total = source_service.list_sources(
         session, zone=zone, industry=industry, category=category.value if category else None,
-        key_discharger=key_discharger, bbox=bbox,
-        limit=None if geojson else limit, offset=0 if geojson else offset)
+        key_discharger=key_discharger, bbox=bbox, limit=limit, offset=offset)
     industries, zones = _industries(session), _zone_codes(session, items)
     rows = [source_dict(s, industries, zones) for s in items]
-    if geojson:
+    if format == "geojson":
         collection = SourceFeatureCollection.model_validate({"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": r["id"], "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-             "properties": {k: v for k, v in r.items() if k not in {"lon", "lat", "footprint"}}} for r in rows]})
+             "properties": {k: v for k, v in r.items() if k not in {"lon", "lat", "footprint"}}} for r in rows],
+            "total": total, "links": links_json(page_links(request, offset=offset, limit=limit, returned=len(rows),
+                                                           total=total))})
         return GeoJSONResponse(collection.model_dump(mode="json"))
     return SourceList.model_validate({"items": rows, "total": total})
 

@@ -315,20 +315,24 @@ def _feature(row: Any) -> dict[str, Any]:
 
 
 def list_zones(session: Session, *, level: str | None = None, parent: str | None = None,
-               bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    """Zones as a GeoJSON FeatureCollection, filtered by level, parent code and/or bbox."""
+               bbox: tuple[float, float, float, float] | None = None, limit: int = 10_000,
+               offset: int = 0) -> dict[str, Any]:
+    """Zones as a GeoJSON FeatureCollection, filtered by level, parent code and/or bbox; one page of
+    ``limit`` from ``offset``, with ``total`` the count before paging."""
     if level and level not in LEVELS:
         raise InvalidInput(f"unknown level {level!r}", field="level")
     x0, y0, x1, y1 = bbox or (None, None, None, None)
-    rows = session.execute(sql.query(__file__, "zone_features"), {
-        "code": None, "level": level or None, "parent": parent or None, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
-    }).all()
-    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
+    params = {"code": None, "level": level or None, "parent": parent or None, "x0": x0, "y0": y0, "x1": x1,
+              "y1": y1}
+    rows = session.execute(sql.query(__file__, "zone_features"), {**params, "limit": limit, "offset": offset}).all()
+    total = session.scalar(sql.query(__file__, "zone_count"), params)
+    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows], "total": total}
 
 
 def zone_feature(session: Session, *, code: str) -> dict[str, Any]:
     row = session.execute(sql.query(__file__, "zone_features"), {
         "code": code, "level": None, "parent": None, "x0": None, "y0": None, "x1": None, "y1": None,
+        "limit": 1, "offset": 0,
     }).one_or_none()
     if row is None:
         raise NotFound(f"zone {code} not found", field="code")

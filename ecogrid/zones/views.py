@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import BBoxQuery, CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
+from api.geojson import GeoJSONResponse, links_json, page_links
 from api.openapi_responses import errors
-from api.read_types import GeoJSONResponse
+from api.params import Offset
 from ecogrid.zones import service as zone_service
 from ecogrid.zones.schemas import ZoneCollection, ZoneFeature, ZoneFileIn, ZoneImportRead, ZoneUpdate
 
@@ -34,12 +35,16 @@ def import_zones(session: DbSession, settings: SettingsDep, _: Annotated[Princip
 
 
 @router.get("", response_model=ZoneCollection, response_class=GeoJSONResponse)
-def list_zones(session: DbSession, _: CurrentPrincipal,
+def list_zones(session: DbSession, _: CurrentPrincipal, request: Request,
                bbox: BBoxQuery,
                level: str | None = None,
                parent: Annotated[str | None, Query(description="code of the parent zone")] = None,
+               limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000, offset: Offset = 0,
                ) -> ZoneCollection:
-    return ZoneCollection.model_validate(zone_service.list_zones(session, level=level, parent=parent, bbox=bbox))
+    listing = zone_service.list_zones(session, level=level, parent=parent, bbox=bbox, limit=limit, offset=offset)
+    listing["links"] = links_json(page_links(request, offset=offset, limit=limit, returned=len(listing["features"]),
+                                             total=listing["total"]))
+    return ZoneCollection.model_validate(listing)
 
 
 @router.get("/{code}", response_model=ZoneFeature, response_class=GeoJSONResponse, responses=errors(404))

@@ -28,7 +28,7 @@ k AS (
     GROUP BY h.i, h.j
 )
 SELECT k.i, k.j, k.n,
-       CASE WHEN CAST(:geometry AS boolean) THEN ST_AsGeoJSON(ST_Transform(cell.g, 4326), 6) END AS geometry,
+       CASE WHEN CAST(:geometry AS boolean) THEN ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(cell.g, 4326)), 6) END AS geometry,
        CASE WHEN CAST(:geometry AS boolean) THEN ST_X(ST_Transform(ST_Centroid(cell.g), 4326)) END AS lon,
        CASE WHEN CAST(:geometry AS boolean) THEN ST_Y(ST_Transform(ST_Centroid(cell.g), 4326)) END AS lat
 FROM k

@@ -6,7 +6,7 @@ WITH area AS (
     WHERE (CAST(:parent AS text) IS NULL AND parent_id IS NULL) OR code = CAST(:parent AS text)
 )
 SELECT cell.i, cell.j, ST_X(ST_Centroid(cell.geom)) AS x, ST_Y(ST_Centroid(cell.geom)) AS y,
-       ST_AsGeoJSON(ST_Transform(cell.geom, 4326), 6) AS geometry
+       ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(cell.geom, 4326)), 6) AS geometry
 FROM area, LATERAL (
     SELECT sq.geom, sq.i, sq.j FROM ST_SquareGrid(:cell, area.g) AS sq WHERE CAST(:shape AS text) = 'square'
     UNION ALL

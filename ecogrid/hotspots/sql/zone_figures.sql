@@ -34,8 +34,9 @@ cc AS (
 )
 SELECT z.id, z.code, z.name, z.level, p.code AS parent_code,
        coalesce(cc.complaints, 0)::bigint AS complaints, coalesce(cc.repeats, 0)::bigint AS repeats,
-       ST_AsGeoJSON(CASE WHEN CAST(:tolerance AS float8) IS NULL THEN z.geom
-                         ELSE ST_SimplifyPreserveTopology(z.geom, CAST(:tolerance AS float8)) END, 6) AS geometry
+       -- RFC 7946 winding: exterior rings counterclockwise, holes clockwise.
+       ST_AsGeoJSON(ST_ForcePolygonCCW(CASE WHEN CAST(:tolerance AS float8) IS NULL THEN z.geom
+                         ELSE ST_SimplifyPreserveTopology(z.geom, CAST(:tolerance AS float8)) END), 6) AS geometry
 FROM zones z
 JOIN targets t ON t.id = z.id
 LEFT JOIN zones p ON p.id = z.parent_id

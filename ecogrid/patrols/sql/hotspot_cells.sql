@@ -32,6 +32,6 @@ top AS (
 SELECT i, j, n, w, unresolved, score,
        ST_X(ST_Transform(ST_Centroid(geom), 4326)) AS lon,
        ST_Y(ST_Transform(ST_Centroid(geom), 4326)) AS lat,
-       ST_AsGeoJSON(ST_Transform(geom, 4326), 6) AS polygon
+       ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(geom, 4326)), 6) AS polygon
 FROM top
 ORDER BY w DESC, i, j
