@@ -9,6 +9,7 @@ route (or the wrong method) answers the same way. A POST requests body is read b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
@@ -99,14 +100,16 @@ def _route(path: str, fmt: str, endpoint: Callable[..., Any], model: Any, *, met
            status: int = 200, summary: str) -> None:
     responses = _errors(fmt)
     extra = _form_schema() if method == "POST" else None
+    # A short, unique snake_case name per method and address: open311_get_requests_json (see api/operation_ids).
+    name = method.lower() + "_" + re.sub(r"[^a-z0-9]+", "_", path.removeprefix("/v2/").lower()).strip("_")
     if fmt == "xml":
         responses[status] = {"content": {"text/xml": {}}, "description": f"{summary} (XML)"}
         router.add_api_route(path, endpoint, methods=[method], status_code=status, response_class=Response,
-                             responses=responses, summary=f"{summary} (XML)", name=f"open311 {path}",
+                             responses=responses, summary=f"{summary} (XML)", name=name,
                              openapi_extra=extra)
     else:
         router.add_api_route(path, endpoint, methods=[method], status_code=status, response_model=model,
-                             responses=responses, summary=summary, name=f"open311 {path}", openapi_extra=extra)
+                             responses=responses, summary=summary, name=name, openapi_extra=extra)
 
 
 def _discovery(fmt: str) -> Callable[..., Response]:
