@@ -37,7 +37,8 @@ class ReadyRead(BaseModel):
 
 
 def _reason(exc: SQLAlchemyError) -> str:
-    return str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+    orig = getattr(exc, "orig", None)
+    return str(orig if orig else exc).strip().splitlines()[0]
 
 
 def _one(revisions: frozenset[str]) -> str | None:

@@ -70,7 +70,6 @@ class PageLink(BaseModel):
 class FeatureCollection(BaseModel, Generic[P]):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[Feature[P]]
-    total: int | None = Field(default=None, description="how many match before paging, where the list pages")
     links: list[PageLink] | None = Field(default=None, description="self, and next while more remain")
 
 

@@ -24,6 +24,7 @@ from ecogrid.accounts import service as user_service
 from ecogrid.cases import service as casework
 from ecogrid.cases.pages import actor_of, dispatch_payload
 from ecogrid.cases.states import Action, RejectReason, Satisfaction
+from ecogrid.core import value_ranges
 from ecogrid.core.errors import DomainError, Forbidden, InvalidInput
 from ecogrid.core.models import Case, Inspection, User, Zone
 from ecogrid.core.settings import Settings
@@ -186,7 +187,8 @@ def supervise(case_id: Id, session: DbSession, settings: SettingsDep,
         chosen = console.form_text(form, "user_id")
         if chosen is None:
             raise InvalidInput("choose the chief who answers for the case", field="user_id")
-        casework.assign_supervisor(session, case_id=case_id, user_id=chosen, actor=actor_of(page))
+        casework.assign_supervisor(session, case_id=case_id, user_id=value_ranges.parse_id(chosen, field="user_id"),
+                                   actor=actor_of(page))
     except DomainError as exc:
         session.rollback()
         return case_page(session, settings, page, case_id, status=422,

@@ -152,7 +152,7 @@ SORT_KEYS: dict[str, Any] = {"opened": Case.opened_at, "due": Case.due_at, "id":
 DEFAULT_SORT = "-opened"
 
 
-def order_cases(query: Select, sort: str | None) -> Select:
+def order_cases(query: Select[Any], sort: str | None) -> Select[Any]:
     """``query`` in the order ``sort`` names (ties broken by id, the same way); InvalidInput naming ``sort``."""
     chosen = sort or DEFAULT_SORT
     descending = chosen.startswith("-")
@@ -185,7 +185,7 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
             for c in rows], total
 
 
-def visible_to(session: Session, query: Select, viewer: Actor | None) -> Select:
+def visible_to(session: Session, query: Select[Any], viewer: Actor | None) -> Select[Any]:
     """``query`` narrowed to the cases ``viewer`` may see (all of them without a viewer)."""
     if viewer is None:
         return query
@@ -200,7 +200,7 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
     return {
         "id": row.id, "kind": row.kind, "category": row.category, "status": row.status,
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
-        "urgency": row.urgency, "zone_id": row.zone_id, "zone_code": row.zone.code if row.zone_id else None,
+        "urgency": row.urgency, "zone_id": row.zone_id, "zone_code": row.zone.code if row.zone is not None else None,
         "opened_at": local_iso(row.opened_at),
         "accepted_at": local_iso(row.accepted_at), "closed_at": local_iso(row.closed_at),
         "due_at": local_iso(row.due_at), "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at,

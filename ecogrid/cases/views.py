@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
@@ -124,7 +125,7 @@ def _act(session: DbSession, principal: Principal, case_id: int, action: Action,
                                                    payload=payload_of(body), actor=actor_of(principal)))
 
 
-def _action_route(action: Action):
+def _action_route(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     roles = ", ".join(sorted(r.value for r in ROLES_FOR_ACTION[action]))
     doc = (ACTION_BODIES[action].__doc__ or "").strip()
     return router.post(f"/{{case_id}}/{action.value}", response_model=CaseSummary, responses=ACTION_RESPONSES,

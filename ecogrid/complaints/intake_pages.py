@@ -65,8 +65,8 @@ def read_complaint(form: FormData) -> intake_service.ComplaintIn:
             raise InvalidInput("paste the coordinates as longitude,latitude", field="coords")
         lon, lat, crs = float(found.group(1)), float(found.group(2)), text(form, "coords_crs") or "gcj02"
     join = text(form, "join_case_id")
-    external = text(form, "external_ref") or ((SUBMISSION_PREFIX + text(form, "submission"))
-                                             if text(form, "submission") else None)
+    submission = text(form, "submission")
+    external = text(form, "external_ref") or (SUBMISSION_PREFIX + submission if submission else None)
     return intake_service.ComplaintIn(
         channel=text(form, "channel") or "", kind=text(form, "kind") or "", category=text(form, "category") or "",
         description=text(form, "description") or "", lon=lon, lat=lat, crs=crs, address=text(form, "address"),

@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import rules, states
-from ecogrid.complaints import intake
+from ecogrid.complaints import intake, limits
 from ecogrid.complaints import open311_services as services
 from ecogrid.complaints.open311_schemas import (
     Discovery,
@@ -116,8 +116,8 @@ def _attribute_value(attribute: ServiceAttribute, values: list[str]) -> str | li
             raise InvalidInput(f"{field} is not a date-time", field=field) from None
     if attribute.datatype == "string" and ("\n" in value or "\r" in value or len(value) > services.STRING_MAX):
         raise InvalidInput(f"{field} is one line of at most {services.STRING_MAX} characters", field=field)
-    if attribute.datatype == "text" and len(value) > intake.MAX_LENGTHS["description"]:
-        raise InvalidInput(f"{field} is longer than {intake.MAX_LENGTHS['description']} characters", field=field)
+    if attribute.datatype == "text" and len(value) > limits.DESCRIPTION:
+        raise InvalidInput(f"{field} is longer than {limits.DESCRIPTION} characters", field=field)
     return value
 
 

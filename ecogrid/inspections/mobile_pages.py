@@ -78,10 +78,10 @@ def mobile_file(name: str, request: Request) -> Response:
     if name in _VENDOR:
         relative, media_type = _VENDOR[name]
         return _send(request, assets.vendor_dir() / relative, media_type, _HEADERS)
-    media_type = _FILES.get(name)
-    if media_type is None:
+    file_type = _FILES.get(name)
+    if file_type is None:
         raise NotFound(f"no file {name!r} in the mobile form")
     headers = dict(_HEADERS)
     if name == "sw.js":
         headers["Service-Worker-Allowed"] = "/m/"
-    return _send(request, STATIC_DIR / name, media_type, headers)
+    return _send(request, STATIC_DIR / name, file_type, headers)

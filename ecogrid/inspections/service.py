@@ -256,6 +256,7 @@ def submit_inspection(
                            field="case_id")
     if data.patrol_target_id is not None:
         return _submit_patrol_visit(session, actor=actor, data=data, client_id=client_id, moment=moment)
+    assert data.case_id is not None  # exactly one of case and patrol target, checked above
     case = _case_for(session, actor=actor, case_id=data.case_id, acting=True)
     if case.status not in TASK_STATUSES:
         raise Conflict(f"case {case.id} is {case.status}; inspections are recorded while it is handled",

@@ -4,7 +4,7 @@ or CSV, filtered as the OGC API items are; one sub-command per layer."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,7 +19,7 @@ NAME = "export"
 app = typer.Typer(help="Export layers as GeoPackage or CSV (opened by QGIS and Excel as they are).",
                   no_args_is_help=True)
 
-FORMATS = {".gpkg": "gpkg", ".csv": "csv"}
+FORMATS: dict[str, Literal["gpkg", "csv"]] = {".gpkg": "gpkg", ".csv": "csv"}
 
 
 def export_layer(

@@ -180,7 +180,7 @@ def _count(session: Session, layer: Layer, query: FeatureQuery, *, now: datetime
 
 def _table_page(session: Session, layer: Layer, query: FeatureQuery, *, now: datetime) -> Page:
     _, stmt = _page_select(layer, query, now=now, geometry="geojson", personal=False)
-    features = [_feature(layer, row) for row in session.execute(stmt).mappings()]
+    features = [_feature(layer, dict(row)) for row in session.execute(stmt).mappings()]
     return Page(features, _count(session, layer, query, now=now))
 
 
@@ -266,7 +266,7 @@ def one(session: Session, layer: Layer, feature_id: str, *, settings: Settings,
     row = session.execute(stmt.where(rows.c.fid == key)).mappings().one_or_none()
     if row is None:
         raise missing
-    return _feature(layer, row)
+    return _feature(layer, dict(row))
 
 
 def spatial_extent(session: Session, layer: Layer) -> list[float] | None:

@@ -87,10 +87,10 @@ def configure(settings: Settings) -> None:
     created = _SERVICE_HANDLER.get("root")
     if not root.handlers:
         # uvicorn configures its own loggers only: without this, the service's warnings had no handler.
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        created = _SERVICE_HANDLER["root"] = handler
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
+        created = _SERVICE_HANDLER["root"] = stream
     root.setLevel(settings.log_level)
     for name in SERVICE_LOGGERS:
         logger = logging.getLogger(name)

@@ -113,7 +113,7 @@ def draw_page(session: Session, settings: Settings, page: console.Page, draw_id:
     sources = dict(session.execute(select(Source.id, Source.name).where(
         Source.id.in_([t["source_id"] for t in described["targets"]] or [-1]))).all())
     people = user_service.display_names(session, {int(i) for t in described["targets"] for i in t["inspector_ids"]}
-                                        | {plan.created_by_id, plan.approved_by_id})
+                                        | {i for i in (plan.created_by_id, plan.approved_by_id) if i is not None})
     publication = patrol_service.publish_draw(session, settings=settings, plan_id=draw_id) \
         if plan.status == "approved" else None
     inspectors = list(session.scalars(select(User).where(User.role == "inspector", User.active.is_(True))

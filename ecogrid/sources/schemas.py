@@ -86,9 +86,10 @@ class SourceFeature(Feature[SourceProperties]):
 
 
 class SourceFeatureCollection(FeatureCollection[SourceProperties]):
-    """Every matching source as GeoJSON (``format=geojson``: no paging)."""
+    """A page of matching sources as GeoJSON (``format=geojson``), with ``next`` in ``links``."""
 
     features: list[SourceFeature]  # type: ignore[assignment]
+    total: int = Field(description="how many match before paging")
 
 
 class IndustryRead(BaseModel):

@@ -36,6 +36,7 @@ class ZoneFeature(Feature[ZoneProperties]):
 
 class ZoneCollection(FeatureCollection[ZoneProperties]):
     features: list[ZoneFeature]  # type: ignore[assignment]
+    total: int | None = Field(default=None, description="how many zones match before paging (lists only)")
 
 
 class FeatureIn(BaseModel):
