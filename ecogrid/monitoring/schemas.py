@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.params import Id
+from api.read_types import Timestamp
 from ecogrid.core.vocabulary import Crs, StationKind
 
 Interval = Literal["rtd", "minute", "hour", "day"]
@@ -70,8 +71,8 @@ class StationRead(BaseModel):
     pollutants: list[PollutantRead]
     noise_class: str | None
     active: bool
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class StationList(BaseModel):
@@ -84,7 +85,8 @@ class ReadingRow(BaseModel):
     code: str | None = Field(default=None, max_length=16)
     parameter: str | None = Field(default=None, max_length=32)
     interval: Interval = "hour"
-    measured_at: str = Field(min_length=1, max_length=40, description="ISO 8601; without offset Beijing time")
+    measured_at: str = Field(min_length=1, max_length=40, description="ISO 8601; without offset Beijing time",
+                             json_schema_extra={"format": "date-time"})
     value: float = Field(allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=16)
     flag: str = Field(default="N", max_length=2)
@@ -96,7 +98,8 @@ class ReadingsImport(BaseModel):
 
 class WeatherRow(BaseModel):
     station: str = Field(min_length=1, max_length=64)
-    observed_at: str = Field(min_length=1, max_length=40)
+    observed_at: str = Field(min_length=1, max_length=40, description="ISO 8601; without offset Beijing time",
+                             json_schema_extra={"format": "date-time"})
     wind_from_deg: float = Field(ge=0, le=360, description="where the wind comes from, clockwise from north")
     wind_speed_ms: float = Field(ge=0, le=75)
 
@@ -150,8 +153,8 @@ class AlarmRead(BaseModel):
     label_zh: str
     label_en: str
     interval: str
-    first_at: str
-    last_at: str
+    first_at: Timestamp
+    last_at: Timestamp
     value: float
     peak_value: float
     unit: str | None
@@ -209,9 +212,9 @@ class NearbyStationRead(BaseModel):
 
 
 class WindRead(BaseModel):
-    complaint_at: str
+    complaint_at: Timestamp
     station: str | None
-    observed_at: str | None
+    observed_at: Timestamp | None
     wind_from_deg: float | None
     wind_speed_ms: float | None
     distance_m: float | None

@@ -138,6 +138,22 @@ class ConfirmedSourceRead(BaseModel):
     confirmed_at: Timestamp | None
 
 
+class MonitorNoteRead(BaseModel):
+    """What the source's own online monitor showed around the case's opening (the alarm, else the highest)."""
+
+    station_id: int
+    station: str
+    code: str = Field(description="HJ 212 pollutant code")
+    interval: str
+    measured_at: Timestamp
+    value: float
+    unit: str | None
+    exceeded: bool | None
+    limit: float | None = None
+    standard: str | None = None
+    alarm_id: int | None = None
+
+
 class SuspectRead(BaseModel):
     source_id: int
     name: str
@@ -153,6 +169,7 @@ class SuspectRead(BaseModel):
     lat: float | None
     explanation_en: list[str]
     history: dict[str, int] = Field(description="earlier confirmations (same category, other) and exceedances")
+    monitor: MonitorNoteRead | None = None
 
 
 class SuspectRanking(BaseModel):
