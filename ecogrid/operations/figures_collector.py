@@ -30,6 +30,7 @@ from ecogrid.cases import figures, rules
 from ecogrid.core.database import set_statement_timeout
 from ecogrid.core.models import Case, Complaint
 from ecogrid.core.time import day_of, day_start, now
+from ecogrid.webhooks import service as webhook_service
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class DatabaseFigures:
     complaints_today: int
     cases_open: int
     cases_overdue: int
+    webhooks_pending: int = 0
 
 
 def read_figures(sessions: sessionmaker, *, moment: datetime | None = None) -> DatabaseFigures:
@@ -55,7 +57,9 @@ def read_figures(sessions: sessionmaker, *, moment: datetime | None = None) -> D
             func.count().filter(Case.status.in_(rules.OPEN)),
             func.count().filter(rules.overdue_sql(at)),
         )).one()
-    return DatabaseFigures(complaints_total=total, complaints_today=today, cases_open=open_, cases_overdue=overdue)
+        pending = webhook_service.pending_count(session)
+    return DatabaseFigures(complaints_total=total, complaints_today=today, cases_open=open_, cases_overdue=overdue,
+                           webhooks_pending=pending)
 
 
 class FiguresCollector(Collector):
@@ -91,3 +95,5 @@ class FiguresCollector(Collector):
                                 value=current.cases_open)
         yield GaugeMetricFamily("ecogrid_cases_overdue", "Cases overdue now (being handled, past their deadline).",
                                 value=current.cases_overdue)
+        yield GaugeMetricFamily("ecogrid_webhook_outbox_pending", "Webhook events queued and not delivered yet "
+                                "(neither delivered nor given up).", value=current.webhooks_pending)

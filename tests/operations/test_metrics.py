@@ -6,11 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.factory import create_app
@@ -90,14 +92,26 @@ def test_figures_come_from_the_database_by_the_rules(committed, tmp_path):
         session.flush()
         seed_case(session, inspector_id=inspector.id, due_in_hours=-2)  # past its deadline
         seed_case(session, inspector_id=inspector.id, due_in_hours=24)
+        # One webhook event owed and one already delivered: the queue depth counts the first only.
+        from ecogrid.core.models import Case, Webhook, WebhookOutboxItem
+
+        case_id = session.scalars(select(Case.id)).first()
+        hook = Webhook(url="http://127.0.0.1:9/hook", secret="s" * 40, events=["case.overdue"])
+        session.add(hook)
+        session.flush()
+        session.add_all([WebhookOutboxItem(webhook_id=hook.id, event="case.overdue", case_id=case_id,
+                                           occurred_at=datetime.now(UTC)),
+                         WebhookOutboxItem(webhook_id=hook.id, event="case.overdue", case_id=case_id,
+                                           occurred_at=datetime.now(UTC), delivered_at=datetime.now(UTC))])
         session.commit()
     settings = Settings(secret_key=TEST_SECRET, upload_dir=tmp_path, database_url="postgresql://unused/unused",
-                        metrics_cache_s=0)
+                        metrics_cache_s=0, webhook_dispatch=False)
     with TestClient(create_app(settings, committed), client=LOCAL) as client:
         text = client.get("/metrics").text
     assert value(text, "ecogrid_database_up") == 1
     assert value(text, "ecogrid_cases_overdue") == 1
     assert value(text, "ecogrid_cases_open") == 2
+    assert value(text, "ecogrid_webhook_outbox_pending") == 1
     assert value(text, "ecogrid_complaints_received_total") == 2
     # The seeded complaints came in a day ago.
     assert value(text, "ecogrid_complaints_received_today") == 0
