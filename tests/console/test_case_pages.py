@@ -103,3 +103,13 @@ def test_a_forged_form_changes_nothing(client, db):
     assert other.status_code == 403
     db.expire_all()
     assert db.get(Case, row.id).status == "registered"
+
+
+def test_the_case_page_leads_to_the_nearby_monitors(client, db):
+    person(db, "clerk", username="case-monitor-clerk")
+    row = new_case(db)
+    sign_in(client, "case-monitor-clerk")
+    link = re.search(r'id="monitoring-link" href="([^"]+)"', client.get(f"/cases/{row.id}").text)
+    assert link is not None and link.group(1) == f"/monitoring/cases/{row.id}"
+    monitors = client.get(link.group(1))
+    assert monitors.status_code == 200 and f"#{row.id}" in monitors.text
