@@ -42,7 +42,7 @@ def station_read(station: MonitorStation) -> s.StationRead:
                          kind_zh=label(station.kind, "zh"), mn=station.mn,
                          has_password=station.password_hash is not None, source_id=station.source_id, lon=lon, lat=lat,
                          pollutants=pollutants, noise_class=station.noise_class, active=station.active,
-                         created_at=rfc3339(station.created_at) or "", updated_at=rfc3339(station.updated_at) or "")
+                         created_at=station.created_at, updated_at=station.updated_at)
 
 
 @router.get("/monitoring/vocabulary", response_model=s.VocabularyRead)
@@ -191,8 +191,8 @@ def alarm_read(alarm: MonitorAlarm, station: MonitorStation) -> s.AlarmRead:
     return s.AlarmRead(id=alarm.id, station_id=station.id, station_code=station.code, station_name=station.name,
                        source_id=station.source_id, code=alarm.code, parameter=alarm.parameter,
                        label_zh=codes.label(alarm.code, "zh"), label_en=codes.label(alarm.code, "en"),
-                       interval=alarm.interval, first_at=rfc3339(alarm.first_at) or "",
-                       last_at=rfc3339(alarm.last_at) or "", value=alarm.value, peak_value=alarm.peak_value,
+                       interval=alarm.interval, first_at=alarm.first_at,
+                       last_at=alarm.last_at, value=alarm.value, peak_value=alarm.peak_value,
                        unit=alarm.unit, limit_value=alarm.limit_value, standard=alarm.standard,
                        standard_name=alarm.verdict.get("standard_name"), readings=alarm.readings,
                        status=alarm.status, case_id=alarm.case_id)
