@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecogrid.core import sql
 from ecogrid.core.errors import InvalidInput, NotFound
 from ecogrid.core.models import MonitorStation, Source
 from ecogrid.core.settings import Settings
@@ -99,7 +100,7 @@ def correlate(session: Session, *, source_id: int, rectified_on: date, days: int
     if radius_m is None:
         radius_m = float(settings.suspect_radius_m.get(category or "", 1000.0))
     start, end = day_start(rectified_on - timedelta(days=days)), day_start(rectified_on + timedelta(days=days))
-    counts = {r.day: int(r.n) for r in session.execute(text(storage.sql("complaints_per_day")), {
+    counts = {r.day: int(r.n) for r in session.execute(sql.query(__file__, "complaints_per_day"), {
         "source_id": source_id, "radius": radius_m, "start": start, "end": end, "category": category})}
     means = storage.daily_means(session, station_id=station.id, code=chosen, start=start, end=end)
     series = [Day(day=d, complaints=counts.get(d, 0), reading=round(means[d], 6) if d in means else None)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecogrid.core import sql
 from ecogrid.core.models import Case, Complaint, MonitorStation
 from ecogrid.core.settings import Settings
 from ecogrid.core.time import rfc3339
@@ -28,20 +29,9 @@ MAX_COMPLAINT_TIMES = 20
 WIND_CODES = frozenset({storage.WIND_FROM, storage.WIND_SPEED})
 FINEST_FIRST = ("minute", "rtd", "hour", "day")
 
-_NEARBY = text("""
-    SELECT st.id, ST_Distance(st.geom::geography, c.geom::geography) AS d
-    FROM monitor_stations st, cases c
-    WHERE c.id = :case_id AND st.kind <> 'weather' AND st.active
-      AND ST_DWithin(st.geom::geography, c.geom::geography, :radius)
-    ORDER BY d, st.id
-    LIMIT :limit
-""")
+_NEARBY = sql.query(__file__, "nearby_stations")
 
-_INTERVALS = text("""
-    SELECT code, interval, count(*) AS n FROM monitor_readings
-    WHERE station_id = :station_id AND measured_at >= :start AND measured_at < :end
-    GROUP BY code, interval
-""")
+_INTERVALS = sql.query(__file__, "station_intervals")
 
 
 @dataclass

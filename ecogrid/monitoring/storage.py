@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from ecogrid.core import sql
 from ecogrid.core.models import MonitorReading, MonitorStation, WeatherRecord
 from ecogrid.core.time import BEIJING
 from ecogrid.monitoring import codes
@@ -30,12 +29,6 @@ WIND_FROM, WIND_SPEED = "a01008", "a01007"
 # Wind of these intervals is copied to weather_records (a real-time value is a gust, not the wind).
 WIND_INTERVALS = frozenset({"minute", "hour"})
 MAX_SERIES_POINTS = 2000
-SQL_DIR = Path(__file__).parent / "sql"
-
-
-@cache
-def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -111,14 +104,15 @@ def series(session: Session, *, station_id: int, code: str, interval: str, start
     """Values of one station and pollutant in [start, end), averaged into equal time buckets when there
     would be more than ``max_points`` (the bucket is returned; None when the values are as stored)."""
     span = end - start
-    count = session.execute(text(sql("series_count")), {"station_id": station_id, "code": code,
+    count = session.execute(sql.query(__file__, "series_count"), {"station_id": station_id, "code": code,
                                                          "interval": interval, "start": start, "end": end}).scalar_one()
     if count <= max_points:
-        rows = session.execute(text(sql("series_raw")), {"station_id": station_id, "code": code, "interval": interval,
-                                                          "start": start, "end": end, "limit": max_points}).all()
+        rows = session.execute(sql.query(__file__, "series_raw"), {
+            "station_id": station_id, "code": code, "interval": interval, "start": start, "end": end,
+            "limit": max_points}).all()
         return [Point(r.measured_at, r.value, r.flag) for r in rows], None
     bucket = timedelta(seconds=max(60, int(span.total_seconds() // max_points) + 1))
-    rows = session.execute(text(sql("series_buckets")), {"station_id": station_id, "code": code,
+    rows = session.execute(sql.query(__file__, "series_buckets"), {"station_id": station_id, "code": code,
                                                           "interval": interval, "start": start, "end": end,
                                                           "bucket": bucket}).all()
     return [Point(r.at, r.value) for r in rows], bucket
@@ -126,7 +120,7 @@ def series(session: Session, *, station_id: int, code: str, interval: str, start
 
 def daily_means(session: Session, *, station_id: int, code: str, start: datetime, end: datetime) -> dict:
     """Beijing day -> mean value, from the coarsest interval the station sent that day (day > hour > minute > rtd)."""
-    rows = session.execute(text(sql("daily_means")), {"station_id": station_id, "code": code, "start": start,
+    rows = session.execute(sql.query(__file__, "daily_means"), {"station_id": station_id, "code": code, "start": start,
                                                        "end": end}).all()
     rank = {name: i for i, name in enumerate(reversed(INTERVALS))}
     chosen: dict = {}

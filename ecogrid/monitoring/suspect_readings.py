@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from ecogrid.core import sql
 from ecogrid.core.models import MonitorStation
 from ecogrid.core.time import BEIJING, rfc3339
 from ecogrid.monitoring import alarms, codes, storage
@@ -51,22 +52,10 @@ class MonitorNote:
         return reading_zh, reading_en
 
 
-_ALARMS = text("""
-    SELECT DISTINCT ON (st.source_id) st.source_id, a.id, a.station_id, st.name, a.code, a.interval, a.first_at,
-           a.peak_value, a.unit, a.limit_value, a.standard
-    FROM monitor_alarms a JOIN monitor_stations st ON st.id = a.station_id
-    WHERE st.source_id IN :ids AND a.code IN :codes AND a.status <> 'dismissed'
-      AND a.first_at <= :t1 AND a.last_at >= :t0
-    ORDER BY st.source_id, a.peak_value / NULLIF(a.limit_value, 0) DESC NULLS LAST, a.id
-""").bindparams(bindparam("ids", expanding=True), bindparam("codes", expanding=True))
+_EXPANDING = (bindparam("ids", expanding=True), bindparam("codes", expanding=True))
+_ALARMS = sql.query(__file__, "source_alarms").bindparams(*_EXPANDING)
 
-_HIGHEST = text("""
-    SELECT DISTINCT ON (st.source_id) st.source_id, r.station_id, r.code, r.interval, r.measured_at, r.value, r.unit
-    FROM monitor_readings r JOIN monitor_stations st ON st.id = r.station_id
-    WHERE st.source_id IN :ids AND r.code IN :codes AND r.interval <> 'day' AND r.flag IN ('N', 'T')
-      AND r.measured_at BETWEEN :t0 AND :t1
-    ORDER BY st.source_id, r.value DESC, r.measured_at
-""").bindparams(bindparam("ids", expanding=True), bindparam("codes", expanding=True))
+_HIGHEST = sql.query(__file__, "source_highest").bindparams(*_EXPANDING)
 
 
 def notes_for_sources(session: Session, *, source_ids: Sequence[int], at: datetime, categories: Collection[str],
