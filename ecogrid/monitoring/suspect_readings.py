@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.orm import Session
 
 from ecogrid.core import sql
@@ -52,7 +52,7 @@ class MonitorNote:
         return reading_zh, reading_en
 
 
-_EXPANDING = (bindparam("ids", expanding=True), bindparam("codes", expanding=True))
+_EXPANDING: tuple[BindParameter[Any], ...] = (bindparam("ids", expanding=True), bindparam("codes", expanding=True))
 _ALARMS = sql.query(__file__, "source_alarms").bindparams(*_EXPANDING)
 
 _HIGHEST = sql.query(__file__, "source_highest").bindparams(*_EXPANDING)
