@@ -92,6 +92,12 @@ class TaskSuspect(BaseModel):
     location: Point | None
 
 
+class SiteAddress(BaseModel):
+    text: str
+    of: str = Field(description="whose address it is")
+    basis: str = Field(description="confirmed_source, top_suspect or patrol_target")
+
+
 class TaskRead(BaseModel):
     """One case as the inspector needs it on site."""
 
@@ -109,6 +115,10 @@ class TaskRead(BaseModel):
     zone: TaskZone | None
     complaints: list[TaskComplaint]
     suspects: list[TaskSuspect]
+    address: SiteAddress | None = Field(default=None, description="where to go: the confirmed source's or the top "
+                                        "suspect's registered address (never the complainant's)")
+    actions: list[str] = Field(default_factory=list, description="the case actions the inspector may take now")
+    inspections: list[InspectionRead] = Field(default_factory=list, description="earlier visits, newest first")
 
 
 class ParameterRead(BaseModel):
@@ -204,7 +214,8 @@ class PhotoRead(BaseModel):
 class InspectionRead(BaseModel):
     id: int
     client_id: str
-    case_id: int
+    case_id: int | None = Field(description="the case visited; null for a patrol visit")
+    patrol_target_id: int | None = Field(default=None, description="the drawn unit or route stop visited")
     inspector_id: int | None
     started_at: Timestamp | None
     submitted_at: Timestamp
