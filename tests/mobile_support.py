@@ -32,6 +32,16 @@ class Watch:
     def _failed(self, request) -> None:
         (self.failed_offline if self.offline else self.failed).append(f"{request.method} {request.url}")
 
+    def wait_failed_offline(self, page, method: str, path_end: str, timeout_ms: int = 15_000) -> bool:
+        """Events reach the test only while it calls into Playwright, so poll rather than look once."""
+        waited = 0
+        while waited <= timeout_ms:
+            if any(f.startswith(method) and f.endswith(path_end) for f in self.failed_offline):
+                return True
+            page.wait_for_timeout(100)
+            waited += 100
+        return False
+
     def check(self) -> None:
         assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
         assert self.failed == [], f"failed requests: {self.failed}"

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import and_, exists, func, insert, literal, select, text, update
+from sqlalchemy import and_, exists, func, insert, literal, select, text, true, update
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import rules
@@ -137,7 +137,9 @@ def sweep_overdue(session: Session, *, now: datetime) -> int:
                              .returning(WebhookCaseMark.case_id)).all()
     if marked:
         hooks = select(Webhook.id).where(Webhook.active, Webhook.events.any_() == OVERDUE).subquery()
-        owed = select(hooks.c.id, literal(OVERDUE), Case.id, Case.due_at).where(Case.id.in_(marked))
+        # Every subscribed hook owes every newly overdue case: a deliberate cross join.
+        owed = (select(hooks.c.id, literal(OVERDUE), Case.id, Case.due_at)
+                .select_from(hooks).join(Case, true()).where(Case.id.in_(marked)))
         session.execute(insert(WebhookOutboxItem).from_select(
             ["webhook_id", "event", "case_id", "occurred_at"], owed))
     return len(marked)

@@ -132,7 +132,7 @@ def test_offline_submission_waits_and_is_stored_once_when_back_online(browser, l
     page.wait_for_function("() => document.querySelector('#pending-count').textContent === '1'")
     assert page.is_visible("#outbox")
     # The network really was cut: the page's attempt to send failed.
-    assert any(f.startswith("POST") and f.endswith("/api/v1/inspections") for f in watch.failed_offline)
+    assert watch.wait_failed_offline(page, "POST", "/api/v1/inspections"), watch.failed_offline
     _shot(page, "queued")
     with live_server.session() as session:
         assert session.scalar(select(func.count()).select_from(Inspection).where(
