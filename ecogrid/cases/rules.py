@@ -22,6 +22,7 @@ Python predicates and SQL expressions are built from the same constants below.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
@@ -125,6 +126,11 @@ def overdue_at_sql(moment: datetime) -> ColumnElement[bool]:
     """Cases overdue at the cut-off ``moment``."""
     return and_(Case.due_at.is_not(None), Case.due_at < moment, Case.opened_at <= moment,
                 status_at_sql(moment).in_(HANDLING))
+
+
+def concluded_at(history: Iterable[CaseEvent]) -> datetime | None:
+    """When a case was last concluded, read off its loaded history: ``concluded_at_sql`` for one case."""
+    return max((e.at for e in history if e.action in CONCLUDING_ACTIONS), default=None)
 
 
 def concluded_at_sql() -> ColumnElement[datetime]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ecogrid.cases import colours, deadlines, rules, states
 from ecogrid.core import authorization, privacy
@@ -160,9 +160,12 @@ def order_cases(query: Select[Any], sort: str | None) -> Select[Any]:
     if column is None:
         keys = ", ".join(sorted(SORT_KEYS))
         raise InvalidInput(f"sort is one of {keys}, with '-' in front for the reverse order", field="sort")
+    # NULLS LAST only where a column can be null: on a NOT NULL column it would stop PostgreSQL
+    # reading the newest page off the column's index.
     if descending:
-        return query.order_by(column.desc().nulls_last(), Case.id.desc())
-    return query.order_by(column.asc().nulls_last(), Case.id.asc())
+        key = column.desc().nulls_last() if column.expression.nullable else column.desc()
+        return query.order_by(key, Case.id.desc())
+    return query.order_by(column.asc().nulls_last() if column.expression.nullable else column.asc(), Case.id.asc())
 
 
 def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offset: int = 0,
@@ -178,7 +181,9 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
     check_zone_code(session, filters.zone)
     query = visible_to(session, filtered_cases(filters, now=moment, yellow_fraction=fraction), viewer)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(order_cases(query.options(selectinload(Case.zone)), sort).limit(limit).offset(offset)))
+    # The zone's code for each item, without its boundary.
+    page = order_cases(query.options(selectinload(Case.zone).load_only(Zone.code)), sort)
+    rows = list(session.scalars(page.limit(limit).offset(offset)))
     ids = [c.id for c in rows]
     revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
     return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id))
@@ -260,15 +265,18 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
              yellow_fraction: float | None = None) -> dict[str, Any]:
     """One case with its complaints (personal data per role, audited), history, revisits and the
     actions the viewer may take now. A case the viewer may not see is NotFound, like a missing one."""
-    row = authorization.check_sees_case(session, case_id=case_id, user_id=viewer.user_id, role=viewer.role)
+    # The zone's code comes in the same round trip, without its boundary.
+    row = authorization.check_sees_case(session, case_id=case_id, user_id=viewer.user_id, role=viewer.role,
+                                        options=(joinedload(Case.zone).load_only(Zone.code),))
     moment = _now(now)
     revisits = list(session.scalars(select(Revisit).where(Revisit.case_id == case_id)
                                     .order_by(Revisit.at, Revisit.id)))
+    events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                  .order_by(CaseEvent.at, CaseEvent.id)))
     body = summarise(row, revisits[-1] if revisits else None, now=moment, yellow_fraction=yellow_fraction,
-                     concluded_at=concluded_times(session, [case_id]).get(case_id))
+                     concluded_at=rules.concluded_at(events))
     complaints = list(session.scalars(select(Complaint).where(Complaint.case_id == case_id).order_by(Complaint.id)))
     body["complaints"] = complainant_view(session, complaints, viewer=viewer)
-    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id))
     body["history"] = [{"id": e.id, "at": local_iso(e.at), "actor_id": e.actor_id, "action": e.action,
                         "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
                         "data": e.data} for e in events]

@@ -18,10 +18,12 @@ case actions, inspections, photos, suspects and the case and complaint reads all
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from ecogrid.cases import states
 from ecogrid.core.errors import Forbidden, InvalidInput, NotFound
@@ -83,12 +85,13 @@ def sees_case(role: str, reach: states.Reach, case: Case) -> bool:
 
 
 def check_sees_case(session: Session, *, case_id: int, user_id: int | None, role: str,
-                    lock: bool = False, field: str | None = None) -> Case:
+                    lock: bool = False, field: str | None = None, options: Sequence[ORMOption] = ()) -> Case:
     """The case, if it exists and the user may see it; NotFound otherwise (the same answer for both).
 
-    ``field`` names the input that carried the id when it came in a body (not in the path).
+    ``field`` names the input that carried the id when it came in a body (not in the path); ``options``
+    are loader options for what the caller reads next.
     """
-    query = select(Case).where(Case.id == case_id)
+    query = select(Case).where(Case.id == case_id).options(*options)
     case = session.scalars(query.with_for_update() if lock else query).first()
     if case is None or not sees_case(role, reach_of(session, user_id=user_id, role=role), case):
         raise NotFound(f"case {case_id} not found", field=field)
