@@ -154,6 +154,8 @@ class CaseSummary(BaseModel):
     supervisor_id: int | None
     repeat_count: int
     handling_count: int
+    rework_count: int = Field(default=0, description="times a repeat complaint reopened the case after it was "
+                                                     "closed (返工)")
     extended: bool
     satisfaction: Satisfaction | None
     time_left_seconds: int | None = Field(description="negative once overdue; null when finished")
