@@ -274,7 +274,7 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
                         "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
                         "data": e.data} for e in events]
     body["revisits"] = [{"id": r.id, "at": local_iso(r.at), "by_id": r.by_id, "satisfaction": r.satisfaction,
-                         "handling": r.handling, "note": r.note} for r in revisits]
+                         "handling": r.handling, "note": r.note, "method": r.method} for r in revisits]
     body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer, revisits=revisits)]
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
@@ -405,10 +405,11 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
             assert step.satisfaction is not None and step.judged_handling is not None
             row.satisfaction = step.satisfaction.value
             row.handling_count = step.handling_count
+            method = step.method.value if step.method is not None else None
             session.add(Revisit(case_id=row.id, at=moment, by_id=actor.user_id, satisfaction=step.satisfaction.value,
-                                handling=step.judged_handling, note=step.text))
+                                handling=step.judged_handling, note=step.text, method=method))
             data.update(satisfaction=step.satisfaction.value, handling=step.judged_handling,
-                        reopened=step.reopened)
+                        reopened=step.reopened, method=method)
             note = note or step.text
             if colours.on_supervision_ledger(handlings=step.judged_handling,
                                              last_satisfaction=step.satisfaction.value, closed_once=True):

@@ -44,7 +44,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ecogrid.cases import deadlines
-from ecogrid.core.vocabulary import Kind, Role
+from ecogrid.core.vocabulary import ContactMethod, Kind, Role
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -290,6 +290,7 @@ class Transition:
     reason: str | None = None
     text: str | None = None
     note: str | None = None
+    method: ContactMethod | None = None
 
 
 def transition(
@@ -315,7 +316,8 @@ def transition(
     - ``dispatch``: exactly one of ``user_id`` / ``team_id``
     - ``rectify``: ``due_at`` (timezone-aware datetime or ISO 8601 text), ``requirement``? (text)
     - ``reply``: ``summary`` (text); ``answer``: ``answer`` (text)
-    - ``revisit``: ``satisfaction`` (satisfied | basically_satisfied | unsatisfied), ``comment``?
+    - ``revisit``: ``satisfaction`` (satisfied | basically_satisfied | unsatisfied), ``comment``?,
+      ``method``? (phone | site | sms: how the complainant was reached)
     - ``extend``: ``days`` (1..the configured maximum, 30), ``reason`` (text)
     - ``accept``, ``start``, ``close``: nothing
 
@@ -484,7 +486,7 @@ _PAYLOAD_FIELDS: Mapping[Action, frozenset[str]] = {
     Action.start: frozenset(),
     Action.rectify: frozenset({"due_at", "requirement"}),
     Action.reply: frozenset({"summary"}),
-    Action.revisit: frozenset({"satisfaction", "comment"}),
+    Action.revisit: frozenset({"satisfaction", "comment", "method"}),
     Action.close: frozenset(),
     Action.extend: frozenset({"days", "reason"}),
     Action.answer: frozenset({"answer"}),
@@ -522,6 +524,8 @@ def _read_payload(
             raise InvalidPayload("satisfaction", "a revisit must record the complainant's satisfaction")
         fields["satisfaction"] = _coerce_payload(Satisfaction, payload["satisfaction"], "satisfaction")
         fields["text"] = _optional_text(payload, "comment")
+        if payload.get("method") is not None:
+            fields["method"] = _coerce_payload(ContactMethod, payload["method"], "method")
     elif action is Action.extend:
         max_days = (limits or deadlines.load_time_limits()).extension_max_days
         days = payload.get("days")
