@@ -7,6 +7,8 @@ Revises: 0006_monitoring
 - ``revisits.method``: how the complainant was revisited (phone, site, sms), null for revisits recorded before.
 - ``case_contacts``: every contact with the complainant of a case (date, method, who, summary); append-only
   like the case history.
+- The webhook outbox announces a reopening by a repeat (case event ``reopen``) as ``case.reopened``, like an
+  unsatisfied revisit's.
 """
 
 from collections.abc import Sequence
@@ -20,6 +22,30 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 METHODS = ("phone", "site", "sms")
+
+# The webhook trigger of 0006_webhooks, with the rework event; ``{reopen}`` is filled in below.
+ENQUEUE = """
+CREATE OR REPLACE FUNCTION ecogrid_webhook_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO webhook_outbox (webhook_id, event, case_id, case_event_id, occurred_at)
+  SELECT w.id, e.event, e.case_id, e.id, e.at
+  FROM (
+    SELECT n.id, n.case_id, n.at, ev.event
+    FROM new_events n
+    CROSS JOIN LATERAL (VALUES
+      (CASE n.action WHEN 'register' THEN 'case.registered' WHEN 'accept' THEN 'case.accepted'
+                     WHEN 'reject' THEN 'case.rejected' WHEN 'dispatch' THEN 'case.dispatched'
+                     WHEN 'reply' THEN 'case.replied' WHEN 'close' THEN 'case.closed'
+                     WHEN 'answer' THEN 'case.closed' {reopen}END),
+      (CASE WHEN n.action = 'revisit' AND (n.data->>'reopened') = 'true' THEN 'case.reopened' END),
+      (CASE WHEN n.action = 'revisit' AND n.data ? 'supervisor_id' THEN 'case.red' END)
+    ) AS ev(event)
+    WHERE ev.event IS NOT NULL
+  ) e
+  JOIN webhooks w ON w.active AND e.event = ANY (w.events);
+  RETURN NULL;
+END $$;
+"""
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -47,9 +73,11 @@ def upgrade() -> None:
                "FOR EACH ROW EXECUTE FUNCTION ecogrid_append_only()")
     op.execute("CREATE TRIGGER case_contacts_no_truncate BEFORE TRUNCATE ON case_contacts "
                "FOR EACH STATEMENT EXECUTE FUNCTION ecogrid_append_only()")
+    op.execute(ENQUEUE.replace("{reopen}", "WHEN 'reopen' THEN 'case.reopened' "))
 
 
 def downgrade() -> None:
+    op.execute(ENQUEUE.replace("{reopen}", ""))
     op.execute("DROP TRIGGER IF EXISTS case_contacts_no_truncate ON case_contacts")
     op.execute("DROP TRIGGER IF EXISTS case_contacts_append_only ON case_contacts")
     op.drop_table("case_contacts")

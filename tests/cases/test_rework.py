@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from ecogrid.cases import service as casework
 from ecogrid.complaints import bulk_import
-from ecogrid.core.models import Complaint
+from ecogrid.core.models import Complaint, WebhookOutboxItem
 from tests.staffing import actor, city_chief, person
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -48,6 +50,9 @@ def round_the_loop(client, who, h, case_id, *, first: bool = True):
 
 def test_a_repeat_after_closing_reopens_the_case_with_a_new_deadline(db, client, auth):
     who, h = people(db, auth)
+    hook = client.post("/api/v1/webhooks", headers=auth("admin"),
+                       json={"url": "https://hotline.example/ev", "events": ["case.reopened"]})
+    assert hook.status_code == 201, hook.text
     first = client.post("/api/v1/complaints", json=complaint(), headers=h["clerk"]).json()
     closed = round_the_loop(client, who, h, first["case_id"])
     assert closed["status"] == "closed"
@@ -72,6 +77,10 @@ def test_a_repeat_after_closing_reopens_the_case_with_a_new_deadline(db, client,
     assert reopen[0]["data"]["complaint_id"] == repeat.json()["id"]
     assert reopen[0]["data"]["previous_due_at"] == before["due_at"] and reopen[0]["data"]["due_at"] == case["due_at"]
     assert case["history"][-1]["action"] == "reopen" and "repeat" in [e["action"] for e in case["history"]]
+
+    # Integrators hear of it as of any reopening.
+    announced = db.scalars(select(WebhookOutboxItem.event).where(WebhookOutboxItem.case_id == first["case_id"])).all()
+    assert announced == ["case.reopened"]
 
     # The new handling goes round the loop like the first one.
     again = round_the_loop(client, who, h, first["case_id"], first=False)
