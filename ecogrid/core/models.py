@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -202,6 +203,8 @@ class CaseEvent(Base):
     """Append-only history of a case: who did what, when, with which note."""
 
     __tablename__ = "case_events"
+    # The period figures count events of one kind in a time range (closings, replies, reopenings).
+    __table_args__ = (Index("ix_case_events_action_at", "action", "at"),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[datetime] = _now()

@@ -7,6 +7,8 @@ Revises: 0006_monitoring
 - ``revisits.method``: how the complainant was revisited (phone, site, sms), null for revisits recorded before.
 - ``case_contacts``: every contact with the complainant of a case (date, method, who, summary); append-only
   like the case history.
+- ``ix_case_events_action_at``: the period figures count events of one kind in a time range (closings,
+  replies, reopenings, acceptances).
 - The webhook outbox announces a reopening by a repeat (case event ``reopen``) as ``case.reopened``, like an
   unsatisfied revisit's.
 """
@@ -74,9 +76,11 @@ def upgrade() -> None:
     op.execute("CREATE TRIGGER case_contacts_no_truncate BEFORE TRUNCATE ON case_contacts "
                "FOR EACH STATEMENT EXECUTE FUNCTION ecogrid_append_only()")
     op.execute(ENQUEUE.replace("{reopen}", "WHEN 'reopen' THEN 'case.reopened' "))
+    op.create_index("ix_case_events_action_at", "case_events", ["action", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_events_action_at", table_name="case_events")
     op.execute(ENQUEUE.replace("{reopen}", ""))
     op.execute("DROP TRIGGER IF EXISTS case_contacts_no_truncate ON case_contacts")
     op.execute("DROP TRIGGER IF EXISTS case_contacts_append_only ON case_contacts")
