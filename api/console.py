@@ -64,6 +64,7 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "external_ref": ("工单号", "reference"), "received_at": ("收到时间", "received at"),
     "urgency": ("紧急程度", "urgency"), "target": ("派给", "dispatch to"), "supervisor": ("督办人", "supervisor"),
     "sort": ("排序", "order"), "limit": ("每页", "per page"), "offset": ("页码", "page"),
+    "method": ("方式", "method"), "contacted_at": ("联系时间", "when"), "client_id": ("记录编号", "record id"),
 }
 
 # Workflow words beside the vocabulary's: statuses, actions, satisfaction, reasons of refusal.
@@ -77,6 +78,7 @@ WORKFLOW_LABELS: Mapping[str, tuple[str, str]] = {
     "register": ("登记", "registered"), "repeat": ("重复投诉并案", "repeat complaint joined"),
     "supervise": ("督办", "supervision"), "inspect": ("现场检查", "inspection"),
     "exceedance": ("监测超标", "limit exceeded"),
+    states.REOPEN_EVENT: states.REOPEN_LABELS, "contact": ("联系投诉人", "contact with the complainant"),
 }
 
 _ERROR_KINDS: Sequence[tuple[type[DomainError], str, str]] = (

@@ -4,6 +4,8 @@ Everything shown comes from the services the API uses: ``service.get_case`` (com
 per role, audited; history; revisits; ``allowed_actions``), the suspect ranking, the inspections service.
 Each form posts to ``/cases/{id}/act``, which hands the fields to ``service.act`` (the one writer); a
 refusal is shown next to its field and nothing is kept, since the service commits only a whole action.
+The contact log (``contacts``) is listed for the roles that keep it, with a form posting to
+``/cases/{id}/contacts``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from api import console
 from api.deps import DbSession, SettingsDep
 from api.params import Id
 from ecogrid.accounts import service as user_service
+from ecogrid.cases import contacts as contact_log
 from ecogrid.cases import service as casework
 from ecogrid.cases.pages import actor_of, dispatch_payload
 from ecogrid.cases.states import Action, RejectReason, Satisfaction
@@ -29,6 +32,7 @@ from ecogrid.core.errors import DomainError, Forbidden, InvalidInput
 from ecogrid.core.models import Case, Inspection, User, Zone
 from ecogrid.core.settings import Settings
 from ecogrid.core.time import BEIJING
+from ecogrid.core.vocabulary import ContactMethod
 from ecogrid.inspections import service as inspection_service
 from ecogrid.sources import suspects as suspect_service
 from geo import coords
@@ -37,7 +41,8 @@ from maps import render
 router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[console.Page, Depends(console.console_page("clerk", "chief", "planner", "inspector"))]
-REVISIT_METHODS = (("phone", "电话回访", "by phone"), ("visit", "上门回访", "in person"), ("sms", "短信回访", "by SMS"))
+REVISIT_METHODS = tuple((m.value, *names) for m, names in zip(
+    ContactMethod, (("电话回访", "by phone"), ("现场回访", "on site"), ("短信回访", "by SMS")), strict=True))
 SUPERVISORS = ("chief", "admin")
 
 
@@ -93,6 +98,10 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
             if s.lon is not None and s.lat is not None:
                 points.append({**shown_at(base, s.lon, s.lat), "colour": "source", "kind": "suspect",
                                "lines": [s.name, f"{page.label(s.industry)} · {s.distance_m:.0f} m · {s.score:.2f}"]})
+    log = contact_log.list_contacts(session, case_id=case_id, user_id=page.principal.user_id,
+                                    name=page.principal.name, role=page.role) \
+        if contact_log.may_use(page.role) else None
+    session.commit()  # the audit entry of the contact log's reading
     people = user_service.display_names(session, {e["actor_id"] for e in body["history"]}
                                         | {r["by_id"] for r in body["revisits"]}
                                         | {body["assigned_to_id"], body["supervisor_id"]})
@@ -106,7 +115,8 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
         inspections=_inspections(session, page, case_id), actions=actions, inspectors=inspectors, teams=teams,
         chiefs=chiefs, may_supervise=page.role in SUPERVISORS and body["status"] not in casework.FINISHED,
         reject_reasons=[r.value for r in RejectReason], satisfactions=[s.value for s in Satisfaction],
-        revisit_methods=REVISIT_METHODS, errors=errors or {}, open_action=open_action,
+        revisit_methods=REVISIT_METHODS, contacts=log, contact_methods=[m.value for m in ContactMethod],
+        errors=errors or {}, open_action=open_action,
         typed=typed or {}, done=page.request.query_params.get("done"),
         map_data={"base": base, "points": points, "centre": [settings.office_lat, settings.office_lon]})
 
@@ -150,11 +160,8 @@ def action_payload(action: str, form: FormData) -> dict[str, Any]:
     elif action == Action.answer.value:
         fields["answer"] = text(form, "answer")
     elif action == Action.revisit.value:
-        fields.update(satisfaction=text(form, "satisfaction"), comment=text(form, "comment"))
-        method = text(form, "method")
-        if method:
-            label = next((zh for key, zh, _ in REVISIT_METHODS if key == method), method)
-            fields["note"] = label
+        fields.update(satisfaction=text(form, "satisfaction"), comment=text(form, "comment"),
+                      method=text(form, "method"))
     elif action == Action.extend.value:
         fields.update(days=_days(text(form, "days")), reason=text(form, "reason"))
     note = text(form, "note")
@@ -176,6 +183,37 @@ def act(case_id: Id, session: DbSession, settings: SettingsDep, page: Reader, fo
         return case_page(session, settings, page, case_id, status=status, errors={field: page.error_text(exc)},
                          open_action=action, typed=form)
     return RedirectResponse(f"/cases/{case_id}?done={action}", status_code=303)
+
+
+@router.post("/cases/{case_id}/contacts")
+def record_contact(case_id: Id, session: DbSession, settings: SettingsDep, page: Reader,
+                   form: console.PostedForm) -> Response:
+    """A contact with the complainant, into the case's contact log (the same service as the API)."""
+    try:
+        data = contact_log.ContactIn(method=console.form_text(form, "method") or "",
+                                     summary=console.form_text(form, "summary") or "",
+                                     contacted_at=_contact_moment(console.form_text(form, "contacted_at")),
+                                     client_id=console.form_text(form, "client_id"))
+        contact_log.record_contact(session, case_id=case_id, data=data, user_id=page.principal.user_id,
+                                   name=page.principal.name, role=page.role)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        status = {InvalidInput: 422, Forbidden: 403}.get(type(exc), 409)
+        return case_page(session, settings, page, case_id, status=status,
+                         errors={f"contact_{exc.field or 'method'}": page.error_text(exc)}, open_action="contact",
+                         typed=form)
+    return RedirectResponse(f"/cases/{case_id}?done=contact#contacts", status_code=303)
+
+
+def _contact_moment(value: str | None) -> datetime | None:
+    """A datetime-local input (Beijing wall time), or now when left empty."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=BEIJING)
+    except ValueError:
+        raise InvalidInput("a date and time, YYYY-MM-DD HH:MM", field="contacted_at") from None
 
 
 @router.post("/cases/{case_id}/supervise")

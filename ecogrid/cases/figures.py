@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ecogrid.cases import rules
-from ecogrid.core.models import Case, Complaint, Revisit, Zone
+from ecogrid.core.models import Case, CaseEvent, Complaint, Revisit, Zone
 
 OUTSIDE_JURISDICTION = "辖区外"  # cases with no zone: their place lies outside every zone
 UNASSIGNED = "未分配"  # cases in a zone that lies under none of the zones reported
@@ -32,6 +32,12 @@ class Figures:
     closed_on_time: int = 0
     revisits: int = 0
     satisfied: int = 0
+    extended: int = 0  # of the closed: their time limit had been extended
+    days_to_close: float = 0.0  # of the closed: their opening-to-closing spans, in seconds, added up
+    closings: int = 0  # close events in the period
+    reworked: int = 0  # of those closings: undone by a reopening (返工) by the cut-off
+    replied: int = 0  # cases replied to in the period
+    replied_revisited: int = 0  # of those: revisited after their last reply in the period, by the cut-off
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -45,8 +51,45 @@ class Figures:
     def satisfaction_rate(self) -> float | None:
         return rules.satisfaction_rate(self.satisfied, self.revisits)
 
+    @property
+    def closure_rate(self) -> float | None:
+        return rules.closure_rate(self.closed, self.open)
+
+    @property
+    def rework_rate(self) -> float | None:
+        return rules.rework_rate(self.reworked, self.closings)
+
+    @property
+    def extension_rate(self) -> float | None:
+        return rules.extension_rate(self.extended, self.closed)
+
+    @property
+    def mean_days_to_close(self) -> float | None:
+        return rules.mean_days(self.days_to_close, self.closed)
+
+    @property
+    def revisit_coverage(self) -> float | None:
+        return rules.revisit_coverage(self.replied_revisited, self.replied)
+
+    def rates(self) -> dict[str, float | None]:
+        """Every rate of the figures, by name (the names the API answers with)."""
+        return {name: getattr(self, name) for name in RATES}
+
+    def assessment(self) -> dict[str, Any]:
+        """The assessment figures (办结率, 返工率, 延期率, 平均办结天数, 回访率) with the counts behind them."""
+        return {"closings": self.closings, "reworked": self.reworked, "extended": self.extended,
+                "replied": self.replied, "replied_revisited": self.replied_revisited,
+                **{name: getattr(self, name) for name in ASSESSMENT_RATES}}
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "on_time_rate": self.on_time_rate, "satisfaction_rate": self.satisfaction_rate}
+        counts = asdict(self)
+        counts.pop("days_to_close")  # a sum of seconds is no figure; its mean is
+        return {**counts, **self.rates()}
+
+
+# The rates a Figures gives, in the order pages show them; the assessment's are the ones added to the bulletin.
+ASSESSMENT_RATES = ("closure_rate", "rework_rate", "extension_rate", "mean_days_to_close", "revisit_coverage")
+RATES = ("on_time_rate", "satisfaction_rate", *ASSESSMENT_RATES)
 
 
 def _in(column: Any, start: datetime | None, end: datetime) -> ColumnElement[bool]:
@@ -76,11 +119,14 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
                func.count().filter(rules.open_at_sql(cut)),
                func.count().filter(rules.overdue_at_sql(cut)),
                func.count().filter(closed_in),
-               func.count().filter(on_time))
+               func.count().filter(on_time),
+               func.count().filter(and_(closed_in, rules.extended_sql())),
+               func.coalesce(func.sum(rules.days_open_seconds_sql()).filter(closed_in), 0.0))
         .where(Case.opened_at < end, *where).group_by(key)).all()
     out: dict[Any, Figures] = {}
-    for k, new, open_, overdue, closed, timely in rows:
-        out[k] = Figures(new_cases=new, open=open_, overdue=overdue, closed=closed, closed_on_time=timely)
+    for k, new, open_, overdue, closed, timely, extended, seconds in rows:
+        out[k] = Figures(new_cases=new, open=open_, overdue=overdue, closed=closed, closed_on_time=timely,
+                         extended=extended, days_to_close=float(seconds))
     revisit_rows = session.execute(
         select(key.label("k"), func.count(), func.count().filter(Revisit.satisfaction.in_(rules.SATISFIED)))
         .select_from(Revisit).join(Case, Case.id == Revisit.case_id)
@@ -88,6 +134,24 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
     for k, revisits, satisfied in revisit_rows:
         figures = out.setdefault(k, Figures())
         figures.revisits, figures.satisfied = revisits, satisfied
+    closing = aliased(CaseEvent)
+    closing_rows = session.execute(
+        select(key.label("k"), func.count(), func.count().filter(rules.reworked_after_sql(closing, cut)))
+        .select_from(closing).join(Case, Case.id == closing.case_id)
+        .where(closing.action == rules.CLOSING_ACTION, _in(closing.at, start, end), *where).group_by(key)).all()
+    for k, closings, reworked in closing_rows:
+        figures = out.setdefault(k, Figures())
+        figures.closings, figures.reworked = closings, reworked
+    last_reply = (select(CaseEvent.case_id.label("case_id"), func.max(CaseEvent.at).label("at"))
+                  .where(CaseEvent.action == rules.REPLY_ACTION, _in(CaseEvent.at, start, end))
+                  .group_by(CaseEvent.case_id).subquery("last_reply"))
+    reply_rows = session.execute(
+        select(key.label("k"), func.count(),
+               func.count().filter(rules.revisited_after_sql(last_reply.c.case_id, last_reply.c.at, cut)))
+        .select_from(last_reply).join(Case, Case.id == last_reply.c.case_id).where(*where).group_by(key)).all()
+    for k, replied, revisited in reply_rows:
+        figures = out.setdefault(k, Figures())
+        figures.replied, figures.replied_revisited = replied, revisited
     return out
 
 

@@ -21,7 +21,28 @@ class SatisfactionCounts(BaseModel):
     rate: float | None = Field(description="(satisfied + basically satisfied) / revisits")
 
 
-class StreetRow(BaseModel):
+class AssessmentRates(BaseModel):
+    """The figures the assessments use, defined in ``ecogrid.cases.rules``; null when nothing was counted."""
+
+    closure_rate: float | None = Field(description="办结率: closed ÷ (closed + in stock at the cut-off)")
+    rework_rate: float | None = Field(description="返工率: closings of the period a repeat reopened (by the cut-off) "
+                                                  "÷ closings of the period")
+    extension_rate: float | None = Field(description="延期率: closed cases that were extended ÷ closed cases")
+    mean_days_to_close: float | None = Field(description="平均办结天数: mean days from opening to closing of the "
+                                                         "closed cases")
+    revisit_coverage: float | None = Field(description="回访率: cases replied to in the period and revisited after "
+                                                       "that reply ÷ cases replied to")
+
+
+class AssessmentFigures(AssessmentRates):
+    closings: int = Field(description="close events (销号) in the period")
+    reworked: int = Field(description="of those closings, undone by a reopening (返工) by the cut-off")
+    extended: int = Field(description="closed cases whose time limit had been extended")
+    replied: int = Field(description="cases replied to (办结) in the period")
+    replied_revisited: int = Field(description="of those, revisited after their last reply in the period")
+
+
+class StreetRow(AssessmentFigures):
     zone_id: int | None
     code: str | None = Field(description="the street's zone code; null for the rows outside every street")
     name: str = Field(examples=["中心街道"])
@@ -31,7 +52,7 @@ class StreetRow(BaseModel):
     overdue: int
 
 
-class OfficerRow(BaseModel):
+class OfficerRow(AssessmentFigures):
     user_id: int
     username: str
     name: str
@@ -40,7 +61,7 @@ class OfficerRow(BaseModel):
     overdue: int
 
 
-class DailyBulletin(BaseModel):
+class DailyBulletin(AssessmentFigures):
     """One Beijing day's figures; stock figures (in stock, overdue) at the cut-off."""
 
     date: date
@@ -68,7 +89,7 @@ class SingledOutCase(BaseModel):
     repeat_complaints: int
 
 
-class PeriodCounts(BaseModel):
+class PeriodCounts(AssessmentFigures):
     """The figures of one period (from and to are the first and last day, Beijing time)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -95,7 +116,8 @@ class PeriodCounts(BaseModel):
 
 
 class YearOnYear(BaseModel):
-    """Counts: relative change (0.25 = +25%); rates: difference in points (0.05 = +5 pp)."""
+    """Counts: relative change (0.25 = +25%); rates: difference in points (0.05 = +5 pp); mean days to close:
+    difference in days."""
 
     accepted: float | None
     rejected: float | None
@@ -107,6 +129,11 @@ class YearOnYear(BaseModel):
     on_time_rate: float | None
     satisfaction_rate: float | None
     repeat_rate: float | None
+    closure_rate: float | None
+    rework_rate: float | None
+    extension_rate: float | None
+    mean_days_to_close: float | None
+    revisit_coverage: float | None
 
 
 class PeriodSummary(PeriodCounts):

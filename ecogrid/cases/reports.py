@@ -113,7 +113,7 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
                                .order_by(User.username)).all()
     officer_rows = [{"user_id": u.id, "username": u.username, "name": u.full_name or u.username,
                      "in_stock": per_officer[u.id].open, "closed": per_officer[u.id].closed,
-                     "overdue": per_officer[u.id].overdue}
+                     "overdue": per_officer[u.id].overdue, **per_officer[u.id].assessment()}
                     for u in officers if per_officer[u.id].open or per_officer[u.id].closed]
     return {
         "date": day.isoformat(),
@@ -128,6 +128,7 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
         "repeat_complaints": repeats,
         "repeat_rate": rules.repeat_rate(repeats, complaints),
         "satisfaction": satisfaction,
+        **city.assessment(),
         "by_street": street_rows,
         "by_officer": officer_rows,
     }
@@ -135,7 +136,7 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
 
 def _street_row(zone_id: int | None, code: str | None, name: str, f: figures.Figures) -> dict[str, Any]:
     return {"zone_id": zone_id, "code": code, "name": name, "new_cases": f.new_cases, "in_stock": f.open,
-            "closed": f.closed, "overdue": f.overdue}
+            "closed": f.closed, "overdue": f.overdue, **f.assessment()}
 
 
 def satisfaction_counts(session: Session, *, window: Window) -> dict[str, Any]:
@@ -215,6 +216,7 @@ def period_figures(session: Session, *, window: Window, now: datetime | None = N
         "complaints": complaints,
         "repeat_complaints": repeats,
         "repeat_rate": rules.repeat_rate(repeats, complaints),
+        **city.assessment(),
         "cases_with_5_plus_repeats": [
             {"case_id": r[0], "category": r[1], "category_label": label(r[1]), "status": r[2], "zone_id": r[3],
              "repeat_complaints": r[4]} for r in singled],
@@ -224,11 +226,12 @@ def period_figures(session: Session, *, window: Window, now: datetime | None = N
 
 
 def _change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """Counts: relative change (0.25 = +25%); rates: difference in percentage points (0.05 = +5 pp)."""
+    """Counts: relative change (0.25 = +25%); rates: difference in percentage points (0.05 = +5 pp); mean days
+    to close: difference in days."""
     out: dict[str, Any] = {}
     for key in ("accepted", "rejected", "closed", "revisits", "complaints", "repeat_complaints"):
         out[key] = None if not previous[key] else round((current[key] - previous[key]) / previous[key], 4)
-    for key in ("acceptance_rate", "on_time_rate", "satisfaction_rate", "repeat_rate"):
+    for key in ("acceptance_rate", "on_time_rate", "satisfaction_rate", "repeat_rate", *figures.ASSESSMENT_RATES):
         now, before = current[key], previous[key]
         out[key] = None if now is None or before is None else round(now - before, 4)
     return out
@@ -243,6 +246,7 @@ LEDGER_COLUMNS = [
     ("satisfaction_colour", "满意度标识"), ("repeat_count", "重复件数"), ("handling_count", "办理次数"),
     ("satisfaction", "满意度"), ("officer", "承办人"), ("closed_on_time", "按期办结"),
     ("overdue", "超期"), ("closed_at", "销号时间"), ("revisits", "回访次数"), ("satisfied_revisits", "满意回访次数"),
+    ("rework_count", "返工次数"), ("extended", "延期"),
 ]
 PERSONAL_COLUMNS = [("complainant_name", "投诉人"), ("complainant_phone", "联系电话")]
 COLOUR_LABELS = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
@@ -304,6 +308,7 @@ def ledger_rows(session: Session, *, filters: CaseFilters, viewer: Actor, now: d
             "closed_on_time": {True: "是", False: "否", None: ""}[marks["closed_on_time"]],
             "overdue": "是" if marks["overdue"] else "否", "closed_at": rfc3339(c.closed_at),
             "revisits": judged.get(c.id, (0, 0))[0], "satisfied_revisits": judged.get(c.id, (0, 0))[1],
+            "rework_count": c.rework_count, "extended": "是" if c.extended else "否",
         }
         if personal:
             _, name, phone = first_complaint.get(c.id, (None, None, None))

@@ -16,6 +16,17 @@
   satisfied, over all revisits in the period. A case revisited twice counts twice.
 - Repeat rate: complaints received in the period marked as repeats of a known case, over all
   complaints received in the period.
+- Closure rate (办结率): cases closed (销号) in the period over those closed in it plus those still open
+  at the cut-off (办结 ÷ (办结 + 在办)): of the work the period had to deal with, the share finished.
+- Rework rate (返工率), per closing: of the closings (``close`` events) in the period, the share a repeat
+  complaint undid (a ``reopen`` event after that closing, at or before the cut-off; ``states.reopen_on_repeat``).
+  A case closed, reopened and closed again counts twice. A reopened case is no longer closed, so its
+  closing counts in ``closed`` only when it closes again.
+- Extension rate (延期率): of the cases closed in the period, the share whose time limit was extended.
+- Mean days to close (平均办结天数): over the cases closed in the period, the mean of closed_at -
+  opened_at in days (2 places), a reworked case's whole life included.
+- Revisit coverage (回访率): of the cases replied to (办结) in the period, the share revisited after
+  their last reply in the period, by the cut-off.
 
 Python predicates and SQL expressions are built from the same constants below.
 """
@@ -24,12 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from ecogrid.cases import colours
-from ecogrid.cases.states import Action, Satisfaction, Status
-from ecogrid.core.models import Case, CaseEvent
+from ecogrid.cases.states import REOPEN_EVENT, Action, Satisfaction, Status
+from ecogrid.core.models import Case, CaseEvent, Revisit
 
 FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value)
 OPEN: tuple[str, ...] = tuple(s.value for s in Status if s.value not in FINISHED)
@@ -37,6 +50,10 @@ CONCLUDED: tuple[str, ...] = (Status.replied.value, Status.revisited.value)
 HANDLING: tuple[str, ...] = tuple(s for s in OPEN if s not in CONCLUDED)
 SATISFIED: tuple[str, ...] = (Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value)
 CONCLUDING_ACTIONS: tuple[str, ...] = (Action.reply.value, Action.answer.value)
+CLOSING_ACTION = Action.close.value
+REWORK_ACTION = REOPEN_EVENT
+REPLY_ACTION = Action.reply.value
+SECONDS_PER_DAY = 86_400.0
 
 
 # ---------------------------------------------------------------- Python predicates
@@ -78,6 +95,31 @@ def repeat_rate(repeat_complaints: int, complaints: int) -> float | None:
 
 def on_time_rate(closed_on_time_count: int, closed: int) -> float | None:
     return rate(closed_on_time_count, closed)
+
+
+def closure_rate(closed: int, open_: int) -> float | None:
+    """办结率: closed in the period ÷ (closed in the period + open at the cut-off)."""
+    return rate(closed, closed + open_)
+
+
+def rework_rate(reworked_closings: int, closings: int) -> float | None:
+    """返工率: closings of the period undone by a reopening ÷ closings of the period."""
+    return rate(reworked_closings, closings)
+
+
+def extension_rate(extended_closed: int, closed: int) -> float | None:
+    """延期率: cases closed in the period that had been extended ÷ cases closed in the period."""
+    return rate(extended_closed, closed)
+
+
+def mean_days(total_seconds: float, count: int) -> float | None:
+    """平均办结天数: the mean of ``count`` spans adding up to ``total_seconds``, in days (2 places)."""
+    return None if count == 0 else round(total_seconds / count / SECONDS_PER_DAY, 2)
+
+
+def revisit_coverage(revisited: int, replied: int) -> float | None:
+    """回访率: cases replied to in the period and revisited after that reply ÷ cases replied to in the period."""
+    return rate(revisited, replied)
 
 
 def cut_off(period_end: datetime, now: datetime) -> datetime:
@@ -148,3 +190,25 @@ def closed_on_time_sql() -> ColumnElement[bool]:
     """Closed and on time (the same rule as ``closed_on_time``)."""
     return and_(closed_sql(), or_(Case.due_at.is_(None),
                                   func.coalesce(concluded_at_sql(), Case.closed_at) <= Case.due_at))
+
+
+def extended_sql() -> ColumnElement[bool]:
+    """The case's time limit was extended (the extension rate's numerator, with ``closed_sql``)."""
+    return Case.extended.is_(True)
+
+
+def days_open_seconds_sql() -> ColumnElement[Any]:
+    """From opening to closing in seconds (mean days to close)."""
+    return func.extract("epoch", Case.closed_at - Case.opened_at)
+
+
+def reworked_after_sql(closing: Any, cut: datetime) -> ColumnElement[bool]:
+    """A ``reopen`` event of the same case after the closing event ``closing``, at or before ``cut``."""
+    later = aliased(CaseEvent)
+    return exists().where(later.case_id == closing.case_id, later.action == REWORK_ACTION, later.at > closing.at,
+                          later.at <= cut)
+
+
+def revisited_after_sql(case_id: Any, replied_at: Any, cut: datetime) -> ColumnElement[bool]:
+    """A revisit of the case at or after ``replied_at`` and at or before ``cut`` (revisit coverage)."""
+    return exists().where(Revisit.case_id == case_id, Revisit.at >= replied_at, Revisit.at <= cut)

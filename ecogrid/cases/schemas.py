@@ -16,6 +16,7 @@ from api.params import Id, Moment
 from api.read_types import Timestamp
 from ecogrid.cases import deadlines
 from ecogrid.cases.states import Action, RejectReason, Satisfaction, Status
+from ecogrid.core.vocabulary import ContactMethod
 
 NOTE_MAX = 2000
 TEXT_MAX = 4000
@@ -85,10 +86,12 @@ class ReplyBody(ActionBody):
 class RevisitBody(ActionBody):
     """回访: the complainant's satisfaction; unsatisfied sends the case back for another handling. Clerk."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {"satisfaction": "satisfied",
+    model_config = ConfigDict(json_schema_extra={"example": {"satisfaction": "satisfied", "method": "phone",
                                                              "comment": "来电人表示异味已消除"}})
     satisfaction: Satisfaction = Field(description="the complainant's judgement of the handling")
     comment: str | None = Field(default=None, max_length=TEXT_MAX, description="what the complainant said")
+    method: ContactMethod | None = Field(default=None, description="how the complainant was reached: phone (电话), "
+                                                                   "site (现场) or sms (短信)")
 
 
 class CloseBody(ActionBody):
@@ -154,6 +157,8 @@ class CaseSummary(BaseModel):
     supervisor_id: int | None
     repeat_count: int
     handling_count: int
+    rework_count: int = Field(default=0, description="times a repeat complaint reopened the case after it was "
+                                                     "closed (返工)")
     extended: bool
     satisfaction: Satisfaction | None
     time_left_seconds: int | None = Field(description="negative once overdue; null when finished")
@@ -203,6 +208,7 @@ class RevisitRead(BaseModel):
     satisfaction: Satisfaction
     handling: int = Field(description="which handling the revisit judged (1 for the first)")
     note: str | None
+    method: ContactMethod | None = Field(default=None, description="phone, site or sms; null when not recorded")
 
 
 class CaseRead(CaseSummary):
@@ -223,4 +229,38 @@ class SupervisionItem(CaseSummary):
 
 class SupervisionList(BaseModel):
     items: list[SupervisionItem]
+    total: int
+
+
+# ---------------------------------------------------------------- the contact log
+
+
+class ContactCreate(BaseModel):
+    """One contact with the complainant: when, how and what was said. Clerk, chief, inspector of the case."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+        "method": "phone", "summary": "告知已安排执法人员明日上午到场核查，来电人表示认可",
+        "contacted_at": "2026-05-02T10:30:00+08:00", "client_id": "c-6f1d2a"}})
+    method: ContactMethod = Field(description="phone (电话), site (现场) or sms (短信)")
+    summary: str = Field(min_length=1, max_length=TEXT_MAX, description="what was said or done")
+    contacted_at: Moment | None = Field(default=None, description="when (RFC 3339; a time without an offset is "
+                                                                  "Beijing time); now when left out")
+    client_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="the sender's id of this record: a retry with the same id is stored once")
+
+
+class ContactRead(BaseModel):
+    id: int
+    case_id: int
+    contacted_at: Timestamp
+    method: ContactMethod
+    method_label: str = Field(examples=["电话"])
+    by_id: int | None = Field(description="the staff member who made the contact")
+    by_name: str | None
+    summary: str
+    created_at: Timestamp
+
+
+class ContactList(BaseModel):
+    items: list[ContactRead]
     total: int

@@ -212,7 +212,8 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
                                                                                  row.due_at),
         "assigned_to_id": row.assigned_to_id,
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
-        "repeat_count": row.repeat_count, "handling_count": row.handling_count, "extended": row.extended,
+        "repeat_count": row.repeat_count, "handling_count": row.handling_count, "rework_count": row.rework_count,
+        "extended": row.extended,
         "satisfaction": row.satisfaction, **marks,
     }
 
@@ -281,7 +282,7 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
                         "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
                         "data": e.data} for e in events]
     body["revisits"] = [{"id": r.id, "at": local_iso(r.at), "by_id": r.by_id, "satisfaction": r.satisfaction,
-                         "handling": r.handling, "note": r.note} for r in revisits]
+                         "handling": r.handling, "note": r.note, "method": r.method} for r in revisits]
     body["allowed_actions"] = [a.value for a in allowed_for(row, session=session, actor=viewer, revisits=revisits)]
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
@@ -412,10 +413,11 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
             assert step.satisfaction is not None and step.judged_handling is not None
             row.satisfaction = step.satisfaction.value
             row.handling_count = step.handling_count
+            method = step.method.value if step.method is not None else None
             session.add(Revisit(case_id=row.id, at=moment, by_id=actor.user_id, satisfaction=step.satisfaction.value,
-                                handling=step.judged_handling, note=step.text))
+                                handling=step.judged_handling, note=step.text, method=method))
             data.update(satisfaction=step.satisfaction.value, handling=step.judged_handling,
-                        reopened=step.reopened)
+                        reopened=step.reopened, method=method)
             note = note or step.text
             if colours.on_supervision_ledger(handlings=step.judged_handling,
                                              last_satisfaction=step.satisfaction.value, closed_once=True):
@@ -446,15 +448,84 @@ def _last_revisit(session: Session, case_id: int) -> Revisit | None:
     return last_revisits(session, [case_id]).get(case_id)
 
 
-def _conclusion_due(row: Case, *, accepted_at: datetime) -> datetime | None:
+def _conclusion_due(row: Case, *, accepted_at: datetime, received_at: datetime | None = None) -> datetime | None:
+    """The deadline of a handling accepted at ``accepted_at`` of a complaint received at ``received_at``
+    (the case's opening unless given: a reworked case counts from the repeat that reopened it)."""
     try:
-        return deadlines.due_at(channel=row.channel, urgency=row.urgency, received_at=row.opened_at,
+        return deadlines.due_at(channel=row.channel, urgency=row.urgency, received_at=received_at or row.opened_at,
                                 stage="conclusion", stage_started_at=accepted_at)
     except deadlines.DeadlineError as exc:
         # A channel without a configured limit keeps whatever deadline intake gave it.
         if exc.field in ("channel", "stage"):
             return row.due_at
         raise InvalidInput(str(exc), field=exc.field) from None
+
+
+# ---------------------------------------------------------------- rework (返工)
+
+
+@dataclass(frozen=True)
+class RepeatJoin:
+    """A repeat complaint that joined a case: the case, the complaint and when it was received."""
+
+    case_id: int
+    complaint_id: int
+    received_at: datetime
+
+
+def reopen_on_repeats(session: Session, *, joins: Sequence[RepeatJoin], actor_id: int | None = None,
+                      now: datetime | None = None) -> list[int]:
+    """Reopen the closed cases these repeats joined, by ``states.reopen_on_repeat``; the ids reopened.
+
+    The one path of every intake (the API, the console, Open311, the bulk import). Each case is
+    locked; of its repeats, the earliest received after its closing reopens it: back to accepted, a
+    new handling (``accepted_at`` now, the conclusion deadline counted from that repeat's receipt and
+    now), ``handling_count`` and ``rework_count`` + 1, ``closed_at`` cleared, and a ``reopen`` event
+    naming the complaint, the closing it undid and the old and new deadlines. The caller commits.
+    """
+    if not joins:
+        return []
+    moment = _now(now)
+    case_ids = sorted({j.case_id for j in joins})
+    rows = session.scalars(select(Case).where(Case.id.in_(case_ids), Case.status == states.Status.closed.value)
+                           .order_by(Case.id).with_for_update().execution_options(populate_existing=True)).all()
+    reopened = []
+    for row in rows:
+        after_closing = [j for j in joins
+                         if j.case_id == row.id and (row.closed_at is None or j.received_at >= row.closed_at)]
+        join = min(after_closing, key=lambda j: (j.received_at, j.complaint_id), default=None)
+        if join is None:
+            continue
+        step = states.reopen_on_repeat(status=row.status, kind=row.kind, facts=_facts(session, row),
+                                       rework_count=row.rework_count, closed_at=row.closed_at,
+                                       received_at=join.received_at)
+        if step is None:
+            continue
+        previous_closed, previous_due = row.closed_at, row.due_at
+        row.status = step.status.value
+        row.closed_at = None
+        row.accepted_at = moment
+        row.handling_count = step.handling_count
+        row.rework_count = step.rework_count
+        row.due_at = _conclusion_due(row, accepted_at=moment, received_at=join.received_at)
+        session.add(CaseEvent(
+            case_id=row.id, at=moment, actor_id=actor_id, action=states.REOPEN_EVENT,
+            from_status=step.from_status.value, to_status=step.status.value,
+            note=f"{states.REOPEN_LABELS[0]}：销号后{_days(previous_closed, join.received_at)}再次投诉"
+                 f"（投诉 {join.complaint_id}）",
+            data={k: v for k, v in {
+                "complaint_id": join.complaint_id, "previous_closed_at": local_iso(previous_closed),
+                "previous_due_at": local_iso(previous_due), "due_at": local_iso(row.due_at),
+                "handling": step.handling_count, "rework_count": step.rework_count}.items() if v is not None}))
+        reopened.append(row.id)
+    session.flush()
+    return reopened
+
+
+def _days(start: datetime | None, end: datetime) -> str:
+    if start is None:
+        return ""
+    return f"{max(0, (end - start).days)}天"
 
 
 def _active_user(session: Session, user_id: int | str) -> User:

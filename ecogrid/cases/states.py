@@ -7,12 +7,22 @@ The closed loop (collect -> register -> dispatch -> handle -> report back -> ver
     registered --reject--> rejected                     in_progress --rectify--> rectification
     in_progress / rectification --reply--> replied --revisit--> revisited --close--> closed
     replied --revisit (unsatisfied)--> dispatched   (handled again; handling count + 1)
+    closed --repeat complaint--> accepted           (rework 返工: see below)
 
 Consultations and suggestions are not inspected: ``registered --answer--> closed`` or
 ``registered --reject--> rejected``. A chief may re-dispatch a dispatched case to someone else,
 and may grant one extension of the time limit while a complaint is open (accepted, not yet
 closed). Nothing here touches a database: the caller passes the case's status and facts and
 persists what the returned :class:`Transition` says.
+
+Rework (返工): a repeat complaint received after a complaint case was closed, within the repeat window
+(``repeat_closed_window_days``, the intake's joining rule), reopens it (:func:`reopen_on_repeat`). The
+problem came back, so the case goes back to ``accepted`` (已受理，待派单): it was accepted once and
+now waits for a chief to dispatch a new handling. The handling count and the rework count grow by
+one, and the case gets the deadline of a new handling (the conclusion stage of
+``ecogrid.cases.deadlines``, counted from the repeat's receipt and the reopening). A repeat received
+before the closing (a late import) only joins the case; an open case is never reopened. It is an
+event (``reopen``) of the case history, not an action anyone takes.
 
 Who may act on *which* case (not only which action) is decided here too, from facts the caller
 gathers (:class:`Reach`, :class:`Assignment`), by :func:`may_act_on`:
@@ -34,7 +44,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ecogrid.cases import deadlines
-from ecogrid.core.vocabulary import Kind, Role
+from ecogrid.core.vocabulary import ContactMethod, Kind, Role
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -280,6 +290,7 @@ class Transition:
     reason: str | None = None
     text: str | None = None
     note: str | None = None
+    method: ContactMethod | None = None
 
 
 def transition(
@@ -305,7 +316,8 @@ def transition(
     - ``dispatch``: exactly one of ``user_id`` / ``team_id``
     - ``rectify``: ``due_at`` (timezone-aware datetime or ISO 8601 text), ``requirement``? (text)
     - ``reply``: ``summary`` (text); ``answer``: ``answer`` (text)
-    - ``revisit``: ``satisfaction`` (satisfied | basically_satisfied | unsatisfied), ``comment``?
+    - ``revisit``: ``satisfaction`` (satisfied | basically_satisfied | unsatisfied), ``comment``?,
+      ``method``? (phone | site | sms: how the complainant was reached)
     - ``extend``: ``days`` (1..the configured maximum, 30), ``reason`` (text)
     - ``accept``, ``start``, ``close``: nothing
 
@@ -474,7 +486,7 @@ _PAYLOAD_FIELDS: Mapping[Action, frozenset[str]] = {
     Action.start: frozenset(),
     Action.rectify: frozenset({"due_at", "requirement"}),
     Action.reply: frozenset({"summary"}),
-    Action.revisit: frozenset({"satisfaction", "comment"}),
+    Action.revisit: frozenset({"satisfaction", "comment", "method"}),
     Action.close: frozenset(),
     Action.extend: frozenset({"days", "reason"}),
     Action.answer: frozenset({"answer"}),
@@ -512,6 +524,8 @@ def _read_payload(
             raise InvalidPayload("satisfaction", "a revisit must record the complainant's satisfaction")
         fields["satisfaction"] = _coerce_payload(Satisfaction, payload["satisfaction"], "satisfaction")
         fields["text"] = _optional_text(payload, "comment")
+        if payload.get("method") is not None:
+            fields["method"] = _coerce_payload(ContactMethod, payload["method"], "method")
     elif action is Action.extend:
         max_days = (limits or deadlines.load_time_limits()).extension_max_days
         days = payload.get("days")
@@ -569,3 +583,35 @@ def _optional_text(payload: Mapping[str, Any], field: str) -> str | None:
     if not isinstance(value, str):
         raise InvalidPayload(field, "must be text")
     return value.strip() or None
+
+
+# ---------------------------------------------------------------- rework (返工)
+
+REOPEN_EVENT = "reopen"  # the case_events action of a reopening
+REOPEN_LABELS = ("返工", "reopened (rework)")
+REOPENED_STATUS = Status.accepted
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """A closed case reopened by a repeat complaint: where it goes and its new counts."""
+
+    from_status: Status
+    status: Status
+    handling_count: int
+    rework_count: int
+
+
+def reopen_on_repeat(*, status: str, kind: str, facts: CaseFacts, rework_count: int,
+                     closed_at: datetime | None, received_at: datetime) -> Reopening | None:
+    """What a repeat complaint received at ``received_at`` does to the case it joins: a closed
+    complaint case closed at or before that moment is reopened (rework); anything else is left as
+    it is (None)."""
+    current = _coerce(Status, status, "status")
+    kind_ = _coerce(Kind, kind, "kind")
+    if current is not Status.closed or kind_ is not Kind.complaint:
+        return None
+    if closed_at is not None and received_at < closed_at:
+        return None
+    return Reopening(from_status=current, status=REOPENED_STATUS, handling_count=facts.handling_count + 1,
+                     rework_count=rework_count + 1)

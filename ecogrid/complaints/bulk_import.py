@@ -20,7 +20,8 @@ intake would. One difference remains: a complaint that can join an existing case
 complaint earlier in the same batch founded a nearer case. Distances in the sweep are haversine
 (sphere), in SQL geography (spheroid): they differ by well under 1 % at the radius. Cases, complaints
 and their history are then written by INSERT ... SELECT from the staging tables, keyed by the row's
-place in time order.
+place in time order. A repeat that joins a case closed within the window reopens it as rework, by the
+same function as one-by-one intake (``casework.reopen_on_repeats``).
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from psycopg import sql as psql
-from sqlalchemy import Exists, any_, cast, column, exists, func, select, table, text, update
+from sqlalchemy import Exists, and_, any_, cast, column, exists, func, select, table, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import deadlines
+from ecogrid.cases import service as casework
+from ecogrid.cases.states import Status
 from ecogrid.complaints import import_mapping as mappings
 from ecogrid.complaints import import_readers as readers
 from ecogrid.complaints import intake, limits
@@ -52,7 +55,7 @@ from ecogrid.complaints.import_mapping import ImportMapping
 from ecogrid.core import sql, text_rules
 from ecogrid.core.errors import InvalidInput, RowError
 from ecogrid.core.export_cells import export_row
-from ecogrid.core.models import Case
+from ecogrid.core.models import Case, Complaint
 from ecogrid.core.settings import Settings, get_settings
 from ecogrid.core.time import BEIJING
 from ecogrid.core.vocabulary import Category, Channel, Kind
@@ -74,6 +77,7 @@ class ImportReport:
     duplicates: int = 0
     repeats: int = 0
     new_cases: int = 0
+    reopened: int = 0  # closed cases a repeat in the file reopened (返工)
     out_of_jurisdiction: int = 0
     errors: list[RowError] = field(default_factory=list)  # every problem of every refused row
     # Values of coded fields that are neither codes nor in the value map: field -> value -> rows.
@@ -420,11 +424,26 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     totals = session.execute(sql.query(__file__, "store_staged"), {"by": created_by_id}).one()
     report.stored, report.repeats, report.new_cases = totals.stored, totals.repeats, totals.new_cases
     report.out_of_jurisdiction = totals.outside
+    report.reopened = len(_reopen_joined_cases(session, created_by_id=created_by_id))
     run(text("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_zone, pg_temp.stage_link"))
 
 
 _stage = table("stage", column("ord"), column("kind"), column("category"), column("lon"), column("geom"),
                column("radius"), column("received_at"), column("existing_case_id"))
+
+
+def _reopen_joined_cases(session: Session, *, created_by_id: int | None) -> list[int]:
+    """The closed cases this batch's repeats joined, reopened by the one rule of every intake
+    (``casework.reopen_on_repeats``)."""
+    staged = table("stage", column("channel"), column("external_ref"), column("existing_case_id"))
+    rows = session.execute(
+        select(Complaint.case_id, Complaint.id, Complaint.received_at)
+        .join(staged, and_(staged.c.channel == Complaint.channel, staged.c.external_ref == Complaint.external_ref))
+        .join(Case, Case.id == Complaint.case_id)
+        .where(staged.c.existing_case_id.is_not(None), Case.status == Status.closed.value)).all()
+    joins = [casework.RepeatJoin(case_id=case_id, complaint_id=ident, received_at=at)
+             for case_id, ident, at in rows if case_id is not None]
+    return casework.reopen_on_repeats(session, joins=joins, actor_id=created_by_id)
 
 
 def _any_eligible_case(*, window_days: int) -> Exists:

@@ -74,7 +74,9 @@ def import_(
 def summary(report: complaint_import.ImportReport, *, errors_path: Path | None, seconds: float) -> str:
     verb = "would be stored" if report.checked else "stored"
     lines = [f"{'dry run, nothing stored: ' if report.checked else ''}{report.rows} rows: {report.stored} {verb} "
-             f"({report.new_cases} new cases, {report.repeats} repeats, {report.out_of_jurisdiction} outside "
+             f"({report.new_cases} new cases, {report.repeats} repeats"
+             + (f", {report.reopened} closed cases reopened" if report.reopened else "")
+             + f", {report.out_of_jurisdiction} outside "
              f"every zone), {report.duplicates} already stored, {report.refused} refused"
              + (f" -> {errors_path}" if errors_path and report.errors else "") + f" ({seconds:.1f} s)"]
     if report.errors:

@@ -24,6 +24,7 @@ class ImportReportRead(BaseModel):
     stored: int  # or would be, in a dry run
     new_cases: int
     repeats: int
+    reopened: int = 0  # closed cases a repeat reopened (返工)
     out_of_jurisdiction: int
     duplicates: int  # already stored, or repeated in the file
     skipped: int  # mapped to null: not the bureau's business

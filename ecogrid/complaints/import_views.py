@@ -48,7 +48,8 @@ def import_complaints(
         session.commit()
     body = ImportReportRead(
         checked=result.checked, rows=result.rows, stored=result.stored, new_cases=result.new_cases,
-        repeats=result.repeats, out_of_jurisdiction=result.out_of_jurisdiction, duplicates=result.duplicates,
+        repeats=result.repeats, reopened=result.reopened, out_of_jurisdiction=result.out_of_jurisdiction,
+        duplicates=result.duplicates,
         skipped=result.skipped, refused=result.refused,
         refused_by_reason=[RefusalCount(field=f, reason=r, rows=n) for f, r, n in result.refused_by_reason()],
         unmapped=result.unmapped,

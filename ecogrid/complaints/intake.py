@@ -11,7 +11,9 @@ The rules, shared by the API, Open311 and the CSV import (``ecogrid.complaint_im
 - Idempotency: channel + external_ref identify a complaint; sending it again returns the stored one.
 - Repeats (only kind=complaint): a complaint of the same category within the category's radius of a
   case that is open, or was closed within ``repeat_closed_window_days`` of the complaint, and that was
-  opened no later than the complaint, joins the nearest such case (ties: the older case). Otherwise,
+  opened no later than the complaint, joins the nearest such case (ties: the older case); a closed case
+  it joins is reopened as rework (``ecogrid.cases.service.reopen_on_repeats``, the rule in
+  ``ecogrid.cases.states``). Otherwise,
   and for consultations and suggestions always, a new case of the complaint's kind is opened.
 """
 
@@ -27,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import deadlines, rules
+from ecogrid.cases import service as casework
 from ecogrid.cases.states import Status
 from ecogrid.complaints import limits
 from ecogrid.core import text_rules, value_ranges
@@ -286,6 +289,9 @@ def _store(session: Session, *, data: ComplaintIn, received_at: datetime, create
         session.add(CaseEvent(case_id=case_id, actor_id=created_by_id, action="repeat", from_status=status,
                               to_status=status, note=f"repeat complaint via {data.channel}",
                               data={"complaint_id": complaint.id}))
+        session.flush()
+        casework.reopen_on_repeats(session, actor_id=created_by_id, joins=[
+            casework.RepeatJoin(case_id=case_id, complaint_id=complaint.id, received_at=received_at)])
     else:
         case = Case(kind=data.kind, category=data.category, status="registered", urgency=data.urgency,
                     channel=data.channel, zone_id=complaint.zone_id, geom=complaint.geom, opened_at=received_at,

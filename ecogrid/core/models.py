@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -143,6 +144,8 @@ class Case(Base):
     assigned_team: Mapped[str | None] = mapped_column(String(128))
     repeat_count: Mapped[int] = mapped_column(Integer, server_default="0")
     handling_count: Mapped[int] = mapped_column(Integer, server_default="1")
+    # Times a repeat complaint reopened the case after it was closed (返工; ecogrid.cases.states).
+    rework_count: Mapped[int] = mapped_column(Integer, server_default="0")
     extended: Mapped[bool] = mapped_column(Boolean, server_default="false")
     extension_reason: Mapped[str | None] = mapped_column(Text)
     rectification_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -200,6 +203,8 @@ class CaseEvent(Base):
     """Append-only history of a case: who did what, when, with which note."""
 
     __tablename__ = "case_events"
+    # The period figures count events of one kind in a time range (closings, replies, reopenings).
+    __table_args__ = (Index("ix_case_events_action_at", "action", "at"),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[datetime] = _now()
@@ -293,6 +298,22 @@ class Revisit(Base):
     satisfaction: Mapped[str] = mapped_column(String(32))
     handling: Mapped[int] = mapped_column(Integer, server_default="1")
     note: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(16))  # ecogrid.core.vocabulary.ContactMethod
+
+
+class CaseContact(Base):
+    """One contact with a case's complainant (a call, a visit, a text message): append-only."""
+
+    __tablename__ = "case_contacts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    contacted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    method: Mapped[str] = mapped_column(String(16))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str | None] = mapped_column(String(128))
+    summary: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _now()
 
 
 class PatrolPlan(Base):

@@ -98,6 +98,14 @@ class ZoneLevel(StrEnum):
     grid = "grid"
 
 
+class ContactMethod(StrEnum):
+    """How the bureau reached a complainant: a revisit (回访) or any other contact of the contact log."""
+
+    phone = "phone"
+    site = "site"
+    sms = "sms"
+
+
 # The nesting order of zone levels, outermost first; "deepest zone" means the last one here.
 ZONE_LEVEL_DEPTH = {ZoneLevel.district: 1, ZoneLevel.street: 2, ZoneLevel.grid: 3}
 
@@ -168,6 +176,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "district": ("区县", "District"),
     "street": ("街道", "Street"),
     "grid": ("网格", "Grid"),
+    # contact method (revisits and the contact log)
+    "phone": ("电话", "Phone"),
+    "site": ("现场", "On site"),
+    "sms": ("短信", "Text message"),
 }
 
 

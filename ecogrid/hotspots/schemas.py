@@ -20,6 +20,16 @@ class CaseFigures(BaseModel):
     satisfied: int = Field(description="revisits judged satisfied or basically satisfied")
     on_time_rate: float | None
     satisfaction_rate: float | None = Field(description="satisfied / revisits (per revisit, 满意率)")
+    extended: int = Field(default=0, description="closed cases whose time limit had been extended")
+    closings: int = Field(default=0, description="close events (销号) in the period")
+    reworked: int = Field(default=0, description="of those closings, undone by a reopening (返工)")
+    replied: int = Field(default=0, description="cases replied to (办结) in the period")
+    replied_revisited: int = Field(default=0, description="of those, revisited after their last reply")
+    closure_rate: float | None = Field(default=None, description="办结率: closed / (closed + open)")
+    rework_rate: float | None = Field(default=None, description="返工率: reworked / closings")
+    extension_rate: float | None = Field(default=None, description="延期率: extended / closed")
+    mean_days_to_close: float | None = Field(default=None, description="平均办结天数 of the closed cases")
+    revisit_coverage: float | None = Field(default=None, description="回访率: replied_revisited / replied")
 
 
 class ZoneFigures(CaseFigures):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 
@@ -15,6 +15,41 @@ class Seen:
     overdue: int
     satisfaction_rate: float | None
     on_time_rate: float | None
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """The assessment figures (办结率, 返工率, 延期率, 平均办结天数, 回访率) as a surface shows them."""
+
+    closure_rate: float | None
+    rework_rate: float | None
+    extension_rate: float | None
+    mean_days_to_close: float | None
+    revisit_coverage: float | None
+
+
+ASSESSED = ("closure_rate", "rework_rate", "extension_rate", "mean_days_to_close", "revisit_coverage")
+
+
+def assessed(body: dict[str, Any]) -> Assessed:
+    """Off the summary, the bulletin or one of its rows (the same names at the top level)."""
+    return Assessed(*(body[name] for name in ASSESSED))
+
+
+def assessed_on_map(body: dict[str, Any]) -> Assessed:
+    """What the map's parts add up to (its streets, the cases outside every zone or in none of them),
+    which is also its total; the mean days come from the total (a mean does not add up)."""
+    parts = [f["properties"] for f in body["features"]] + [body["outside_jurisdiction"], body["unassigned"]]
+    total = body["total"]
+
+    def summed(name: str) -> int:
+        return sum(p[name] for p in parts)
+
+    seen = Assessed(rate(summed("closed"), summed("closed") + summed("open")),
+                    rate(summed("reworked"), summed("closings")), rate(summed("extended"), summed("closed")),
+                    total["mean_days_to_close"], rate(summed("replied_revisited"), summed("replied")))
+    assert seen == assessed(total)
+    return seen
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -53,6 +88,15 @@ def seen_in_ledger(rows: list[dict[str, str]]) -> Seen:
     return Seen(sum(r["超期"] == "是" for r in rows),
                 rate(sum(int(r["满意回访次数"]) for r in rows), sum(int(r["回访次数"]) for r in rows)),
                 rate(judged.count("是"), len(judged)))
+
+
+def ledger_extension_and_days(rows: list[dict[str, str]]) -> tuple[float | None, float | None]:
+    """延期率 and 平均办结天数 over the ledger's closed cases (状态 已销号)."""
+    closed = [r for r in rows if r["状态"] == "已销号"]
+    extended = sum(r["延期"] == "是" for r in closed)
+    seconds = sum((datetime.fromisoformat(r["销号时间"]) - datetime.fromisoformat(r["登记时间"])).total_seconds()
+                  for r in closed)
+    return rate(extended, len(closed)), (round(seconds / len(closed) / 86_400, 2) if closed else None)
 
 
 def seen_in_summary(body: dict[str, Any]) -> Seen:

@@ -531,3 +531,20 @@ def test_allowed_actions_agrees_with_transition(status, role, kind):
         else:
             with pytest.raises(IllegalTransition):
                 transition(status=status, kind=kind, action=action, role=role, payload=GOOD_PAYLOAD[action])
+
+
+def test_only_a_closed_complaint_case_is_reopened_by_a_later_repeat():
+    from datetime import UTC, datetime, timedelta
+
+    from ecogrid.cases.states import CaseFacts, reopen_on_repeat
+
+    closed_at = datetime(2026, 11, 1, tzinfo=UTC)
+    later, earlier = closed_at + timedelta(days=3), closed_at - timedelta(hours=1)
+    step = reopen_on_repeat(status="closed", kind="complaint", facts=CaseFacts(handling_count=2), rework_count=0,
+                            closed_at=closed_at, received_at=later)
+    assert step is not None and (step.status.value, step.handling_count, step.rework_count) == ("accepted", 3, 1)
+    for status, kind, received in (("closed", "complaint", earlier), ("dispatched", "complaint", later),
+                                   ("replied", "complaint", later), ("closed", "consultation", later),
+                                   ("rejected", "complaint", later)):
+        assert reopen_on_repeat(status=status, kind=kind, facts=CaseFacts(), rework_count=0, closed_at=closed_at,
+                                received_at=received) is None, (status, kind)

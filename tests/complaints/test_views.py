@@ -93,7 +93,8 @@ def test_case_closed_recently_attracts_repeats_long_ago_does_not(db, client, cle
                {"t": NOW - timedelta(days=10), "c": first["case_id"]})
     recent = client.post("/api/v1/complaints", json=body(), headers=clerk).json()
     assert recent["case_id"] == first["case_id"] and recent["repeat"]
-    db.execute(text("UPDATE cases SET closed_at = :t WHERE id = :c"),
+    assert recent["status"] == "accepted"  # reopened as rework
+    db.execute(text("UPDATE cases SET status = 'closed', closed_at = :t WHERE id = :c"),
                {"t": NOW - timedelta(days=90), "c": first["case_id"]})
     late = client.post("/api/v1/complaints", json=body(), headers=clerk).json()
     assert late["case_id"] != first["case_id"] and not late["repeat"]
