@@ -26,15 +26,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
-from api.factory import create_app
-from ecogrid import demo
-from ecogrid.accounts import service as user_service
-from ecogrid.cases import figures as case_figures
-from ecogrid.cases import service as casework
-from ecogrid.core import migrate, security
-from ecogrid.core.database import Database
-from ecogrid.core.settings import Settings
-from ecogrid.hotspots import aggregates
+# The repository first: this folder's own ``api.py`` must not stand in for the ``api`` package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api.factory import create_app  # noqa: E402
+from ecogrid import demo  # noqa: E402
+from ecogrid.accounts import service as user_service  # noqa: E402
+from ecogrid.cases import figures as case_figures  # noqa: E402
+from ecogrid.cases import service as casework  # noqa: E402
+from ecogrid.core import migrate, security  # noqa: E402
+from ecogrid.core.database import Database  # noqa: E402
+from ecogrid.core.settings import Settings  # noqa: E402
+from ecogrid.hotspots import aggregates  # noqa: E402
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 
