@@ -33,12 +33,17 @@ from api.templating import templates
 
 # status -> (headline zh, headline en, sentence zh, sentence en)
 STATUS_TEXT: Mapping[int, tuple[str, str, str, str]] = {
-    401: ("需要登录", "Sign-in required", "登录已失效，请重新登录。", "Your sign-in is no longer valid; please sign in again."),
-    403: ("无权访问", "Not allowed", "您的角色不能打开此页面或执行此操作。", "Your role may not open this page or do this."),
+    401: ("需要登录", "Sign-in required", "登录已失效，请重新登录。",
+          "Your sign-in is no longer valid; please sign in again."),
+    403: ("无权访问", "Not allowed", "您的角色不能打开此页面或执行此操作。",
+          "Your role may not open this page or do this."),
     404: ("未找到", "Not found", "您要找的页面或记录不存在。", "The page or record you asked for does not exist."),
-    405: ("不支持的操作", "Not supported", "此地址不接受这种请求。", "This address does not take this kind of request."),
-    409: ("当前不能执行", "Not possible now", "此操作在当前状态下不能执行。", "This cannot be done in the present state."),
-    422: ("输入有误", "Invalid input", "地址或表单中有一项不符合要求。", "A value in the address or the form is not accepted."),
+    405: ("不支持的操作", "Not supported", "此地址不接受这种请求。",
+          "This address does not take this kind of request."),
+    409: ("当前不能执行", "Not possible now", "此操作在当前状态下不能执行。",
+          "This cannot be done in the present state."),
+    422: ("输入有误", "Invalid input", "地址或表单中有一项不符合要求。",
+          "A value in the address or the form is not accepted."),
     429: ("请求过多", "Too many requests", "请稍后再试。", "Please try again later."),
     500: ("系统出错", "Server error", "服务器处理此请求时出错，错误已记录。请稍后再试。",
           "The server failed to handle this request; the error was logged. Please try again later."),

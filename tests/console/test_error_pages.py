@@ -90,7 +90,7 @@ def test_a_refused_form_answers_with_a_page_back_to_the_form(client, db):
 
 def test_a_server_error_on_the_console_is_a_500_page_and_the_api_keeps_its_answer(app, db):
     def broken_page(page: console.Page = Depends(console.console_page("clerk"))) -> None:  # noqa: B008
-        raise RuntimeError("a bug")
+        raise RuntimeError(f"a bug seen by {page.principal.name}")
 
     def broken_api() -> None:
         raise RuntimeError("a bug")
