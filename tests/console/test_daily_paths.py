@@ -329,7 +329,8 @@ def test_every_page_shows_hostile_names_as_text(browser, live_server, city, path
     me.close()
 
 
-def test_a_missing_case_and_a_forbidden_page_are_pages_with_a_way_back(browser, live_server, city) -> None:
+@pytest.mark.usefixtures("city")  # the clerk who looks
+def test_a_missing_case_and_a_forbidden_page_are_pages_with_a_way_back(browser, live_server) -> None:
     me = Session(browser, live_server, "day-clerk")
     page = me.page
     response = page.goto(f"{me.base}/cases/999999")

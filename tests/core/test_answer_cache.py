@@ -15,6 +15,7 @@ from tests.casefactory import new_case
 from tests.console.console_support import sign_in
 from tests.databases import scratch_database
 from tests.security.committed_app import committed_app
+from tests.staffing import zone
 
 
 def _settle(engine) -> None:
@@ -85,3 +86,37 @@ def test_the_reports_page_counts_again_after_a_case_is_registered(cluster, tmp_p
                 session.commit()
             after = client.get("/reports")
             assert _new_cases(after.text) == 2
+
+
+def _street_complaints(html: str, code: str) -> int:
+    found = re.search(rf'<tr data-zone="{re.escape(code)}"><td>.*?</td><td>(\d+)</td>', html)
+    assert found, html
+    return int(found.group(1))
+
+
+def test_the_map_counts_a_new_complaint_after_it_is_committed(cluster, tmp_path):
+    with committed_app(cluster, tmp_path, "cache_map") as committed:
+        committed.headers_of("chief", "cache-map-chief")
+        with committed.database.sessionmaker() as session:
+            street = zone(session, level="street", west=120.3, south=36.0, size=0.1)
+            code = street.code
+            _complaint(session, street.id)
+            session.commit()
+        _settle(committed.database.engine)
+        answer_cache.clear()
+        with TestClient(committed.app) as client:
+            sign_in(client, "cache-map-chief")
+            assert _street_complaints(client.get("/map").text, code) == 1
+            misses = answer_cache.stats()["misses"]
+            assert _street_complaints(client.get("/map").text, code) == 1
+            assert answer_cache.stats()["misses"] == misses  # streets and hotspot statistics from memory
+            with committed.database.sessionmaker() as session:
+                _complaint(session, street.id)
+                session.commit()
+            assert _street_complaints(client.get("/map").text, code) == 2
+
+
+def _complaint(session: Session, zone_id: int) -> None:
+    row = new_case(session, zone_id=zone_id, geom="SRID=4326;POINT(120.35 36.05)")
+    session.execute(text("UPDATE complaints SET geom = ST_SetSRID(ST_MakePoint(120.35, 36.05), 4326) "
+                         "WHERE case_id = :id"), {"id": row.id})
