@@ -34,6 +34,10 @@ from ecogrid.core.vocabulary import label
 
 LANG_COOKIE = "ecogrid_lang"
 STATIC_PREFIX = "/static/console"
+PAGE_STATE_KEY = "console_page"
+# The dependencies that make a route a console route (its errors are HTML pages): every page's viewer and
+# every form's token check. Filled as they are made.
+CONSOLE_DEPENDENCIES: set[Callable[..., Any]] = set()
 
 # (path, Chinese, English, roles that see it; admin sees everything)
 NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
@@ -65,6 +69,7 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "urgency": ("紧急程度", "urgency"), "target": ("派给", "dispatch to"), "supervisor": ("督办人", "supervisor"),
     "sort": ("排序", "order"), "limit": ("每页", "per page"), "offset": ("页码", "page"),
     "method": ("方式", "method"), "contacted_at": ("联系时间", "when"), "client_id": ("记录编号", "record id"),
+    "case_id": ("案件编号", "case number"),
 }
 
 # Workflow words beside the vocabulary's: statuses, actions, satisfaction, reasons of refusal.
@@ -128,6 +133,7 @@ async def read_form(request: Request) -> FormData:
     return form
 
 
+CONSOLE_DEPENDENCIES.add(read_form)
 PostedForm = Annotated[FormData, Depends(read_form)]
 
 
@@ -186,14 +192,26 @@ class Page:
 
 
 def console_page(*roles: str) -> Callable[..., Page]:
-    """A dependency: the signed-in viewer of a console page (one of ``roles``, or admin), as a :class:`Page`."""
+    """A dependency: the signed-in viewer of a console page (one of ``roles``, or admin), as a :class:`Page`.
+
+    The page is kept on the request before the role is checked, so that a refusal is shown inside the
+    console's layout (``api.console_errors``)."""
 
     def dependency(request: Request, principal: Annotated[Principal, Depends(get_page_principal)]) -> Page:
-        check_role(principal, roles)
-        return Page(request=request, principal=principal, lang=language(request), nonce=csp_nonce(request),
+        page = Page(request=request, principal=principal, lang=language(request), nonce=csp_nonce(request),
                     csrf=csrf_token(request))
+        setattr(request.state, PAGE_STATE_KEY, page)
+        check_role(principal, roles)
+        return page
 
+    CONSOLE_DEPENDENCIES.add(dependency)
     return dependency
+
+
+def current_page(request: Request) -> Page | None:
+    """The console page this request had got as far as (its viewer known), if any."""
+    page = getattr(request.state, PAGE_STATE_KEY, None)
+    return page if isinstance(page, Page) else None
 
 
 def render(page: Page, template: str, *, status: int = 200, headers: Mapping[str, str] | None = None,

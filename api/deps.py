@@ -132,5 +132,6 @@ def require_roles(*roles: str):
 
 def check_role(principal: Principal, roles: tuple[str, ...]) -> Principal:
     if principal.role != "admin" and principal.role not in roles:
-        raise Forbidden(f"role {principal.role} may not do this; needs one of {', '.join(roles)}")
+        needed = f"one of {', '.join(roles)}" if roles else "admin"  # admin may always; some pages admin alone
+        raise Forbidden(f"role {principal.role} may not do this; needs {needed}")
     return principal

@@ -14,9 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import console_errors
 from ecogrid.complaints import open311_xml
 from ecogrid.core import errors
 from ecogrid.inspections.photos.store import PhotoStoreUnavailable
@@ -81,6 +82,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, errors.TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_s)}
+    if console_errors.wants_page(request):
+        return console_errors.error_page(request, status, message=exc.message, field=exc.field, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -105,6 +108,12 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         problems = _json_safe(jsonable_encoder(exc.errors()))
         described = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in problems)
         return open311_response(400, described or "invalid request", path=request.url.path)
+    if console_errors.wants_page(request):
+        problems = exc.errors()
+        first = problems[0].get("loc", ()) if problems else ()
+        described = "; ".join(f"{e.get('loc', ('',))[-1]}: {e.get('msg', '')}" for e in problems)
+        return console_errors.error_page(request, 422, message=described,
+                                         field=str(first[-1]) if first else None)
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
@@ -132,9 +141,11 @@ def database_trouble(exc: BaseException) -> tuple[str, bool]:
     return "the database is not reachable", True
 
 
-async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> Response:
     reason, retry = database_trouble(exc)
     headers = {"Retry-After": str(RETRY_AFTER_S)} if retry else None
+    if console_errors.wants_page(request):
+        return console_errors.error_page(request, 503, message=reason, headers=headers)
     return JSONResponse({"detail": f"database unavailable: {reason}", "reason": reason},
                         status_code=503, headers=headers)
 
@@ -152,7 +163,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
             headers = {**(headers or {}), "Allow": ", ".join(open311_views.allowed_methods(request.url.path))}
         return open311_response(exc.status_code, str(description), path=request.url.path, headers=headers)
+    if console_errors.wants_page(request):
+        return console_errors.error_page(request, exc.status_code, message=str(exc.detail), headers=exc.headers)
     return await http_exception_handler(request, exc)
+
+
+async def _server_error(request: Request, _exc: Exception) -> Response:
+    # Starlette's last resort (the exception is logged as it propagates): on the console a page in the
+    # console's words, elsewhere its plain answer as before.
+    if console_errors.wants_page(request):
+        return console_errors.error_page(request, 500, message="", own_policy=True)
+    return PlainTextResponse("Internal Server Error", status_code=500)
+
+
 async def _photo_store_error(_request: Request, exc: Exception) -> JSONResponse:
     # The store's own message may name its endpoint or bucket: logged, not sent.
     logger.warning("photo store unavailable: %s", exc)
@@ -166,6 +189,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PhotoStoreUnavailable, _photo_store_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)
     # Driver errors that say the database is away, overloaded or stopped a statement: 503, never 500.
     for cls in (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
                 sqlalchemy.exc.DisconnectionError, psycopg.OperationalError, psycopg.InterfaceError):

@@ -4,6 +4,12 @@ and the red and overdue cases as points; a click on a street or a cell opens the
 Street figures are ``figures.zone_map`` (as on the heatmap page and in the bulletin), cells are
 ``aggregates.compute_hotspots``, the points are ledger pages (``service.list_cases`` with ``colour=red`` and
 ``overdue=true``). The full heatmap stays at ``/maps/heatmap``.
+
+The period "last N days" is the N Beijing days up to and including today (``reports.Window``), so the
+complaints it holds change only when the data does: the streets' complaint counts and shapes and the hotspot
+statistics (the grid, Gi*, the trend) are kept per process under the data version
+(``ecogrid.core.answer_cache``) and computed again after a write. The case figures count open and overdue
+cases as of now, and the points are the ledger's, so both are asked for on every request.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ from sqlalchemy.orm import Session
 from api import console
 from api.deps import DbSession, SettingsDep
 from ecogrid.cases import figures as case_figures
+from ecogrid.cases import reports
 from ecogrid.cases import service as casework
 from ecogrid.cases.case_pages import case_points, shown_at
 from ecogrid.cases.pages import actor_of
+from ecogrid.core import answer_cache
 from ecogrid.core.errors import DomainError, InvalidInput, NotFound
 from ecogrid.core.settings import Settings
+from ecogrid.core.time import day_of
 from ecogrid.core.vocabulary import Category
 from ecogrid.hotspots import aggregates
 from geo import coords
@@ -86,6 +95,14 @@ def _work_points(session: Session, settings: Settings, page: console.Page, base:
     return out, totals
 
 
+def _hotspots(session: Session, period: aggregates.Period, category: str | None) -> list[dict[str, Any]]:
+    try:
+        return aggregates.compute_hotspots(session, cell_m=aggregates.suggest_cell_m(session, max_cells=2000),
+                                           period=period, filters=aggregates.Filters(category=category))
+    except (InvalidInput, NotFound):
+        return []  # no zones, or an area too small for a grid
+
+
 @router.get("/map")
 def work_map(session: DbSession, settings: SettingsDep, page: Reader) -> Response:
     query = page.request.query_params
@@ -96,10 +113,13 @@ def work_map(session: DbSession, settings: SettingsDep, page: Reader) -> Respons
         category = None
     days = int(query["days"]) if query.get("days", "").isdigit() and int(query["days"]) in PERIODS else 90
     now = datetime.now(UTC)
-    period = aggregates.Period(now - timedelta(days=days), now)
+    today = day_of(now)
+    window = reports.Window(today - timedelta(days=days - 1), today)
+    period = aggregates.Period(window.start, window.end)
     base = render.page_layers(settings.base_map, tianditu_key=settings.tianditu_key)
     filters = aggregates.Filters(date_from=period.start, date_to=period.end, category=category)
-    zones = aggregates.aggregate_zones(session, filters=filters, level="street", simplify_m=20)
+    zones = answer_cache.kept(session, ("map-streets", period, category), lambda: aggregates.aggregate_zones(
+        session, filters=filters, level="street", simplify_m=20))
     counted = case_figures.zone_map(session, level="street", parent_code=None, start=period.start, end=period.end,
                                     now=now, where=case_figures.case_conditions(category=category))
     case_figures.add_to_zone_rows(zones, counted["zones"])
@@ -111,11 +131,7 @@ def work_map(session: DbSession, settings: SettingsDep, page: Reader) -> Respons
             {"text": z["name"], "href": page.url("/cases", {"zone": z["code"], "category": category})},
             page.tr(f"新增 {z['new_cases']} · 在办 {z['open']} · 超期 {z['overdue']}",
                     f"new {z['new_cases']} · open {z['open']} · overdue {z['overdue']}")]})
-    try:
-        cells = aggregates.compute_hotspots(session, cell_m=aggregates.suggest_cell_m(session, max_cells=2000),
-                                            period=period, filters=aggregates.Filters(category=category))
-    except (InvalidInput, NotFound):
-        cells = []  # no zones, or an area too small for a grid
+    cells = answer_cache.kept(session, ("map-hotspots", period, category), lambda: _hotspots(session, period, category))
     hot = [c for c in cells if c["confidence"] is not None and c["hot_cold"] == "hot"]
     for c in hot:
         shapes.append({"geometry": _shift(c["geometry"], base), "kind": "cell", "lines": [

@@ -327,3 +327,25 @@ def test_every_page_shows_hostile_names_as_text(browser, live_server, city, path
     if path == "/admin":
         assert HOSTILE[2] in page.locator("#users").inner_text()
     me.close()
+
+
+@pytest.mark.usefixtures("city")  # the clerk who looks
+def test_a_missing_case_and_a_forbidden_page_are_pages_with_a_way_back(browser, live_server) -> None:
+    me = Session(browser, live_server, "day-clerk")
+    page = me.page
+    response = page.goto(f"{me.base}/cases/999999")
+    assert response is not None and response.status == 404
+    assert page.locator("#error h1").inner_text().startswith("未找到")
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    shoot(page, "error-404")
+    with page.expect_navigation():
+        page.click("#lang-switch")
+    assert page.locator("#error h1").inner_text().startswith("Not found")
+    with page.expect_navigation():
+        page.click("#error-back")
+    assert page.url.endswith("/cases") and page.locator("table").count() >= 1
+    forbidden = page.goto(f"{me.base}/patrols?lang=zh")
+    assert forbidden is not None and forbidden.status == 403
+    assert page.locator("#error h1").inner_text().startswith("无权访问")
+    assert page.locator("#nav a[href='/intake']").count() == 1  # still the clerk's console around it
+    me.close()
