@@ -16,7 +16,7 @@ Friday. ``kind`` is ``holiday`` or ``workday``; each date once, inside ``year``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,7 @@ DayKind = Literal["holiday", "workday"]
 MAX_NAME = 64
 MAX_SOURCE = 500
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "year": 2027,
     "source": "EXAMPLE ONLY, not the official schedule: 国务院办公厅关于2027年部分节假日安排的通知",
     "days": [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"},

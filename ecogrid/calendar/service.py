@@ -80,12 +80,13 @@ def replace_year(session: Session, *, year: int, source: str, days: Sequence[Day
     check_schedule(year=year, source=source, days=days)
     # Two loadings of one year at once would both delete and then both insert: one waits for the other.
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('calendar_days'), :year)"), {"year": year})
-    replaced = session.execute(delete(CalendarDay).where(CalendarDay.year == year)).rowcount
+    replaced = session.scalar(select(func.count()).where(CalendarDay.year == year)) or 0
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     session.execute(insert(CalendarDay), [{"day": e.day, "kind": e.kind, "name": e.name.strip(), "year": year,
                                            "source": source.strip()} for e in days])
     session.flush()
     invalidate()
-    return int(replaced or 0)
+    return int(replaced)
 
 
 def year_days(session: Session, *, year: int) -> list[CalendarDay]:

@@ -301,7 +301,7 @@ def _rule_based_holidays(year: int) -> frozenset[date] | None:
         import holidays
     except ImportError:
         return None
-    return frozenset(holidays.China(years=year))  # type: ignore[attr-defined]
+    return frozenset(holidays.country_holidays("CN", years=year))
 
 
 def is_working_day(day: date, calendar: WorkCalendar | None = None) -> bool:
@@ -529,12 +529,19 @@ def first_due_at(*, channel: str, urgency: str | None, received_at: datetime,
                       stage_started_at=received_at, calendar=calendar)
 
 
-def is_estimate(start: datetime | None, due: datetime | None, *, calendar: WorkCalendar | None = None) -> bool:
+def is_estimate(start: datetime | None, due: datetime | None, *, calendar: WorkCalendar | None = None,
+                channel: str | None = None, limits: TimeLimits | None = None) -> bool:
     """Whether a deadline counted from ``start`` to ``due`` ran through a year with no official
     schedule (none loaded, none in the chinesecalendar package), so its working days were estimated
-    from the rule-based festival dates or Monday to Friday (``calendar_fallback``)."""
+    from the rule-based festival dates or Monday to Friday (``calendar_fallback``). A deadline of a
+    ``channel`` whose limits are calendar days depends on no holiday schedule and is never an estimate."""
     if start is None or due is None:
         return False
+    if channel is not None:
+        limits = limits or load_time_limits()
+        set_name = limits.channels.get(channel)
+        if set_name is not None and limits.limit_sets[set_name].unit is Unit.calendar_days:
+            return False
     first, last = to_local(start).year, to_local(due).year
     return any(calendar_source(year, calendar) not in OFFICIAL_SOURCES
                for year in range(first, max(first, last) + 1))
