@@ -8,7 +8,9 @@ Revises: 0006_monitoring
   loaded and from which source. A year is loaded whole and replaced whole (``ecogrid calendar load``).
 - zone level ``cell`` (单元网格): the cells ``ecogrid zones grid`` generates, one level below the zone
   they cover and below every other level, so the zone lookup (the deepest zone) gives them the points
-  inside. ``ecogrid_zone_depth`` ranks it 4.
+  inside. ``ecogrid_zone_depth`` ranks it 4. Cells generated before (level ``grid``, code
+  ``<parent>-NNNN-NNNN``) become ``cell`` and take their parent's officer and noise class where they
+  have none.
 """
 
 from collections.abc import Sequence
@@ -55,6 +57,15 @@ def upgrade() -> None:
     op.drop_constraint("ck_zones_level", "zones", type_="check")
     op.create_check_constraint("ck_zones_level", "zones", f"level IN ({_in(NEW_LEVELS)})")
     op.execute(_depth_function("WHEN 'cell' THEN 4 WHEN 'grid' THEN 3 WHEN 'street' THEN 2 WHEN 'district' THEN 1"))
+    op.execute(
+        """
+        UPDATE zones z SET level = 'cell', officer_id = coalesce(z.officer_id, p.officer_id),
+               noise_class = coalesce(z.noise_class, p.noise_class), updated_at = now()
+        FROM zones p
+        WHERE z.parent_id = p.id AND z.level = 'grid' AND z.code LIKE p.code || '-____-____'
+          AND z.code ~ '-[0-9]{4}-[0-9]{4}$'
+        """
+    )
 
 
 def downgrade() -> None:
