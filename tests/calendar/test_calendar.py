@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ecogrid.calendar import cli as calendar_cli
 from ecogrid.calendar import service as calendar_service
 from ecogrid.cases import deadlines
 from ecogrid.cases import service as casework
+from ecogrid.cli import app
+from ecogrid.core.settings import get_settings
 from tests.casefactory import at, new_case
 from tests.console.console_support import sign_in
+from tests.databases import scratch_database
 from tests.staffing import person
 
 EXAMPLE = Path(__file__).parent / "data" / "example_2027.json"
@@ -159,9 +161,36 @@ def test_the_command_refuses_a_bad_file_naming_row_and_field(tmp_path):
     bad["days"][2]["kind"] = "holliday"
     path = tmp_path / "2027.json"
     path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
-    result = CliRunner().invoke(calendar_cli.app, ["load", str(path)])
+    result = CliRunner().invoke(app, ["calendar", "load", str(path)])
     assert result.exit_code == 2
     assert "row 3: kind:" in result.output and "nothing loaded" in result.output
+
+
+def test_the_command_loads_a_year_shows_it_and_refuses_a_contradicting_file(cluster, tmp_path, monkeypatch):
+    # The command commits: a database of its own.
+    with scratch_database(cluster, "calendar") as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        try:
+            runner = CliRunner()
+            loaded = runner.invoke(app, ["calendar", "load", str(EXAMPLE)])
+            assert loaded.exit_code == 0, loaded.output
+            assert "2027: working days from official (official)" in loaded.output
+            assert "9 holidays, 2 make-up working days" in loaded.output
+            shown = runner.invoke(app, ["calendar", "show", "2027"])
+            assert shown.exit_code == 0 and "2027-02-13 Sat workday  春节调休上班" in shown.output
+            bad = example()
+            bad["days"][1]["date"] = "2027-02-01"  # a make-up working day on a Monday
+            path = tmp_path / "bad.json"
+            path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+            refused = runner.invoke(app, ["calendar", "load", str(path)])
+            assert refused.exit_code == 2 and "row 2: kind:" in refused.output
+            again = runner.invoke(app, ["calendar", "show", "2027"])
+            assert again.output == shown.output  # nothing of the refused file was stored
+            assert "ESTIMATED" in runner.invoke(app, ["calendar", "show", "2031"]).output
+        finally:
+            get_settings.cache_clear()
+            calendar_service.invalidate()
 
 
 def test_the_staff_console_case_page_says_the_deadline_is_estimated(db, client, make_user):
