@@ -73,6 +73,8 @@ def test_after_loading_a_schedule_its_make_up_saturday_counts_and_the_deadline_i
     body = case_read(client, auth, case_id)
     assert body["due_at"] == "2027-02-18T10:00:00+08:00"
     assert body["due_estimated"] is False
+    [item] = [c for c in client.get("/api/v1/cases", headers=auth("chief")).json()["items"] if c["id"] == case_id]
+    assert item["due_at"] == body["due_at"] and item["due_estimated"] is False
     # A case arriving now counts by the schedule straight away, through the same rule.
     calendar = calendar_service.current(db)
     # Received on a holiday: the make-up Saturday is day 1, due at its end.
