@@ -14,6 +14,7 @@ from ecogrid.calendar import schemas as s
 from ecogrid.calendar import service as calendar_service
 from ecogrid.core.cli_common import command_session, fail
 from ecogrid.core.errors import RowError
+from ecogrid.core.time import BEIJING
 
 NAME = "calendar"
 app = typer.Typer(help="The official calendar: public holidays and make-up working days per year.",
@@ -54,8 +55,8 @@ def _print_year(view: flows.YearView) -> None:
     state = "official" if not view.estimated else "ESTIMATED"
     typer.echo(f"{view.year}: working days from {view.source_kind} ({state})")
     if view.source:
-        typer.echo(f"source: {view.source}; loaded {view.loaded_at:%Y-%m-%d %H:%M}" if view.loaded_at
-                   else f"source: {view.source}")
+        loaded = f"; loaded {view.loaded_at.astimezone(BEIJING):%Y-%m-%d %H:%M}" if view.loaded_at else ""
+        typer.echo(f"source: {view.source}{loaded}")
     for day, kind, name in view.days:
         typer.echo(f"{day.isoformat()} {day:%a} {kind:8} {name}")
     if view.days:
