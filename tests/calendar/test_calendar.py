@@ -204,5 +204,5 @@ def test_the_staff_console_case_page_says_the_deadline_is_estimated(db, client, 
     assert 'id="due-estimated"' in page.text and "预计" in page.text
     english = client.get(f"/cases/{case_id}?lang=en")
     assert "(estimated)" in english.text
-    ledger = client.get("/cases")
+    ledger = client.get("/cases?lang=zh")
     assert ledger.status_code == 200 and '<span class="estimated">(预计)</span>' in ledger.text
