@@ -1,10 +1,20 @@
 """Deadlines of a case: time limits from data, counted in calendar days or Chinese working days.
 
 All counting happens in Asia/Shanghai local time. Working days follow the Chinese calendar with
-its public holidays and make-up working days (调休), as kept by the ``chinesecalendar`` package.
-That package only knows the years the State Council has published; for any other year the days
-are counted Monday to Friday and the result says so (``calendar_fallback``), so a deadline can
-always be computed but is flagged as an estimate.
+its public holidays and make-up working days (调休上班). Which days those are is taken, for each
+year, from the first of these that knows the year:
+
+1. the official schedule the bureau loaded (``WorkCalendar``: the State Council's notice for the
+   year, loaded with ``ecogrid calendar load``; the days it lists are holidays or make-up working
+   days, every other day is Monday to Friday);
+2. the ``chinesecalendar`` package (the published schedules up to the year it was released);
+3. the rule-based festival dates of the ``holidays`` package (``holidays.China``: it knows the
+   festivals of years not yet published, but not their make-up working days);
+4. Monday to Friday.
+
+Only 1 and 2 are the official schedule; a count that used 3 or 4 for any day says so
+(``calendar_fallback``), so a deadline can always be computed but is flagged as an estimate
+(``due_estimated`` in the case API).
 
 The working-day rule (``add_working_days``):
 
@@ -25,11 +35,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Self
 
 import chinese_calendar
@@ -242,31 +253,88 @@ def _positive_int(value: Any, where: str) -> int:
 # ---------------------------------------------------------------- the calendar
 
 
-def is_working_day(day: date) -> bool:
-    """Whether ``day`` is a working day in the Chinese calendar (Monday-Friday if the year is unknown)."""
-    return _day_kind(day)[0]
+class CalendarSource(StrEnum):
+    """Where the working days of a year come from, in the order they are tried."""
+
+    official = "official"  # the schedule the bureau loaded
+    chinesecalendar = "chinesecalendar"  # the published schedules the chinesecalendar package holds
+    holidays = "holidays"  # holidays.China: festival dates by rule, no make-up working days (an estimate)
+    weekdays = "weekdays"  # Monday to Friday (an estimate)
 
 
-def calendar_known(day: date) -> bool:
-    """Whether the Chinese calendar data covers ``day``'s year."""
-    return _day_kind(day)[1]
+OFFICIAL_SOURCES = frozenset({CalendarSource.official, CalendarSource.chinesecalendar})
 
 
-def _day_kind(day: date) -> tuple[bool, bool]:
-    """(is a working day, the calendar knew the year)."""
+@dataclass(frozen=True)
+class WorkCalendar:
+    """The official schedules loaded by the bureau: for each loaded year, the days it lists
+    (True: a make-up working day, False: a holiday). A year not in ``years`` is not loaded.
+    ``version`` identifies the loaded data (a cache compares it); the empty calendar has none."""
+
+    days: Mapping[int, Mapping[date, bool]] = field(default_factory=lambda: MappingProxyType({}))
+    version: Any = None
+
+    @property
+    def years(self) -> frozenset[int]:
+        return frozenset(self.days)
+
+
+NO_OFFICIAL_SCHEDULE = WorkCalendar()
+
+
+def calendar_source(year: int, calendar: WorkCalendar | None = None) -> CalendarSource:
+    """Which source decides the working days of ``year`` (see the module docstring)."""
+    if calendar is not None and year in calendar.days:
+        return CalendarSource.official
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+        return CalendarSource.chinesecalendar
+    except NotImplementedError:
+        pass
+    return CalendarSource.holidays if _rule_based_holidays(year) is not None else CalendarSource.weekdays
+
+
+@lru_cache(maxsize=64)
+def _rule_based_holidays(year: int) -> frozenset[date] | None:
+    """The festival days of ``holidays.China`` for ``year`` (None when the package is not installed)."""
+    try:
+        import holidays
+    except ImportError:
+        return None
+    return frozenset(holidays.country_holidays("CN", years=year))
+
+
+def is_working_day(day: date, calendar: WorkCalendar | None = None) -> bool:
+    """Whether ``day`` is a working day (see the module docstring for which calendar decides)."""
+    return _day_kind(day, calendar)[0]
+
+
+def calendar_known(day: date, calendar: WorkCalendar | None = None) -> bool:
+    """Whether ``day``'s year has an official schedule (loaded, or in the chinesecalendar package)."""
+    return _day_kind(day, calendar)[1]
+
+
+def _day_kind(day: date, calendar: WorkCalendar | None) -> tuple[bool, bool]:
+    """(is a working day, the year's official schedule was known)."""
+    if calendar is not None:
+        listed = calendar.days.get(day.year)
+        if listed is not None:
+            return listed.get(day, day.weekday() < 5), True
     try:
         return bool(chinese_calendar.is_workday(day)), True
     except NotImplementedError:
-        return day.weekday() < 5, False
+        pass
+    festivals = _rule_based_holidays(day.year)
+    return day.weekday() < 5 and (festivals is None or day not in festivals), False
 
 
-def _next_working_day(day: date) -> tuple[date, bool]:
+def _next_working_day(day: date, calendar: WorkCalendar | None) -> tuple[date, bool]:
     """The first working day after ``day``, and whether any day looked at was a fallback guess."""
     fallback = False
     candidate = day
     for _ in range(_MAX_DAYS_TO_NEXT_WORKING_DAY):
         candidate += timedelta(days=1)
-        working, known = _day_kind(candidate)
+        working, known = _day_kind(candidate, calendar)
         fallback = fallback or not known
         if working:
             return candidate, fallback
@@ -285,16 +353,17 @@ def to_local(moment: datetime, *, field: str = "moment") -> datetime:
 # ---------------------------------------------------------------- counting
 
 
-def add_working_days(start: datetime, days: int) -> Deadline:
-    """The moment ``days`` Chinese working days after ``start`` (see the module docstring for the rule)."""
+def add_working_days(start: datetime, days: int, *, calendar: WorkCalendar | None = None) -> Deadline:
+    """The moment ``days`` Chinese working days after ``start`` (see the module docstring for the rule);
+    ``calendar`` holds the official schedules loaded (none: the packages' calendars only)."""
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
         raise DeadlineError("days", "must be a whole number, zero or more")
     local = to_local(start, field="start")
     day = local.date()
-    working, known = _day_kind(day)
+    working, known = _day_kind(day, calendar)
     fallback = not known
     if not working:
-        day, guessed = _next_working_day(day)
+        day, guessed = _next_working_day(day, calendar)
         fallback = fallback or guessed
         local = datetime.combine(day, time(0), BEIJING)
     if days == 0:
@@ -303,12 +372,12 @@ def add_working_days(start: datetime, days: int) -> Deadline:
     if local.time() == time(0):
         # Starting at midnight, the start's own day is day 1: due at the end of the Nth day.
         for _ in range(days - 1):
-            day, guessed = _next_working_day(day)
+            day, guessed = _next_working_day(day, calendar)
             fallback = fallback or guessed
         end = datetime.combine(day + timedelta(days=1), time(0), BEIJING)
     else:
         for _ in range(days):
-            day, guessed = _next_working_day(day)
+            day, guessed = _next_working_day(day, calendar)
             fallback = fallback or guessed
         end = datetime.combine(day, local.time(), BEIJING)
     return Deadline.at(end, calendar_fallback=fallback)
@@ -322,7 +391,8 @@ def add_calendar_days(start: datetime, days: int) -> Deadline:
     return Deadline.at(local + timedelta(days=days), calendar_fallback=False)
 
 
-def working_days_between(start: datetime, end: datetime) -> WorkingDayCount:
+def working_days_between(start: datetime, end: datetime, *,
+                         calendar: WorkCalendar | None = None) -> WorkingDayCount:
     """Whole working days elapsed from ``start`` to ``end`` (negative when ``end`` is earlier).
 
     Time on non-working days does not count, so
@@ -331,13 +401,13 @@ def working_days_between(start: datetime, end: datetime) -> WorkingDayCount:
     first = to_local(start, field="start")
     last = to_local(end, field="end")
     if last < first:
-        count = working_days_between(last, first)
+        count = working_days_between(last, first, calendar=calendar)
         return WorkingDayCount(-int(count), calendar_fallback=count.calendar_fallback)
     elapsed = timedelta(0)
     fallback = False
     day = first.date()
     while day <= last.date():
-        working, known = _day_kind(day)
+        working, known = _day_kind(day, calendar)
         fallback = fallback or not known
         if working:
             day_start = datetime.combine(day, time(0), BEIJING)
@@ -407,6 +477,7 @@ def due_at(
     stage_started_at: datetime | None = None,
     extension_days: int = 0,
     limits: TimeLimits | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Deadline:
     """When ``stage`` of a case from ``channel`` is due.
 
@@ -439,7 +510,7 @@ def due_at(
         raise DeadlineError("extension_days", f"at most {limits.extension_max_days} days may be added")
 
     if limit.unit is Unit.working_days:
-        due = add_working_days(clock_start, limit.days)
+        due = add_working_days(clock_start, limit.days, calendar=calendar)
     else:
         due = add_calendar_days(clock_start, limit.days)
     if extension_days:
@@ -447,10 +518,30 @@ def due_at(
     return due
 
 
-def is_estimate(start: datetime | None, due: datetime | None) -> bool:
-    """Whether a deadline counted from ``start`` to ``due`` ran through a year the Chinese calendar
-    does not know, so its working days were guessed Monday to Friday (``calendar_fallback``)."""
+def first_due_at(*, channel: str, urgency: str | None, received_at: datetime,
+                 calendar: WorkCalendar | None = None) -> Deadline:
+    """The first deadline of a new case: acceptance where the channel has one, else conclusion."""
+    try:
+        return due_at(channel=channel, urgency=urgency, received_at=received_at, stage="acceptance",
+                      calendar=calendar)
+    except DeadlineError:
+        return due_at(channel=channel, urgency=urgency, received_at=received_at, stage="conclusion",
+                      stage_started_at=received_at, calendar=calendar)
+
+
+def is_estimate(start: datetime | None, due: datetime | None, *, calendar: WorkCalendar | None = None,
+                channel: str | None = None, limits: TimeLimits | None = None) -> bool:
+    """Whether a deadline counted from ``start`` to ``due`` ran through a year with no official
+    schedule (none loaded, none in the chinesecalendar package), so its working days were estimated
+    from the rule-based festival dates or Monday to Friday (``calendar_fallback``). A deadline of a
+    ``channel`` whose limits are calendar days depends on no holiday schedule and is never an estimate."""
     if start is None or due is None:
         return False
+    if channel is not None:
+        limits = limits or load_time_limits()
+        set_name = limits.channels.get(channel)
+        if set_name is not None and limits.limit_sets[set_name].unit is Unit.calendar_days:
+            return False
     first, last = to_local(start).year, to_local(due).year
-    return not all(calendar_known(date(year, 1, 1)) for year in range(first, max(first, last) + 1))
+    return any(calendar_source(year, calendar) not in OFFICIAL_SOURCES
+               for year in range(first, max(first, last) + 1))

@@ -151,7 +151,9 @@ class CaseSummary(BaseModel):
     accepted_at: Timestamp | None
     closed_at: Timestamp | None
     due_at: Timestamp | None
-    due_estimated: bool = Field(description="the deadline counts working days past the known holiday calendar")
+    due_estimated: bool = Field(description="the deadline counts working days of a year without an official "
+                                            "holiday schedule (none loaded, none in the chinesecalendar package): "
+                                            "an estimate from the rule-based festival dates")
     assigned_to_id: int | None
     assigned_team: str | None
     supervisor_id: int | None

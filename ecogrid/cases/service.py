@@ -15,14 +15,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
+from ecogrid.calendar import service as calendar_service
 from ecogrid.cases import colours, deadlines, rules, states
 from ecogrid.core import authorization, privacy
 from ecogrid.core import value_ranges as ids
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput
 from ecogrid.core.models import Case, CaseEvent, Complaint, Revisit, User, Zone
-from ecogrid.core.time import day_start, rfc3339
+from ecogrid.core.time import BEIJING, day_start, rfc3339
 
 FINISHED = rules.FINISHED
 
@@ -186,8 +187,9 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
     rows = list(session.scalars(page.limit(limit).offset(offset)))
     ids = [c.id for c in rows]
     revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
-    return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id))
-            for c in rows], total
+    calendar = calendar_service.current(session)
+    return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id),
+                      calendar=calendar) for c in rows], total
 
 
 def visible_to(session: Session, query: Select[Any], viewer: Actor | None) -> Select[Any]:
@@ -199,17 +201,23 @@ def visible_to(session: Session, query: Select[Any], viewer: Actor | None) -> Se
 
 
 def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,
-              concluded_at: datetime | None = None) -> dict[str, Any]:
-    """A case as a list item: deadline, time left, colours, counts (no personal data)."""
+              concluded_at: datetime | None = None, calendar: deadlines.WorkCalendar | None = None) -> dict[str, Any]:
+    """A case as a list item: deadline, time left, colours, counts (no personal data). ``due_estimated``
+    says the deadline was counted through a year without an official schedule (``calendar``: the
+    schedules loaded; read from the row's session when not given)."""
     marks = case_marks(row, last_revisit, now=now, yellow_fraction=yellow_fraction, concluded_at=concluded_at)
+    if calendar is None:
+        owner = object_session(row)
+        calendar = calendar_service.current(owner) if owner is not None else None
     return {
         "id": row.id, "kind": row.kind, "category": row.category, "status": row.status,
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
         "urgency": row.urgency, "zone_id": row.zone_id, "zone_code": row.zone.code if row.zone is not None else None,
         "opened_at": local_iso(row.opened_at),
         "accepted_at": local_iso(row.accepted_at), "closed_at": local_iso(row.closed_at),
-        "due_at": local_iso(row.due_at), "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at,
-                                                                                 row.due_at),
+        "due_at": local_iso(row.due_at),
+        "due_estimated": deadlines.is_estimate(row.accepted_at or row.opened_at, row.due_at, calendar=calendar,
+                                               channel=row.channel),
         "assigned_to_id": row.assigned_to_id,
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
         "repeat_count": row.repeat_count, "handling_count": row.handling_count, "rework_count": row.rework_count,
@@ -381,7 +389,7 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
     match step.action:
         case states.Action.accept:
             row.accepted_at = moment
-            row.due_at = _conclusion_due(row, accepted_at=moment)
+            row.due_at = _conclusion_due(row, accepted_at=moment, calendar=calendar_service.current(session))
             data["due_at"] = local_iso(row.due_at)
         case states.Action.reject:
             assert step.reject_reason is not None
@@ -448,12 +456,14 @@ def _last_revisit(session: Session, case_id: int) -> Revisit | None:
     return last_revisits(session, [case_id]).get(case_id)
 
 
-def _conclusion_due(row: Case, *, accepted_at: datetime, received_at: datetime | None = None) -> datetime | None:
+def _conclusion_due(row: Case, *, accepted_at: datetime, calendar: deadlines.WorkCalendar,
+                    received_at: datetime | None = None, extension_days: int = 0) -> datetime | None:
     """The deadline of a handling accepted at ``accepted_at`` of a complaint received at ``received_at``
     (the case's opening unless given: a reworked case counts from the repeat that reopened it)."""
     try:
         return deadlines.due_at(channel=row.channel, urgency=row.urgency, received_at=received_at or row.opened_at,
-                                stage="conclusion", stage_started_at=accepted_at)
+                                stage="conclusion", stage_started_at=accepted_at, extension_days=extension_days,
+                                calendar=calendar)
     except deadlines.DeadlineError as exc:
         # A channel without a configured limit keeps whatever deadline intake gave it.
         if exc.field in ("channel", "stage"):
@@ -507,7 +517,8 @@ def reopen_on_repeats(session: Session, *, joins: Sequence[RepeatJoin], actor_id
         row.accepted_at = moment
         row.handling_count = step.handling_count
         row.rework_count = step.rework_count
-        row.due_at = _conclusion_due(row, accepted_at=moment, received_at=join.received_at)
+        row.due_at = _conclusion_due(row, accepted_at=moment, received_at=join.received_at,
+                                     calendar=calendar_service.current(session))
         session.add(CaseEvent(
             case_id=row.id, at=moment, actor_id=actor_id, action=states.REOPEN_EVENT,
             from_status=step.from_status.value, to_status=step.status.value,
@@ -526,6 +537,42 @@ def _days(start: datetime | None, end: datetime) -> str:
     if start is None:
         return ""
     return f"{max(0, (end - start).days)}天"
+
+
+def recount_deadlines(session: Session, *, year: int, calendar: deadlines.WorkCalendar) -> int:
+    """Count again, with ``calendar``, the deadline of every open case whose count runs through ``year``
+    (its clock started before the year ended and it is due after the year began): a new official
+    schedule replaces the estimate they were counted with. The rule is the one each deadline was set
+    by: the first deadline from receipt until acceptance, then the conclusion deadline from acceptance,
+    plus the days of a granted extension. Returns how many deadlines changed."""
+    year_start = datetime(year, 1, 1, tzinfo=BEIJING)
+    next_year = datetime(year + 1, 1, 1, tzinfo=BEIJING)
+    rows = list(session.scalars(
+        select(Case).where(Case.status.not_in(FINISHED), Case.due_at >= year_start,
+                           func.coalesce(Case.accepted_at, Case.opened_at) < next_year)
+        .order_by(Case.id).with_for_update()))
+    extended = {row.id for row in rows if row.extended}
+    extension_days: dict[int, int] = {}
+    if extended:
+        for case_id, data in session.execute(select(CaseEvent.case_id, CaseEvent.data).where(
+                CaseEvent.case_id.in_(extended), CaseEvent.action == states.Action.extend.value)):
+            extension_days[case_id] = extension_days.get(case_id, 0) + int((data or {}).get("days") or 0)
+    changed = 0
+    for row in rows:
+        try:
+            if row.accepted_at is None:
+                due: datetime | None = deadlines.first_due_at(channel=row.channel, urgency=row.urgency,
+                                                              received_at=row.opened_at, calendar=calendar)
+            else:
+                due = _conclusion_due(row, accepted_at=row.accepted_at, calendar=calendar,
+                                      extension_days=extension_days.get(row.id, 0))
+        except (deadlines.DeadlineError, InvalidInput):
+            continue  # a channel without configured limits keeps the deadline it was given
+        if due is not None and due != row.due_at:
+            row.due_at = due
+            changed += 1
+    session.flush()
+    return changed
 
 
 def _active_user(session: Session, user_id: int | str) -> User:
@@ -599,9 +646,10 @@ def supervision_ledger(session: Session, *, zone_id: int | None = None, zone: st
     names = dict(session.execute(select(User.id, User.full_name).where(
         User.id.in_([c.supervisor_id for c in rows if c.supervisor_id]))).all())
     items = []
+    calendar = calendar_service.current(session)
     for c in rows:
         item = summarise(c, revisits.get(c.id), now=moment, yellow_fraction=yellow_fraction,
-                         concluded_at=concluded.get(c.id))
+                         concluded_at=concluded.get(c.id), calendar=calendar)
         item["supervisor_name"] = names.get(c.supervisor_id) if c.supervisor_id is not None else None
         items.append(item)
     return items, total

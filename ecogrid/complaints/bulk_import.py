@@ -44,6 +44,7 @@ from sqlalchemy import Exists, and_, any_, cast, column, exists, func, select, t
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ecogrid.calendar import service as calendar_service
 from ecogrid.cases import deadlines
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import Status
@@ -105,7 +106,8 @@ class _DueAt:
     """First deadlines for many rows: the working-day count depends only on the local day (and on
     whether the clock starts at midnight), so it is computed once per channel, urgency and day."""
 
-    def __init__(self) -> None:
+    def __init__(self, calendar: deadlines.WorkCalendar) -> None:
+        self._calendar = calendar
         self._cache: dict[tuple[str, str, Any, bool], tuple[bool, datetime]] = {}
 
     def __call__(self, channel: str, urgency: str, received_at: datetime) -> datetime:
@@ -115,8 +117,9 @@ class _DueAt:
         hit = self._cache.get(key)
         if hit is None:
             noon = local.replace(hour=12, minute=0, second=0, microsecond=0)
-            working = deadlines.is_working_day(local.date()) and not midnight
-            probe = intake.first_due_at(channel=channel, urgency=urgency, received_at=noon if working else local)
+            working = deadlines.is_working_day(local.date(), self._calendar) and not midnight
+            probe = intake.first_due_at(channel=channel, urgency=urgency, received_at=noon if working else local,
+                                        calendar=self._calendar)
             hit = (working, probe)
             self._cache[key] = hit
         shifts_with_time, probe = hit
@@ -381,6 +384,7 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
     # Only when some case could be eligible for some row (a cheap test on the looser conditions) is the
     # per-row search run: a first import into an empty or unrelated area then skips it altogether.
     any_eligible = session.scalar(select(_any_eligible_case(window_days=window_days)))
+    calendar = calendar_service.current(session)
     # In one pipeline: rows stored before are dropped, the nearest eligible case already in the database
     # is found (geography GiST index on cases), then the zones. Zones are found zone by zone: each zone's
     # polygon probes a GiST index on the batch's points, so PostGIS reuses its prepared polygon across
@@ -399,14 +403,14 @@ def _store(session: Session, *, batch: Batch, report: ImportReport, created_by_i
         connection.execute("CREATE INDEX ON stage USING gist (geom)")
         connection.execute(sql.query(__file__, "stage_zones").text)
         founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
-        due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
+        due_at = _first_deadlines(staged=staged, batch=batch, founders=founders, calendar=calendar)
         stored_before = {o for (o,) in dropped.fetchall()}
         joins = dict(joined.fetchall()) if joined is not None else {}
         if stored_before or joins:
             staged = [_Staged(s.ord, s.pos, joins.get(s.ord)) for s in staged if s.ord not in stored_before]
             report.duplicates += len(stored_before)
             founder_of, founders = _sweep(staged=staged, points=points, settings=settings)
-            due_at = _first_deadlines(staged=staged, batch=batch, founders=founders)
+            due_at = _first_deadlines(staged=staged, batch=batch, founders=founders, calendar=calendar)
     if not staged:
         return
     links = _link(session, staged=staged, batch=batch, founder_of=founder_of, founders=founders, due_at=due_at)
@@ -560,11 +564,12 @@ def _sweep(*, staged: list[_Staged], points: list[tuple[str, str, float | None, 
     return founder_of, founders
 
 
-def _first_deadlines(*, staged: list[_Staged], batch: Batch, founders: list[int]) -> dict[int, datetime]:
+def _first_deadlines(*, staged: list[_Staged], batch: Batch, founders: list[int],
+                     calendar: deadlines.WorkCalendar) -> dict[int, datetime]:
     """First deadline of each case founded in the batch (founder's ord -> due at)."""
     received, channel, urgency = batch["received_at"], batch["channel"], batch["urgency"]
     pos_of = {s.ord: s.pos for s in staged}
-    due = _DueAt()
+    due = _DueAt(calendar)
     return {f: due(channel[pos_of[f]], urgency[pos_of[f]], received[pos_of[f]]) for f in founders}
 
 

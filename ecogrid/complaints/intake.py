@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, FromClause, and_, cast, func, or_, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid.calendar import service as calendar_service
 from ecogrid.cases import deadlines, rules
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import Status
@@ -160,13 +161,10 @@ def validate(data: ComplaintIn) -> ComplaintIn:
     return data
 
 
-def first_due_at(*, channel: str, urgency: str, received_at: datetime) -> datetime:
+def first_due_at(*, channel: str, urgency: str, received_at: datetime,
+                 calendar: deadlines.WorkCalendar | None = None) -> datetime:
     """The first deadline of a new case: acceptance where the channel has one, else conclusion."""
-    try:
-        return deadlines.due_at(channel=channel, urgency=urgency, received_at=received_at, stage="acceptance")
-    except deadlines.DeadlineError:
-        return deadlines.due_at(channel=channel, urgency=urgency, received_at=received_at, stage="conclusion",
-                                stage_started_at=received_at)
+    return deadlines.first_due_at(channel=channel, urgency=urgency, received_at=received_at, calendar=calendar)
 
 
 def find_existing(session: Session, *, channel: str, external_ref: str | None) -> Complaint | None:
@@ -296,7 +294,8 @@ def _store(session: Session, *, data: ComplaintIn, received_at: datetime, create
         case = Case(kind=data.kind, category=data.category, status="registered", urgency=data.urgency,
                     channel=data.channel, zone_id=complaint.zone_id, geom=complaint.geom, opened_at=received_at,
                     last_complaint_at=received_at,
-                    due_at=first_due_at(channel=data.channel, urgency=data.urgency, received_at=received_at))
+                    due_at=first_due_at(channel=data.channel, urgency=data.urgency, received_at=received_at,
+                                        calendar=calendar_service.current(session)))
         session.add(case)
         session.flush()
         complaint.case_id = case.id

@@ -7,7 +7,7 @@ trigger refuses UPDATE and DELETE on them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -89,6 +90,19 @@ class Zone(Base):
 
     parent: Mapped[Zone | None] = relationship(remote_side="Zone.id")
     officer: Mapped[User | None] = relationship()
+
+
+class CalendarDay(Base):
+    """A day of a year's official schedule: a holiday or a make-up working day (调休上班). A year is
+    loaded and replaced whole; days it does not list are working days Monday to Friday."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    loaded_at: Mapped[datetime] = _now()
+    source: Mapped[str] = mapped_column(Text)
 
 
 class IndustryCategory(Base):

@@ -96,6 +96,7 @@ class ZoneLevel(StrEnum):
     district = "district"
     street = "street"
     grid = "grid"
+    cell = "cell"  # 单元网格: the square cells ``ecogrid zones grid`` generates inside a zone
 
 
 class ContactMethod(StrEnum):
@@ -106,8 +107,9 @@ class ContactMethod(StrEnum):
     sms = "sms"
 
 
-# The nesting order of zone levels, outermost first; "deepest zone" means the last one here.
-ZONE_LEVEL_DEPTH = {ZoneLevel.district: 1, ZoneLevel.street: 2, ZoneLevel.grid: 3}
+# The nesting order of zone levels, outermost first; "deepest zone" means the last one here
+# (the database's ``ecogrid_zone_depth`` ranks them the same way, migration 0010).
+ZONE_LEVEL_DEPTH = {ZoneLevel.district: 1, ZoneLevel.street: 2, ZoneLevel.grid: 3, ZoneLevel.cell: 4}
 
 NOISE_CLASSES = ("0", "1", "2", "3", "4a", "4b")
 
@@ -180,6 +182,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "phone": ("电话", "Phone"),
     "site": ("现场", "On site"),
     "sms": ("短信", "Text message"),
+    "cell": ("单元网格", "Grid cell"),
 }
 
 

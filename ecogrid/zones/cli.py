@@ -28,7 +28,7 @@ def _print_result(result: zone_service.ImportResult) -> None:
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection.")],
-    level: Annotated[str, typer.Option(help="district, street or grid.")],
+    level: Annotated[str, typer.Option(help="district, street, grid or cell.")],
     code_field: Annotated[str, typer.Option(help="Property holding the zone code.")],
     name_field: Annotated[str, typer.Option(help="Property holding the zone name.")],
     parent_field: Annotated[str | None, typer.Option(help="Property holding the parent's code.")] = None,
@@ -47,7 +47,8 @@ def grid(
     parent: Annotated[str, typer.Option(help="Code of the zone to cover.")],
     size: Annotated[float, typer.Option(help="Cell side in metres.")] = 100.0,
 ) -> None:
-    """Cover zone PARENT with square cells of SIZE metres (clipped to it), as grid-level zones."""
+    """Cover zone PARENT with square cells of SIZE metres (clipped to it): unit-grid cells (level cell) that
+    own the points inside and carry PARENT's officer and noise class until given their own."""
     with command_session() as session:
         result = zone_service.generate_grid(session, parent_code=parent, size_m=size)
     _print_result(result)

@@ -1,4 +1,4 @@
-"""The jurisdiction grid: zones (district > street > grid), their import, generated grids, lookups.
+"""The jurisdiction grid: zones (district > street > grid > cell), their import, generated grids, lookups.
 
 Which zone owns a point is decided once, in the database function ``ecogrid_zone_at`` (migration
 0002): the deepest zone whose polygon covers the point (ST_Covers, so the boundary belongs to the
@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity, make_valid
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ecogrid.core import sql
@@ -35,7 +35,9 @@ from ecogrid.core.models import User, Zone
 from ecogrid.core.settings import Settings, get_settings
 from geo import coords
 
-LEVELS = ("district", "street", "grid")
+LEVELS = ("district", "street", "grid", "cell")
+CELL_LEVEL = "cell"  # generated cells: below every other level, so they own the points inside them
+INHERITED = ("officer_id", "noise_class")  # what a generated cell takes from its parent until changed
 NOISE_CLASSES = ("0", "1", "2", "3", "4a", "4b")
 CRS_ALIASES = {"epsg:4326": "wgs84", "epsg:4490": "cgcs2000", "4326": "wgs84", "4490": "cgcs2000"}
 # A repair may move the area by at most this share; more means the shape was not what was meant.
@@ -263,14 +265,20 @@ def find_overlaps(session: Session, *, codes: list[str], level: str) -> list[Ove
 def generate_grid(session: Session, *, parent_code: str, size_m: float) -> ImportResult:
     """Square cells of ``size_m`` metres clipped to the parent zone, computed in the parent's UTM zone.
 
-    Cell codes are ``<parent>-<column>-<row>`` counted from the south-west corner of the parent's
-    extent, so a re-run with the same size updates the same cells in place.
+    The cells are zones of level ``cell`` (单元网格), one level below their parent and below every
+    other level, so the zone lookup (the deepest zone) gives each the points inside it. A new cell
+    takes its parent's officer and noise class; it keeps following the parent's (``update_zone``)
+    until it is given its own. Cell codes are ``<parent>-<column>-<row>`` counted from the south-west
+    corner of the parent's extent, so a re-run with the same size updates the same cells in place
+    (their shape only: an officer or noise class set on a cell stays).
     """
     if not (GRID_MIN_M <= size_m <= GRID_MAX_M) or not math.isfinite(size_m):
         raise InvalidInput(f"cell size must be between {GRID_MIN_M:g} and {GRID_MAX_M:g} m", field="size")
     parent = session.execute(sql.query(__file__, "grid_parent"), {"c": parent_code}).one_or_none()
     if parent is None:
         raise NotFound(f"zone {parent_code} not found", field="parent")
+    if parent.level == CELL_LEVEL:
+        raise InvalidInput(f"zone {parent_code} is itself a grid cell; cover its parent instead", field="parent")
     if parent.m2 / (size_m * size_m) > GRID_MAX_CELLS:
         raise InvalidInput(f"about {parent.m2 / size_m / size_m:.0f} cells: more than {GRID_MAX_CELLS}; "
                            "choose a larger size", field="size")
@@ -342,6 +350,7 @@ def zone_feature(session: Session, *, code: str) -> dict[str, Any]:
 def update_zone(session: Session, *, code: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Set a zone's officer, GB 3096 noise class and/or responsible unit (only the keys given)."""
     zone = get_zone(session, code=code)
+    before = {name: getattr(zone, name) for name in INHERITED}
     if "officer_id" in changes:
         officer_id = changes["officer_id"]
         if officer_id is not None and session.get(User, officer_id) is None:
@@ -351,6 +360,13 @@ def update_zone(session: Session, *, code: str, changes: dict[str, Any]) -> dict
         if changes["noise_class"] is not None and changes["noise_class"] not in NOISE_CLASSES:
             raise InvalidInput(f"noise class must be one of {NOISE_CLASSES}", field="noise_class")
         zone.noise_class = changes["noise_class"]
+    for name in INHERITED:
+        if name in changes and changes[name] != before[name]:
+            # The generated cells that still have the parent's value follow it; a cell given its own keeps it.
+            column = getattr(Zone, name)
+            session.execute(update(Zone).where(Zone.parent_id == zone.id, Zone.level == CELL_LEVEL,
+                                               column.is_not_distinct_from(before[name]))
+                            .values({name: changes[name], "updated_at": func.now()}))
     if "responsible_unit" in changes:
         zone.responsible_unit = changes["responsible_unit"]
     zone.updated_at = func.now()

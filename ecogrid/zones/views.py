@@ -1,4 +1,4 @@
-"""Zones (district, street, grid) as GeoJSON; importing a zone file; a zone's officer and noise class."""
+"""Zones (district, street, grid, cell) as GeoJSON; importing a zone file; a zone's officer and noise class."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
 @router.post("/import", response_model=ZoneImportRead)
 def import_zones(session: DbSession, settings: SettingsDep, _: Annotated[Principal, Depends(require_roles("chief"))],
                  collection: ZoneFileIn,
-                 level: Annotated[str, Query(description="district, street or grid")],
+                 level: Annotated[str, Query(description="district, street, grid or cell")],
                  code_field: Annotated[str, Query(description="the property holding each zone's code")],
                  name_field: Annotated[str, Query(description="the property holding each zone's name")],
                  parent_field: Annotated[str | None, Query(description="the property holding the parent's "

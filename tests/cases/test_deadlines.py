@@ -140,14 +140,17 @@ def test_zero_days_and_negative_days():
 # ------------------------------------------------------------------ years the calendar does not know
 
 
-def test_an_unknown_year_falls_back_to_monday_to_friday_and_says_so():
-    # 1 Jan 2099 is a Thursday; the package has no data for 2099, so 1 Jan counts as a working day.
+def test_an_unpublished_year_skips_the_rule_based_festivals_and_says_so():
+    pytest.importorskip("holidays")
+    # 1 Jan 2099 (a Thursday) is New Year's Day by rule; chinesecalendar has no data for 2099, so the
+    # festival is skipped but no make-up day is known: Friday 2 Jan is day 1, Monday 5 Jan day 2.
     due = add_working_days(at(2099, 1, 1, 10), 2)
-    assert due == at(2099, 1, 5, 10)
+    assert due == at(2099, 1, 6, 0)
     assert due.calendar_fallback is True
-    count = working_days_between(at(2099, 1, 1, 10), at(2099, 1, 5, 10))
+    count = working_days_between(at(2099, 1, 2, 10), at(2099, 1, 6, 10))
     assert count == 2 and count.calendar_fallback is True
     assert deadlines.calendar_known(date(2099, 1, 1)) is False
+    assert deadlines.calendar_source(2099) is deadlines.CalendarSource.holidays
 
 
 def test_crossing_from_an_unknown_year_into_a_known_one():
