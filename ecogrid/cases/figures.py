@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import rules
+from ecogrid.cases.states import Status
 from ecogrid.core.models import Case, Complaint, Revisit, Zone
 
 OUTSIDE_JURISDICTION = "辖区外"  # cases with no zone: their place lies outside every zone
@@ -32,6 +33,8 @@ class Figures:
     closed_on_time: int = 0
     revisits: int = 0
     satisfied: int = 0
+    returned: int = 0
+    transferred: int = 0
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -66,6 +69,11 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
     cut = rules.cut_off(end, now)
     closed_in = and_(rules.closed_sql(), _in(Case.closed_at, start, end))
     on_time = and_(rules.closed_on_time_sql(), _in(Case.closed_at, start, end))
+    # Work that left the bureau in the period (退单; 转办 and 移交公安), counted when it left.
+    returned = and_(Case.status == Status.returned.value,
+                    _in(rules.left_at_sql(rules.RETURNING_ACTIONS), start, end))
+    transferred = and_(Case.status == Status.transferred.value,
+                       _in(rules.left_at_sql(rules.TRANSFERRING_ACTIONS), start, end))
     # A case neither opened, nor open, nor closed in the period adds nothing: only those opened
     # before the period's end are looked at.
     rows = session.execute(
@@ -74,11 +82,14 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
                func.count().filter(rules.open_at_sql(cut)),
                func.count().filter(rules.overdue_at_sql(cut)),
                func.count().filter(closed_in),
-               func.count().filter(on_time))
+               func.count().filter(on_time),
+               func.count().filter(returned),
+               func.count().filter(transferred))
         .where(Case.opened_at < end, *where).group_by(key)).all()
     out: dict[Any, Figures] = {}
-    for k, new, open_, overdue, closed, timely in rows:
-        out[k] = Figures(new_cases=new, open=open_, overdue=overdue, closed=closed, closed_on_time=timely)
+    for k, new, open_, overdue, closed, timely, returned_, transferred_ in rows:
+        out[k] = Figures(new_cases=new, open=open_, overdue=overdue, closed=closed, closed_on_time=timely,
+                         returned=returned_, transferred=transferred_)
     revisit_rows = session.execute(
         select(key.label("k"), func.count(), func.count().filter(Revisit.satisfaction.in_(rules.SATISFIED)))
         .select_from(Revisit).join(Case, Case.id == Revisit.case_id)

@@ -29,6 +29,9 @@ class StreetRow(BaseModel):
     in_stock: int
     closed: int
     overdue: int
+    returned: int = Field(description="cases returned to the dispatching platform (退单) in the period")
+    transferred: int = Field(description="cases transferred to another department or handed over to the police "
+                             "(转办, 移交公安) in the period")
 
 
 class OfficerRow(BaseModel):
@@ -52,6 +55,9 @@ class DailyBulletin(BaseModel):
     closed_on_time: int
     on_time_rate: float | None
     overdue: int
+    returned: int = Field(description="cases returned to the dispatching platform (退单) in the period")
+    transferred: int = Field(description="cases transferred to another department or handed over to the police "
+                             "(转办, 移交公安) in the period")
     repeat_complaints: int
     repeat_rate: float | None
     satisfaction: SatisfactionCounts
@@ -77,7 +83,10 @@ class PeriodCounts(BaseModel):
     last: date = Field(alias="to")
     accepted: int
     rejected: int
-    acceptance_rate: float | None
+    returned: int = Field(description="cases returned to the dispatching platform (退单) in the period")
+    transferred: int = Field(description="cases transferred to another department or handed over to the police "
+                             "(转办, 移交公安) in the period")
+    acceptance_rate: float | None = Field(description="accepted / (accepted + rejected + returned)")
     closed: int
     closed_on_time: int
     on_time_rate: float | None
@@ -99,6 +108,8 @@ class YearOnYear(BaseModel):
 
     accepted: float | None
     rejected: float | None
+    returned: float | None
+    transferred: float | None
     closed: float | None
     revisits: float | None
     complaints: float | None
