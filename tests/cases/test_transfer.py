@@ -37,7 +37,7 @@ def case_body(client, headers, case_id):
 # ---------------------------------------------------------------- the departments registry
 
 
-def test_admin_keeps_the_registry_of_departments(client, db, auth):
+def test_admin_keeps_the_registry_of_departments(client, auth):
     admin = auth("admin")
     made = department(client, admin, kind="urban_management", name="市南区城管执法局", contact_person="王科长",
                       phone="0532-82000000")
@@ -72,7 +72,8 @@ def test_a_department_named_on_a_case_is_made_inactive_not_deleted(client, db, a
     admin, chief = auth("admin"), auth(city_chief(db))
     body = department(client, admin, kind="urban_management")
     row = new_case(db, category="cooking_fumes")
-    assert post(client, chief, row.id, "transfer", {"department_id": body["id"], "reason": "餐饮油烟"}).status_code == 200
+    moved = post(client, chief, row.id, "transfer", {"department_id": body["id"], "reason": "餐饮油烟"})
+    assert moved.status_code == 200
     assert client.delete(f"/api/v1/admin/departments/{body['id']}", headers=admin).status_code == 409
     off = client.patch(f"/api/v1/admin/departments/{body['id']}", json={"active": False}, headers=admin)
     assert off.status_code == 200 and off.json()["active"] is False
@@ -171,7 +172,7 @@ def test_handover_goes_to_the_police_and_a_transfer_does_not(client, db, auth):
     assert body["history"][-1]["action"] == "handover" and body["transferred_to"]["kind"] == "police"
 
 
-def test_no_transfer_after_the_reply(client, db, auth, make_user):
+def test_no_transfer_after_the_reply(client, db, auth):
     admin, clerk, chief_user = auth("admin"), auth("clerk"), city_chief(db)
     chief = auth(chief_user)
     inspector = person(db, "inspector")
