@@ -33,6 +33,7 @@ from ecogrid.core.models import (
     Zone,
 )
 from ecogrid.core.time import day_start, rfc3339
+from ecogrid.core.vocabulary import DISPATCHING_PLATFORMS
 
 FINISHED = rules.FINISHED
 
@@ -363,7 +364,8 @@ def _facts(session: Session, row: Case, revisits: Sequence[Revisit] | None = Non
                                .order_by(Revisit.at.desc(), Revisit.id.desc()).limit(1)).first()
     return states.CaseFacts(handling_count=max(1, row.handling_count), extensions_used=1 if row.extended else 0,
                             last_satisfaction=states.Satisfaction(last) if last else None,
-                            rectification_unchecked=rectification_unchecked(session, row))
+                            rectification_unchecked=rectification_unchecked(session, row),
+                            from_platform=row.channel in DISPATCHING_PLATFORMS)
 
 
 def allowed_for(row: Case, *, session: Session, actor: Actor,

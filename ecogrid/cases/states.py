@@ -11,7 +11,7 @@ The closed loop (collect -> register -> dispatch -> handle -> report back -> ver
 Work that is not this bureau's leaves it (a status it never comes back from, neither closed nor
 overdue here)::
 
-    registered --return--> returned           退单: back to the dispatching platform, with a reason code
+    registered --return--> returned           退单: a platform's work order back to it, with a reason code
     registered .. rectification --transfer--> transferred   转办 to another department (not the police)
     registered .. rectification --handover--> transferred   移交公安: the same, to a police department
 
@@ -249,13 +249,15 @@ class CaseFacts:
     ``handling_count`` starts at 1 and grows by one each time an unsatisfied revisit sends the
     case back; ``extensions_used`` counts granted extensions; ``last_satisfaction`` is the most
     recent revisit's judgement; ``rectification_unchecked`` says a rectification was ordered and
-    no inspection of the case has followed the order yet.
+    no inspection of the case has followed the order yet; ``from_platform`` that the case came from a
+    platform that dispatches work orders (only those are returned).
     """
 
     handling_count: int = 1
     extensions_used: int = 0
     last_satisfaction: Satisfaction | None = None
     rectification_unchecked: bool = False
+    from_platform: bool = True
 
 
 @dataclass(frozen=True)
@@ -464,6 +466,9 @@ def _check(
         raise IllegalTransition("cannot close a case whose last revisit was unsatisfied")
     if action_ is Action.reply and current is Status.rectification and facts.rectification_unchecked:
         raise IllegalTransition(RECHECK_NEEDED)
+    if action_ is Action.return_ and not facts.from_platform:
+        raise IllegalTransition("only a work order from a dispatching platform is returned; reject or transfer "
+                                "a case that came another way")
     return current, kind_, action_, role_
 
 

@@ -23,6 +23,12 @@ class Channel(StrEnum):
     monitoring = "monitoring"
 
 
+# The platforms that dispatch work orders to the bureau: a work order from one of them that is not the
+# bureau's goes back to it (退单); what came by letter, visit, the web or the bureau's own finding does not.
+DISPATCHING_PLATFORMS = frozenset({Channel.hotline_12345, Channel.hotline_12369, Channel.national_platform,
+                                   Channel.provincial_hotline})
+
+
 class Kind(StrEnum):
     complaint = "complaint"
     consultation = "consultation"

@@ -594,3 +594,12 @@ def test_a_transfer_names_a_department_and_why():
     joined = transition(status="in_progress", kind="complaint", action="cohandle", role="chief",
                         payload=GOOD_PAYLOAD[Action.cohandle])
     assert (joined.status, joined.department_id) == (Status.in_progress, 5)
+
+
+def test_a_case_that_did_not_come_from_a_platform_is_not_returned():
+    with pytest.raises(IllegalTransition) as refused:
+        transition(status="registered", kind="complaint", action="return", role="clerk",
+                   payload=GOOD_PAYLOAD[Action.return_], facts=CaseFacts(from_platform=False))
+    assert "dispatching platform" in refused.value.reason
+    assert Action.return_ not in states.allowed_actions("registered", "complaint", "clerk",
+                                                        facts=CaseFacts(from_platform=False))

@@ -258,3 +258,13 @@ def test_a_visit_begun_before_the_order_is_not_its_re_check(client, db, auth):
         "started_at": "2020-01-01T09:00:00+08:00"})
     assert early.status_code == 201, early.text
     assert post(client, me, row.id, "reply", {"summary": "x"}).status_code == 409
+
+
+def test_only_a_work_order_from_a_dispatching_platform_is_returned(client, db, auth):
+    clerk = auth("clerk")
+    letter = new_case(db, channel="letter")
+    assert "return" not in case_body(client, clerk, letter.id)["allowed_actions"]
+    refused = post(client, clerk, letter.id, "return", {"reason": "outside_function", "note": "x"})
+    assert refused.status_code == 409 and "dispatching platform" in refused.json()["detail"]
+    national = new_case(db, channel="national_platform")
+    assert post(client, clerk, national.id, "return", {"reason": "incomplete", "note": "缺少地址"}).status_code == 200
