@@ -164,6 +164,8 @@ def test_handover_goes_to_the_police_and_a_transfer_does_not(client, db, auth):
     assert to_police.status_code == 422 and "hand the case over" in to_police.json()["detail"][0]["msg"]
     not_police = post(client, chief, row.id, "handover", {"department_id": streets["id"], "reason": "夜间噪声"})
     assert not_police.status_code == 422 and "not the police" in not_police.json()["detail"][0]["msg"]
+    by_inspector = post(client, auth("inspector"), row.id, "handover", {"department_id": police["id"], "reason": "x"})
+    assert by_inspector.status_code == 403
     assert events(db, row.id) == ["register"]
 
     done = post(client, chief, row.id, "handover", {"department_id": police["id"], "reason": "社会生活噪声"})
