@@ -56,6 +56,7 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "team_id": ("中队", "team"), "days": ("延期天数", "days"), "satisfaction": ("满意度", "satisfaction"),
     "comment": ("回访说明", "comment"), "summary": ("办理结果", "summary"), "answer": ("答复", "answer"),
     "due_at": ("整改期限", "deadline"), "requirement": ("整改要求", "requirement"), "note": ("备注", "note"),
+    "department_id": ("单位", "department"),
     "channel": ("渠道", "channel"), "kind": ("类型", "kind"), "category": ("类别", "category"),
     "description": ("内容", "description"), "address": ("地址", "address"), "lon": ("经度", "longitude"),
     "lat": ("纬度", "latitude"), "crs": ("坐标系", "coordinate system"),

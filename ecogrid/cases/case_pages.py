@@ -24,15 +24,16 @@ from api.deps import DbSession, SettingsDep
 from api.params import Id
 from ecogrid.accounts import service as user_service
 from ecogrid.cases import contacts as contact_log
+from ecogrid.cases import departments as department_registry
 from ecogrid.cases import service as casework
 from ecogrid.cases.pages import actor_of, dispatch_payload
 from ecogrid.cases.states import Action, RejectReason, Satisfaction
 from ecogrid.core import value_ranges
 from ecogrid.core.errors import DomainError, Forbidden, InvalidInput
-from ecogrid.core.models import Case, Inspection, User, Zone
+from ecogrid.core.models import Case, Department, Inspection, User, Zone
 from ecogrid.core.settings import Settings
 from ecogrid.core.time import BEIJING
-from ecogrid.core.vocabulary import ContactMethod
+from ecogrid.core.vocabulary import ContactMethod, ReturnReason
 from ecogrid.inspections import service as inspection_service
 from ecogrid.sources import suspects as suspect_service
 from geo import coords
@@ -44,6 +45,8 @@ Reader = Annotated[console.Page, Depends(console.console_page("clerk", "chief", 
 REVISIT_METHODS = tuple((m.value, *names) for m, names in zip(
     ContactMethod, (("电话回访", "by phone"), ("现场回访", "on site"), ("短信回访", "by SMS")), strict=True))
 SUPERVISORS = ("chief", "admin")
+# The actions whose form chooses a department of the registry.
+DEPARTMENT_ACTIONS = (Action.transfer.value, Action.handover.value, Action.cohandle.value)
 
 
 def case_points(session: Session, case_ids: list[int]) -> dict[int, tuple[float, float]]:
@@ -110,6 +113,9 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
     inspectors, teams = user_service.dispatch_targets(session) if Action.dispatch.value in actions else ([], [])
     chiefs = list(session.scalars(select(User).where(User.role == "chief", User.active.is_(True))
                                   .order_by(User.username))) if page.role in SUPERVISORS else []
+    registry: list[Department] = []
+    if any(a in actions for a in DEPARTMENT_ACTIONS):
+        registry = department_registry.list_departments(session, active=True)
     return console.render(
         page, "case.html", status=status, case=body, zone=zone, people=people, suspects=suspects,
         inspections=_inspections(session, page, case_id), actions=actions, inspectors=inspectors, teams=teams,
@@ -117,6 +123,8 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
         reject_reasons=[r.value for r in RejectReason], satisfactions=[s.value for s in Satisfaction],
         revisit_methods=REVISIT_METHODS, contacts=log, contact_methods=[m.value for m in ContactMethod],
         errors=errors or {}, open_action=open_action,
+        return_reasons=[r.value for r in ReturnReason], police=department_registry.POLICE,
+        departments=registry,
         typed=typed or {}, done=page.request.query_params.get("done"),
         map_data={"base": base, "points": points, "centre": [settings.office_lat, settings.office_lon]})
 
@@ -164,6 +172,12 @@ def action_payload(action: str, form: FormData) -> dict[str, Any]:
                       method=text(form, "method"))
     elif action == Action.extend.value:
         fields.update(days=_days(text(form, "days")), reason=text(form, "reason"))
+    elif action == Action.return_.value:
+        fields["reason"] = text(form, "reason")
+    elif action in (Action.transfer.value, Action.handover.value):
+        fields.update(department_id=text(form, "department_id"), reason=text(form, "reason"))
+    elif action == Action.cohandle.value:
+        fields["department_id"] = text(form, "department_id")
     note = text(form, "note")
     if note:
         fields["note"] = f"{fields['note']}；{note}" if "note" in fields else note

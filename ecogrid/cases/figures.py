@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from ecogrid.cases import rules
+from ecogrid.cases.states import Status
 from ecogrid.core.models import Case, CaseEvent, Complaint, Revisit, Zone
 
 OUTSIDE_JURISDICTION = "辖区外"  # cases with no zone: their place lies outside every zone
@@ -38,6 +39,8 @@ class Figures:
     reworked: int = 0  # of those closings: undone by a reopening (返工) by the cut-off
     replied: int = 0  # cases replied to in the period
     replied_revisited: int = 0  # of those: revisited after their last reply in the period, by the cut-off
+    returned: int = 0
+    transferred: int = 0
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -111,6 +114,11 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
     # The period test first: PostgreSQL stops at the first false term, and the on-time rule reads the
     # history of each case it is asked about.
     on_time = and_(_in(Case.closed_at, start, end), rules.closed_on_time_sql())
+    # Work that left the bureau in the period (退单; 转办 and 移交公安), counted when it left.
+    returned = and_(Case.status == Status.returned.value,
+                    _in(rules.left_at_sql(rules.RETURNING_ACTIONS), start, end))
+    transferred = and_(Case.status == Status.transferred.value,
+                       _in(rules.left_at_sql(rules.TRANSFERRING_ACTIONS), start, end))
     # A case neither opened, nor open, nor closed in the period adds nothing: only those opened
     # before the period's end are looked at.
     rows = session.execute(
@@ -121,12 +129,15 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
                func.count().filter(closed_in),
                func.count().filter(on_time),
                func.count().filter(and_(closed_in, rules.extended_sql())),
-               func.coalesce(func.sum(rules.days_open_seconds_sql()).filter(closed_in), 0.0))
+               func.coalesce(func.sum(rules.days_open_seconds_sql()).filter(closed_in), 0.0),
+               func.count().filter(returned),
+               func.count().filter(transferred))
         .where(Case.opened_at < end, *where).group_by(key)).all()
     out: dict[Any, Figures] = {}
-    for k, new, open_, overdue, closed, timely, extended, seconds in rows:
+    for k, new, open_, overdue, closed, timely, extended, seconds, returned_, transferred_ in rows:
         out[k] = Figures(new_cases=new, open=open_, overdue=overdue, closed=closed, closed_on_time=timely,
-                         extended=extended, days_to_close=float(seconds))
+                         extended=extended, days_to_close=float(seconds), returned=returned_,
+                         transferred=transferred_)
     revisit_rows = session.execute(
         select(key.label("k"), func.count(), func.count().filter(Revisit.satisfaction.in_(rules.SATISFIED)))
         .select_from(Revisit).join(Case, Case.id == Revisit.case_id)

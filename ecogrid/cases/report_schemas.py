@@ -50,6 +50,9 @@ class StreetRow(AssessmentFigures):
     in_stock: int
     closed: int
     overdue: int
+    returned: int = Field(description="cases returned to the dispatching platform (退单) in the period")
+    transferred: int = Field(description="cases transferred to another department or handed over to the police "
+                             "(转办, 移交公安) in the period")
 
 
 class OfficerRow(AssessmentFigures):
@@ -73,6 +76,9 @@ class DailyBulletin(AssessmentFigures):
     closed_on_time: int
     on_time_rate: float | None
     overdue: int
+    returned: int = Field(description="cases returned to the dispatching platform (退单) in the period")
+    transferred: int = Field(description="cases transferred to another department or handed over to the police "
+                             "(转办, 移交公安) in the period")
     repeat_complaints: int
     repeat_rate: float | None
     satisfaction: SatisfactionCounts
@@ -98,7 +104,10 @@ class PeriodCounts(AssessmentFigures):
     last: date = Field(alias="to")
     accepted: int
     rejected: int
-    acceptance_rate: float | None
+    returned: int = Field(description="cases returned to the dispatching platform (退单) in the period")
+    transferred: int = Field(description="cases transferred to another department or handed over to the police "
+                             "(转办, 移交公安) in the period")
+    acceptance_rate: float | None = Field(description="accepted / (accepted + rejected + returned)")
     closed: int
     closed_on_time: int
     on_time_rate: float | None
@@ -121,6 +130,8 @@ class YearOnYear(BaseModel):
 
     accepted: float | None
     rejected: float | None
+    returned: float | None
+    transferred: float | None
     closed: float | None
     revisits: float | None
     complaints: float | None

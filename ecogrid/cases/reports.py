@@ -125,6 +125,8 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
         "closed_on_time": city.closed_on_time,
         "on_time_rate": city.on_time_rate,
         "overdue": city.overdue,
+        "returned": city.returned,
+        "transferred": city.transferred,
         "repeat_complaints": repeats,
         "repeat_rate": rules.repeat_rate(repeats, complaints),
         "satisfaction": satisfaction,
@@ -136,7 +138,8 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
 
 def _street_row(zone_id: int | None, code: str | None, name: str, f: figures.Figures) -> dict[str, Any]:
     return {"zone_id": zone_id, "code": code, "name": name, "new_cases": f.new_cases, "in_stock": f.open,
-            "closed": f.closed, "overdue": f.overdue, **f.assessment()}
+            "closed": f.closed, "overdue": f.overdue, "returned": f.returned, "transferred": f.transferred,
+            **f.assessment()}
 
 
 def satisfaction_counts(session: Session, *, window: Window) -> dict[str, Any]:
@@ -203,7 +206,9 @@ def period_figures(session: Session, *, window: Window, now: datetime | None = N
         "to": window.last.isoformat(),
         "accepted": accepted,
         "rejected": rejected,
-        "acceptance_rate": _rate(accepted, accepted + rejected),
+        "returned": city.returned,
+        "transferred": city.transferred,
+        "acceptance_rate": rules.acceptance_rate(accepted, rejected, city.returned),
         "closed": closed,
         "closed_on_time": on_time,
         "on_time_rate": rules.on_time_rate(on_time, closed),
@@ -229,7 +234,8 @@ def _change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]
     """Counts: relative change (0.25 = +25%); rates: difference in percentage points (0.05 = +5 pp); mean days
     to close: difference in days."""
     out: dict[str, Any] = {}
-    for key in ("accepted", "rejected", "closed", "revisits", "complaints", "repeat_complaints"):
+    for key in ("accepted", "rejected", "returned", "transferred", "closed", "revisits", "complaints",
+                "repeat_complaints"):
         out[key] = None if not previous[key] else round((current[key] - previous[key]) / previous[key], 4)
     for key in ("acceptance_rate", "on_time_rate", "satisfaction_rate", "repeat_rate", *figures.ASSESSMENT_RATES):
         now, before = current[key], previous[key]

@@ -1,6 +1,14 @@
 """The one definition of each rule the bureau is judged on; every surface calls these.
 
-- FINISHED: closed (销号) or rejected (不予受理): the case's life is over. OPEN: every other status.
+- FINISHED: closed (销号), rejected (不予受理), or LEFT: the case's life in this bureau is over. OPEN:
+  every other status.
+- LEFT: returned to the dispatching platform (退单) or transferred to another department (转办,
+  移交公安): the work is not this bureau's. A case that left is neither closed nor overdue here
+  (closure, on-time closure and overdue count only the bureau's own work), is not open and takes
+  no more repeats; it still counts among the new cases of the period it was registered in, and
+  the bulletin counts it on its own (``returned``, ``transferred``: cases that left in the period).
+  A return is a decision at the door like a rejection: the acceptance rate is accepted over
+  accepted + rejected + returned.
 - HANDLING: open and not yet concluded (办结): registered, accepted, dispatched, in progress, under
   rectification. A reply concludes a handling; an unsatisfied revisit sends the case back to
   dispatched, so it is being handled again.
@@ -44,7 +52,8 @@ from ecogrid.cases import colours
 from ecogrid.cases.states import REOPEN_EVENT, Action, Satisfaction, Status
 from ecogrid.core.models import Case, CaseEvent, Revisit
 
-FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value)
+LEFT: tuple[str, ...] = (Status.returned.value, Status.transferred.value)
+FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value, *LEFT)
 OPEN: tuple[str, ...] = tuple(s.value for s in Status if s.value not in FINISHED)
 CONCLUDED: tuple[str, ...] = (Status.replied.value, Status.revisited.value)
 HANDLING: tuple[str, ...] = tuple(s for s in OPEN if s not in CONCLUDED)
@@ -54,6 +63,8 @@ CLOSING_ACTION = Action.close.value
 REWORK_ACTION = REOPEN_EVENT
 REPLY_ACTION = Action.reply.value
 SECONDS_PER_DAY = 86_400.0
+RETURNING_ACTIONS: tuple[str, ...] = (Action.return_.value,)
+TRANSFERRING_ACTIONS: tuple[str, ...] = (Action.transfer.value, Action.handover.value)
 
 
 # ---------------------------------------------------------------- Python predicates
@@ -65,6 +76,11 @@ def is_open(status: str) -> bool:
 
 def is_finished(status: str) -> bool:
     return status in FINISHED
+
+
+def has_left(status: str) -> bool:
+    """Returned or transferred: the work went elsewhere."""
+    return status in LEFT
 
 
 def is_overdue(status: str, due_at: datetime | None, now: datetime) -> bool:
@@ -83,6 +99,11 @@ def closed_on_time(status: str, due_at: datetime | None, concluded_at: datetime 
 def rate(numerator: int, denominator: int) -> float | None:
     """A share rounded to 4 places, None when there is nothing to divide by."""
     return None if denominator == 0 else round(numerator / denominator, 4)
+
+
+def acceptance_rate(accepted: int, rejected: int, returned: int) -> float | None:
+    """Accepted over every decision at the door (accepted, rejected, returned to the platform)."""
+    return rate(accepted, accepted + rejected + returned)
 
 
 def satisfaction_rate(satisfied_revisits: int, revisits: int) -> float | None:
@@ -179,6 +200,14 @@ def concluded_at_sql() -> ColumnElement[datetime]:
     """When each case was last concluded (its last reply or answer), correlated on ``cases``."""
     return (select(func.max(CaseEvent.at))
             .where(CaseEvent.case_id == Case.id, CaseEvent.action.in_(CONCLUDING_ACTIONS))
+            .correlate(Case).scalar_subquery())
+
+
+def left_at_sql(actions: tuple[str, ...]) -> ColumnElement[datetime]:
+    """When each case left the bureau by one of ``actions`` (RETURNING_ACTIONS, TRANSFERRING_ACTIONS),
+    correlated on ``cases``; null for a case that did not."""
+    return (select(func.min(CaseEvent.at))
+            .where(CaseEvent.case_id == Case.id, CaseEvent.action.in_(actions))
             .correlate(Case).scalar_subquery())
 
 

@@ -16,7 +16,7 @@ from api.params import Id, Moment
 from api.read_types import Timestamp
 from ecogrid.cases import deadlines
 from ecogrid.cases.states import Action, RejectReason, Satisfaction, Status
-from ecogrid.core.vocabulary import ContactMethod
+from ecogrid.core.vocabulary import ContactMethod, DepartmentKind, ReturnReason
 
 NOTE_MAX = 2000
 TEXT_MAX = 4000
@@ -115,10 +115,47 @@ class AnswerBody(ActionBody):
     answer: str = Field(min_length=1, max_length=TEXT_MAX, description="the answer given to the person")
 
 
+class ReturnBody(ActionBody):
+    """退单: back to the platform that dispatched the work order, before acceptance, with a reason code and a
+    note the platform reads (the case leaves this bureau: neither closed nor overdue here). Clerk."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"reason": "outside_territory",
+                                                             "note": "投诉地址位于邻区，请改派该区生态环境局"}})
+    reason: ReturnReason = Field(description="why the work order is not this bureau's")
+    note: str = Field(min_length=1, max_length=NOTE_MAX, description="what the platform is told")
+
+
+class TransferBody(ActionBody):
+    """转办 to another department of the registry (not the police: see handover), with why; the case
+    leaves this bureau. Chief."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"department_id": 2,
+                                                             "reason": "餐饮油烟由城管部门负责"}})
+    department_id: Id = Field(description="an active department (GET /api/v1/admin/departments)")
+    reason: str = Field(min_length=1, max_length=TEXT_MAX, description="why the department is the right one")
+
+
+class HandoverBody(TransferBody):
+    """移交公安: a transfer to a department of kind police (social-life noise, a suspected crime), with
+    why; the case leaves this bureau. Chief."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"department_id": 1,
+                                                             "reason": "夜间社会生活噪声，属公安机关管辖"}})
+
+
+class CohandleBody(ActionBody):
+    """会同办理: a department (street office, health centre, urban management...) handles the case with the
+    bureau; recorded on the case, once per department, from acceptance until the conclusion. Chief."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"department_id": 3, "note": "会同街道联合检查"}})
+    department_id: Id = Field(description="an active department (GET /api/v1/admin/departments)")
+
+
 ACTION_BODIES: dict[Action, type[ActionBody]] = {
     Action.accept: AcceptBody, Action.reject: RejectBody, Action.dispatch: DispatchBody, Action.start: StartBody,
     Action.rectify: RectifyBody, Action.reply: ReplyBody, Action.revisit: RevisitBody, Action.close: CloseBody,
-    Action.extend: ExtendBody, Action.answer: AnswerBody,
+    Action.extend: ExtendBody, Action.answer: AnswerBody, Action.return_: ReturnBody, Action.transfer: TransferBody,
+    Action.handover: HandoverBody, Action.cohandle: CohandleBody,
 }
 
 
@@ -130,6 +167,50 @@ def payload_of(body: ActionBody) -> dict[str, Any]:
 class SupervisorAssign(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"user_id": 3}})
     user_id: Id = Field(description="the chief who owns the supervision-ledger item")
+
+
+# ---------------------------------------------------------------- departments
+
+
+class DepartmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+        "name": "东城区城市管理综合执法局", "kind": "urban_management", "contact_person": "王科长",
+        "phone": "010-64000000"}})
+    name: str = Field(min_length=1, max_length=128)
+    kind: DepartmentKind
+    contact_person: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ()转]{3,32}$")
+    active: bool = True
+
+
+class DepartmentPatch(BaseModel):
+    """The fields to change; the others stay."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"contact_person": "李科长"}})
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    kind: DepartmentKind | None = None
+    contact_person: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ()转]{3,32}$")
+    active: bool | None = None
+
+
+class DepartmentRead(BaseModel):
+    id: int
+    name: str
+    kind: DepartmentKind
+    kind_label: str = Field(examples=["城管执法"])
+    contact_person: str | None
+    phone: str | None
+    active: bool
+
+
+class CoHandlerRead(BaseModel):
+    """A department handling the case jointly (会同), since when and on whose word."""
+
+    department: DepartmentRead
+    at: Timestamp
+    by_id: int | None
+    note: str | None
 
 
 # ---------------------------------------------------------------- responses
@@ -223,6 +304,14 @@ class CaseRead(CaseSummary):
     reject_reason: RejectReason | None
     extension_reason: str | None
     rectification_due_at: Timestamp | None
+    return_reason: ReturnReason | None = Field(default=None, description="why it went back to the platform (退单)")
+    transferred_to: DepartmentRead | None = Field(default=None, description="the department it was transferred "
+                                                  "or handed over to (转办, 移交公安)")
+    transfer_reason: str | None = None
+    co_handlers: list[CoHandlerRead] = Field(default_factory=list, description="bodies handling it jointly (会同)")
+    rectification_rechecked: bool | None = Field(
+        default=None, description="under rectification: whether an inspection followed the order (复查); a reply "
+                                  "waits for it")
 
 
 class SupervisionItem(CaseSummary):

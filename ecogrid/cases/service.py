@@ -18,12 +18,23 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from ecogrid.calendar import service as calendar_service
-from ecogrid.cases import colours, deadlines, rules, states
+from ecogrid.cases import colours, deadlines, departments, rules, states
 from ecogrid.core import authorization, privacy
 from ecogrid.core import value_ranges as ids
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput
-from ecogrid.core.models import Case, CaseEvent, Complaint, Revisit, User, Zone
+from ecogrid.core.models import (
+    Case,
+    CaseCoHandler,
+    CaseEvent,
+    Complaint,
+    Department,
+    Inspection,
+    Revisit,
+    User,
+    Zone,
+)
 from ecogrid.core.time import BEIJING, day_start, rfc3339
+from ecogrid.core.vocabulary import DISPATCHING_PLATFORMS
 
 FINISHED = rules.FINISHED
 
@@ -295,7 +306,45 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
     body["rectification_due_at"] = local_iso(row.rectification_due_at)
+    body.update(routing(session, row))
     return body
+
+
+def routing(session: Session, row: Case) -> dict[str, Any]:
+    """Where the work went and who shares it: return reason (退单), the department it was transferred or
+    handed over to and why (转办, 移交公安), the co-handling bodies (会同), whether a rectification was re-checked."""
+    transferred = session.get(Department, row.transferred_to_id) if row.transferred_to_id is not None else None
+    joint = session.execute(select(CaseCoHandler, Department)
+                            .join(Department, Department.id == CaseCoHandler.department_id)
+                            .where(CaseCoHandler.case_id == row.id)
+                            .order_by(CaseCoHandler.at, CaseCoHandler.id)).all()
+    under_rectification = row.status == states.Status.rectification.value
+    return {
+        "return_reason": row.return_reason,
+        "transferred_to": departments.describe(transferred) if transferred is not None else None,
+        "transfer_reason": row.transfer_reason,
+        "co_handlers": [{"department": departments.describe(d), "at": local_iso(c.at), "by_id": c.by_id,
+                         "note": c.note} for c, d in joint],
+        "rectification_rechecked": (not rectification_unchecked(session, row)) if under_rectification else None,
+    }
+
+
+def rectification_unchecked(session: Session, row: Case) -> bool:
+    """复查 pending: the case is under rectification and no inspection of it began after the last order.
+
+    An inspection begins at its ``started_at`` (its submission time when the field form gave none), so the
+    inspection that led to the order, even sent in later, does not count as its re-check.
+    """
+    if row.status != states.Status.rectification.value:
+        return False
+    ordered = session.scalar(select(func.max(CaseEvent.at)).where(
+        CaseEvent.case_id == row.id, CaseEvent.action == states.Action.rectify.value))
+    if ordered is None:  # a case brought in under rectification without its history
+        return False
+    followed = session.scalar(select(Inspection.id).where(
+        Inspection.case_id == row.id,
+        func.coalesce(Inspection.started_at, Inspection.submitted_at) > ordered).limit(1))
+    return followed is None
 
 
 def complainant_view(session: Session, complaints: Sequence[Complaint], *, viewer: Actor) -> list[dict[str, Any]]:
@@ -331,7 +380,9 @@ def _facts(session: Session, row: Case, revisits: Sequence[Revisit] | None = Non
         last = session.scalars(select(Revisit.satisfaction).where(Revisit.case_id == row.id)
                                .order_by(Revisit.at.desc(), Revisit.id.desc()).limit(1)).first()
     return states.CaseFacts(handling_count=max(1, row.handling_count), extensions_used=1 if row.extended else 0,
-                            last_satisfaction=states.Satisfaction(last) if last else None)
+                            last_satisfaction=states.Satisfaction(last) if last else None,
+                            rectification_unchecked=rectification_unchecked(session, row),
+                            from_platform=row.channel in DISPATCHING_PLATFORMS)
 
 
 def allowed_for(row: Case, *, session: Session, actor: Actor,
@@ -443,6 +494,28 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
                 row.due_at = row.due_at + timedelta(days=step.extension_days)
             data.update(days=step.extension_days, reason=step.reason, due_at=local_iso(row.due_at))
             note = note or step.reason
+        case states.Action.return_:
+            assert step.return_reason is not None
+            row.return_reason = step.return_reason.value
+            data["reason"] = step.return_reason.value
+        case states.Action.transfer | states.Action.handover:
+            assert step.department_id is not None
+            police = step.action is states.Action.handover
+            department = departments.for_case(session, step.department_id, police=police)
+            row.transferred_to_id, row.transfer_reason = department.id, step.reason
+            data.update(department_id=department.id, department=department.name, kind=department.kind,
+                        reason=step.reason)
+            note = note or step.reason
+        case states.Action.cohandle:
+            assert step.department_id is not None
+            department = departments.for_case(session, step.department_id)
+            taken = session.scalar(select(CaseCoHandler.id).where(CaseCoHandler.case_id == row.id,
+                                                                  CaseCoHandler.department_id == department.id))
+            if taken is not None:
+                raise Conflict(f"{department.name} already handles this case jointly")
+            session.add(CaseCoHandler(case_id=row.id, department_id=department.id, at=moment, by_id=actor.user_id,
+                                      note=note))
+            data.update(department_id=department.id, department=department.name, kind=department.kind)
     row.status = step.status.value
     session.add(CaseEvent(case_id=row.id, at=moment, actor_id=actor.user_id, action=step.action.value,
                           from_status=step.from_status.value, to_status=step.status.value, note=note,

@@ -9,6 +9,17 @@ The closed loop (collect -> register -> dispatch -> handle -> report back -> ver
     replied --revisit (unsatisfied)--> dispatched   (handled again; handling count + 1)
     closed --repeat complaint--> accepted           (rework 返工: see below)
 
+Work that is not this bureau's leaves it (a status it never comes back from, neither closed nor
+overdue here)::
+
+    registered --return--> returned           退单: a platform's work order back to it, with a reason code
+    registered .. rectification --transfer--> transferred   转办 to another department (not the police)
+    registered .. rectification --handover--> transferred   移交公安: the same, to a police department
+
+and a case being handled may get co-handling bodies (``cohandle``, 会同街道/卫生院/城管) without
+changing its status. A reply on a case under rectification needs a follow-up inspection after the
+order (复查, ``CaseFacts.rectification_unchecked``).
+
 Consultations and suggestions are not inspected: ``registered --answer--> closed`` or
 ``registered --reject--> rejected``. A chief may re-dispatch a dispatched case to someone else,
 and may grant one extension of the time limit while a complaint is open (accepted, not yet
@@ -44,7 +55,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ecogrid.cases import deadlines
-from ecogrid.core.vocabulary import ContactMethod, Kind, Role
+from ecogrid.core.vocabulary import ContactMethod, Kind, ReturnReason, Role
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -59,6 +70,8 @@ class Status(StrEnum):
     replied = "replied"
     revisited = "revisited"
     closed = "closed"
+    returned = "returned"
+    transferred = "transferred"
 
 
 class Action(StrEnum):
@@ -72,6 +85,10 @@ class Action(StrEnum):
     close = "close"
     extend = "extend"
     answer = "answer"
+    return_ = "return"
+    transfer = "transfer"
+    handover = "handover"
+    cohandle = "cohandle"
 
 
 class Satisfaction(StrEnum):
@@ -96,6 +113,8 @@ STATUS_LABELS: Mapping[Status, tuple[str, str]] = {
     Status.replied: ("已办结", "replied"),
     Status.revisited: ("已回访", "revisited"),
     Status.closed: ("已销号", "closed"),
+    Status.returned: ("已退单", "returned"),
+    Status.transferred: ("已转办", "transferred"),
 }
 
 ACTION_LABELS: Mapping[Action, tuple[str, str]] = {
@@ -109,6 +128,10 @@ ACTION_LABELS: Mapping[Action, tuple[str, str]] = {
     Action.close: ("销号", "close"),
     Action.extend: ("延期", "extend"),
     Action.answer: ("答复", "answer"),
+    Action.return_: ("退单", "return to the platform"),
+    Action.transfer: ("转办", "transfer"),
+    Action.handover: ("移交公安", "hand over to the police"),
+    Action.cohandle: ("会同办理", "add a co-handling body"),
 }
 
 SATISFACTION_LABELS: Mapping[Satisfaction, tuple[str, str]] = {
@@ -128,6 +151,10 @@ ROLES_FOR_ACTION: Mapping[Action, frozenset[Role]] = {
     Action.start: frozenset({Role.inspector, Role.chief, Role.admin}),
     Action.rectify: frozenset({Role.inspector, Role.chief, Role.admin}),
     Action.reply: frozenset({Role.inspector, Role.chief, Role.admin}),
+    Action.return_: frozenset({Role.clerk, Role.admin}),
+    Action.transfer: frozenset({Role.chief, Role.admin}),
+    Action.handover: frozenset({Role.chief, Role.admin}),
+    Action.cohandle: frozenset({Role.chief, Role.admin}),
 }
 
 # A complaint is open from acceptance until it is closed; only then can its time limit be extended.
@@ -140,13 +167,20 @@ _OPEN_COMPLAINT = (
     Status.revisited,
 )
 
+# Transfer and handover take a case away from any status before its conclusion.
+_LEAVING: Mapping[Action, Status] = {Action.transfer: Status.transferred, Action.handover: Status.transferred}
+# Co-handling bodies join a case from acceptance until its conclusion; the case keeps its status.
+_CO_HANDLED = (Status.accepted, Status.dispatched, Status.in_progress, Status.rectification)
+
 # status -> action -> next status. An unsatisfied revisit is redirected in `transition`.
 _COMPLAINT_MOVES: Mapping[Status, Mapping[Action, Status]] = {
-    Status.registered: {Action.accept: Status.accepted, Action.reject: Status.rejected},
-    Status.accepted: {Action.dispatch: Status.dispatched},
-    Status.dispatched: {Action.dispatch: Status.dispatched, Action.start: Status.in_progress},
-    Status.in_progress: {Action.rectify: Status.rectification, Action.reply: Status.replied},
-    Status.rectification: {Action.reply: Status.replied},
+    Status.registered: {Action.accept: Status.accepted, Action.reject: Status.rejected,
+                        Action.return_: Status.returned, **_LEAVING},
+    Status.accepted: {Action.dispatch: Status.dispatched, **_LEAVING},
+    Status.dispatched: {Action.dispatch: Status.dispatched, Action.start: Status.in_progress, **_LEAVING},
+    Status.in_progress: {Action.rectify: Status.rectification, Action.reply: Status.replied,
+                         **_LEAVING},
+    Status.rectification: {Action.reply: Status.replied, **_LEAVING},
     Status.replied: {Action.revisit: Status.revisited},
     Status.revisited: {Action.close: Status.closed},
     Status.rejected: {},
@@ -154,12 +188,15 @@ _COMPLAINT_MOVES: Mapping[Status, Mapping[Action, Status]] = {
 }
 
 _ANSWERED_MOVES: Mapping[Status, Mapping[Action, Status]] = {
-    Status.registered: {Action.answer: Status.closed, Action.reject: Status.rejected},
+    Status.registered: {Action.answer: Status.closed, Action.reject: Status.rejected,
+                        Action.return_: Status.returned, Action.transfer: Status.transferred},
 }
 
 _TERMINAL = {
     Status.closed: "the case is closed; nothing more can be done to it",
     Status.rejected: "the case was rejected; nothing more can be done to it",
+    Status.returned: "the case was returned to the platform that dispatched it; nothing more can be done to it here",
+    Status.transferred: "the case was transferred to another department; nothing more can be done to it here",
 }
 
 # Readable refusals for the mistakes people actually make; anything else gets a generic message.
@@ -171,7 +208,12 @@ _NOT_YET = {
     Action.start: "cannot start a case that has not been dispatched",
     Action.dispatch: "cannot dispatch a case that has not been accepted",
     Action.extend: "cannot extend a case before it is accepted: the time limit starts at acceptance",
+    Action.cohandle: "cannot add a co-handling body before the case is accepted",
 }
+
+# 复查: the reply on a rectification waits for a follow-up inspection after the order.
+RECHECK_NEEDED = ("cannot reply while the rectification is not re-checked (复查): record a follow-up "
+                  "inspection of the case after the rectification order first")
 
 
 class WorkflowError(ValueError):
@@ -216,12 +258,16 @@ class CaseFacts:
 
     ``handling_count`` starts at 1 and grows by one each time an unsatisfied revisit sends the
     case back; ``extensions_used`` counts granted extensions; ``last_satisfaction`` is the most
-    recent revisit's judgement.
+    recent revisit's judgement; ``rectification_unchecked`` says a rectification was ordered and
+    no inspection of the case has followed the order yet; ``from_platform`` that the case came from a
+    platform that dispatches work orders (only those are returned).
     """
 
     handling_count: int = 1
     extensions_used: int = 0
     last_satisfaction: Satisfaction | None = None
+    rectification_unchecked: bool = False
+    from_platform: bool = True
 
 
 @dataclass(frozen=True)
@@ -291,6 +337,8 @@ class Transition:
     text: str | None = None
     note: str | None = None
     method: ContactMethod | None = None
+    return_reason: ReturnReason | None = None
+    department_id: int | None = None
 
 
 def transition(
@@ -319,6 +367,8 @@ def transition(
     - ``revisit``: ``satisfaction`` (satisfied | basically_satisfied | unsatisfied), ``comment``?,
       ``method``? (phone | site | sms: how the complainant was reached)
     - ``extend``: ``days`` (1..the configured maximum, 30), ``reason`` (text)
+    - ``return``: ``reason`` (a ReturnReason), ``note`` (required: what the platform is told)
+    - ``transfer`` / ``handover``: ``department_id``, ``reason`` (text); ``cohandle``: ``department_id``
     - ``accept``, ``start``, ``close``: nothing
 
     Raises RoleNotAllowed (NotYours), IllegalTransition, InvalidPayload or InvalidValue.
@@ -405,14 +455,19 @@ def _check(
 
     if kind_ is Kind.complaint and action_ is Action.answer:
         raise IllegalTransition("a complaint is not answered directly: accept it and have it inspected")
-    if kind_ is not Kind.complaint and action_ not in (Action.answer, Action.reject):
-        raise IllegalTransition(f"a {kind_.value} is answered, not inspected: only answer or reject apply")
+    if kind_ is not Kind.complaint and action_ not in (Action.answer, Action.reject, Action.return_, Action.transfer):
+        raise IllegalTransition(
+            f"a {kind_.value} is answered, not inspected: only answer, reject, return or transfer apply")
 
     if current in _TERMINAL:
         raise IllegalTransition(_TERMINAL[current])
 
     if action_ is Action.extend:
         _check_extension(current, facts, limits)
+        return current, kind_, action_, role_
+    if action_ is Action.cohandle:
+        if current not in _CO_HANDLED:
+            raise IllegalTransition(_refusal(current, kind_, action_))
         return current, kind_, action_, role_
 
     moves = _moves_for(kind_).get(current, {})
@@ -421,6 +476,11 @@ def _check(
 
     if action_ is Action.close and facts.last_satisfaction is Satisfaction.unsatisfied:
         raise IllegalTransition("cannot close a case whose last revisit was unsatisfied")
+    if action_ is Action.reply and current is Status.rectification and facts.rectification_unchecked:
+        raise IllegalTransition(RECHECK_NEEDED)
+    if action_ is Action.return_ and not facts.from_platform:
+        raise IllegalTransition("only a work order from a dispatching platform is returned; reject or transfer "
+                                "a case that came another way")
     return current, kind_, action_, role_
 
 
@@ -454,11 +514,13 @@ def _check_extension(current: Status, facts: CaseFacts, limits: deadlines.TimeLi
 
 def _refusal(current: Status, kind: Kind, action: Action) -> str:
     sources = [s for s, moves in _moves_for(kind).items() if action in moves]
+    if action is Action.cohandle:
+        sources = list(_CO_HANDLED)
     order = list(Status)
     if action in _NOT_YET and sources and all(order.index(current) < order.index(s) for s in sources):
         return _NOT_YET[action]
     now = STATUS_LABELS[current][1]
-    if action in (Action.accept, Action.reject):
+    if action in (Action.accept, Action.reject, Action.return_):
         return f"cannot {action.value} a case that is already {now}"
     where = " or ".join(STATUS_LABELS[s][1] for s in sources)
     return f"cannot {ACTION_LABELS[action][1]} when the case is {now}; only when it is {where}"
@@ -490,6 +552,10 @@ _PAYLOAD_FIELDS: Mapping[Action, frozenset[str]] = {
     Action.close: frozenset(),
     Action.extend: frozenset({"days", "reason"}),
     Action.answer: frozenset({"answer"}),
+    Action.return_: frozenset({"reason"}),
+    Action.transfer: frozenset({"department_id", "reason"}),
+    Action.handover: frozenset({"department_id", "reason"}),
+    Action.cohandle: frozenset({"department_id"}),
 }
 
 
@@ -533,7 +599,26 @@ def _read_payload(
             raise InvalidPayload("days", f"an extension is 1 to {max_days} days, got {days!r}")
         fields["extension_days"] = days
         fields["reason"] = _required_text(payload, "reason")
+    elif action is Action.return_:
+        if payload.get("reason") is None:
+            reasons = ", ".join(r.value for r in ReturnReason)
+            raise InvalidPayload("reason", f"a return needs a reason: one of {reasons}")
+        fields["return_reason"] = _coerce_payload(ReturnReason, payload["reason"], "reason")
+        if fields["note"] is None:
+            raise InvalidPayload("note", "a return needs a note for the platform saying what is wrong")
+    elif action in (Action.transfer, Action.handover, Action.cohandle):
+        fields["department_id"] = _read_id(payload.get("department_id"), "department_id")
+        if action is not Action.cohandle:
+            fields["reason"] = _required_text(payload, "reason")
     return fields
+
+
+def _read_id(value: Any, field: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidPayload(field, "must be the id of a department")
+    return value
 
 
 def _read_assignee(payload: Mapping[str, Any]) -> Assignee:

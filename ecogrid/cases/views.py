@@ -20,15 +20,19 @@ from ecogrid.cases.schemas import (
     CaseRead,
     CaseSummary,
     CloseBody,
+    CohandleBody,
     DispatchBody,
     ExtendBody,
+    HandoverBody,
     RectifyBody,
     RejectBody,
     ReplyBody,
+    ReturnBody,
     RevisitBody,
     StartBody,
     SupervisionList,
     SupervisorAssign,
+    TransferBody,
     payload_of,
 )
 from ecogrid.cases.states import ROLES_FOR_ACTION, Action
@@ -184,3 +188,23 @@ def extend_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, bo
 @_action_route(Action.answer)
 def answer_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: AnswerBody) -> CaseSummary:
     return _act(session, principal, case_id, Action.answer, body)
+
+
+@_action_route(Action.return_)
+def return_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: ReturnBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.return_, body)
+
+
+@_action_route(Action.transfer)
+def transfer_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: TransferBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.transfer, body)
+
+
+@_action_route(Action.handover)
+def handover_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: HandoverBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.handover, body)
+
+
+@_action_route(Action.cohandle)
+def cohandle_case(session: DbSession, principal: CurrentPrincipal, case_id: Id, body: CohandleBody) -> CaseSummary:
+    return _act(session, principal, case_id, Action.cohandle, body)

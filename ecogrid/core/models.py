@@ -170,6 +170,9 @@ class Case(Base):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_reason: Mapped[str | None] = mapped_column(String(32))
+    transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    transfer_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()  # kept by a trigger on every UPDATE
 
@@ -228,6 +231,32 @@ class CaseEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class Department(Base):
+    """Another body a case is transferred to (转办), handed over to (移交公安) or handled with (会同)."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    contact_person: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = _now()
+
+
+class CaseCoHandler(Base):
+    """A body handling a case jointly with the bureau (会同), from when and on whose word."""
+
+    __tablename__ = "case_co_handlers"
+    __table_args__ = (UniqueConstraint("case_id", "department_id", name="uq_case_co_handlers_case_department"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    at: Mapped[datetime] = _now()
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Inspection(Base):

@@ -23,6 +23,12 @@ class Channel(StrEnum):
     monitoring = "monitoring"
 
 
+# The platforms that dispatch work orders to the bureau: a work order from one of them that is not the
+# bureau's goes back to it (退单); what came by letter, visit, the web or the bureau's own finding does not.
+DISPATCHING_PLATFORMS = frozenset({Channel.hotline_12345, Channel.hotline_12369, Channel.national_platform,
+                                   Channel.provincial_hotline})
+
+
 class Kind(StrEnum):
     complaint = "complaint"
     consultation = "consultation"
@@ -90,6 +96,32 @@ class StationKind(StrEnum):
     boundary = "boundary"
     noise = "noise"
     weather = "weather"
+
+
+class ReturnReason(StrEnum):
+    """Why a work order goes back to the platform that dispatched it (退单), before acceptance."""
+
+    outside_territory = "outside_territory"
+    outside_function = "outside_function"
+    incomplete = "incomplete"
+    repeated_order = "repeated_order"
+    not_a_matter = "not_a_matter"
+
+
+class DepartmentKind(StrEnum):
+    """The bodies a case is transferred to (转办), handed over to (移交) or handled jointly with (会同)."""
+
+    police = "police"
+    urban_management = "urban_management"
+    street_office = "street_office"
+    health_centre = "health_centre"
+    housing = "housing"
+    market_regulation = "market_regulation"
+    water = "water"
+    transport = "transport"
+    agriculture = "agriculture"
+    natural_resources = "natural_resources"
+    other_department = "other_department"
 
 
 class ZoneLevel(StrEnum):
@@ -174,6 +206,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "boundary": ("厂界监测点", "Plant-boundary monitor"),
     "noise": ("噪声自动监测站", "Noise monitor"),
     "weather": ("气象站", "Weather station"),
+    # reason of a return to the dispatching platform (退单)
+    "outside_territory": ("属地不符", "Outside our territory"),
+    "outside_function": ("职能不符", "Outside our function"),
+    "incomplete": ("信息不全", "Incomplete information"),
+    "repeated_order": ("重复派单", "Dispatched twice"),
+    "not_a_matter": ("非诉求事项", "Not a request to handle"),
+    # department kind
+    "police": ("公安机关", "Police"),
+    "urban_management": ("城管执法", "Urban management"),
+    "street_office": ("街道办事处/乡镇", "Street office / township"),
+    "health_centre": ("卫生院/卫健部门", "Health centre / health commission"),
+    "housing": ("住建部门", "Housing and construction"),
+    "market_regulation": ("市场监管部门", "Market regulation"),
+    "water": ("水务部门", "Water authority"),
+    "transport": ("交通运输部门", "Transport"),
+    "agriculture": ("农业农村部门", "Agriculture and rural affairs"),
+    "natural_resources": ("自然资源部门", "Natural resources"),
+    "other_department": ("其他部门", "Other department"),
     # zone level
     "district": ("区县", "District"),
     "street": ("街道", "Street"),

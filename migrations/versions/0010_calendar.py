@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_calendar"
-down_revision: str | None = "0006_monitoring"
+down_revision: str | None = "0009_rework"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -29,6 +29,10 @@ GOOD_PAYLOAD = {
     Action.close: {},
     Action.extend: {"days": 30, "reason": "waiting for the monitoring report"},
     Action.answer: {"answer": "the noise limit at night is 45 dB(A) in class 1 areas"},
+    Action.return_: {"reason": "outside_territory", "note": "the address lies in the next district"},
+    Action.transfer: {"department_id": 3, "reason": "cooking fumes are urban management's"},
+    Action.handover: {"department_id": 4, "reason": "social-life noise at night"},
+    Action.cohandle: {"department_id": 5},
 }
 
 # (status, kind, action, role, payload override or None, expected new status)
@@ -114,6 +118,15 @@ ILLEGAL = [
     ),
     ("closed", "complaint", "revisit", "clerk", "the case is closed; nothing more can be done to it"),
     ("closed", "consultation", "answer", "clerk", "the case is closed; nothing more can be done to it"),
+    ("returned", "complaint", "accept", "clerk",
+     "the case was returned to the platform that dispatched it; nothing more can be done to it here"),
+    ("transferred", "complaint", "dispatch", "chief",
+     "the case was transferred to another department; nothing more can be done to it here"),
+    ("accepted", "complaint", "return", "clerk", "cannot return a case that is already accepted"),
+    ("registered", "complaint", "cohandle", "chief", "cannot add a co-handling body before the case is accepted"),
+    ("replied", "complaint", "transfer", "chief",
+     "cannot transfer when the case is replied; only when it is registered or accepted or dispatched or "
+     "in progress or under rectification"),
 ]
 
 
@@ -503,18 +516,32 @@ def test_an_answer_must_say_something():
 
 
 def test_allowed_actions_for_typical_screens():
-    assert states.allowed_actions("registered", "complaint", "clerk") == (Action.accept, Action.reject)
+    assert states.allowed_actions("registered", "complaint", "clerk") == (Action.accept, Action.reject,
+                                                                          Action.return_)
     assert states.allowed_actions("dispatched", "complaint", "chief") == (
         Action.dispatch,
         Action.start,
         Action.extend,
+        Action.transfer,
+        Action.handover,
+        Action.cohandle,
     )
     assert states.allowed_actions("dispatched", "complaint", "chief", facts=CaseFacts(extensions_used=1)) == (
         Action.dispatch,
         Action.start,
+        Action.transfer,
+        Action.handover,
+        Action.cohandle,
     )
     assert states.allowed_actions("in_progress", "complaint", "inspector") == (Action.rectify, Action.reply)
-    assert states.allowed_actions("registered", "consultation", "clerk") == (Action.reject, Action.answer)
+    assert states.allowed_actions("rectification", "complaint", "inspector") == (Action.reply,)
+    assert states.allowed_actions("rectification", "complaint", "inspector",
+                                  facts=CaseFacts(rectification_unchecked=True)) == ()
+    assert states.allowed_actions("registered", "consultation", "clerk") == (Action.reject, Action.answer,
+                                                                             Action.return_)
+    assert states.allowed_actions("registered", "consultation", "chief") == (Action.transfer,)
+    assert states.allowed_actions("returned", "complaint", "admin") == ()
+    assert states.allowed_actions("transferred", "complaint", "admin") == ()
     assert states.allowed_actions("registered", "complaint", "inspector") == ()
     assert states.allowed_actions("closed", "complaint", "admin") == ()
     assert states.allowed_actions("dispatched", "complaint", "planner") == ()
@@ -548,3 +575,48 @@ def test_only_a_closed_complaint_case_is_reopened_by_a_later_repeat():
                                    ("rejected", "complaint", later)):
         assert reopen_on_repeat(status=status, kind=kind, facts=CaseFacts(), rework_count=0, closed_at=closed_at,
                                 received_at=received) is None, (status, kind)
+
+
+def test_a_reply_during_an_unchecked_rectification_is_refused_until_a_follow_up_inspection():
+    with pytest.raises(IllegalTransition) as refused:
+        transition(status="rectification", kind="complaint", action="reply", role="inspector",
+                   payload=GOOD_PAYLOAD[Action.reply], facts=CaseFacts(rectification_unchecked=True))
+    assert "复查" in refused.value.reason and "follow-up inspection" in refused.value.reason
+    step = transition(status="rectification", kind="complaint", action="reply", role="inspector",
+                      payload=GOOD_PAYLOAD[Action.reply], facts=CaseFacts(rectification_unchecked=False))
+    assert step.status is Status.replied
+
+
+def test_a_return_needs_a_reason_code_and_a_note():
+    with pytest.raises(states.InvalidPayload) as missing:
+        transition(status="registered", kind="complaint", action="return", role="clerk",
+                   payload={"reason": "outside_function"})
+    assert missing.value.field == "note"
+    with pytest.raises(states.InvalidPayload) as unknown:
+        transition(status="registered", kind="complaint", action="return", role="clerk",
+                   payload={"reason": "too_far", "note": "x"})
+    assert unknown.value.field == "reason"
+    step = transition(status="registered", kind="complaint", action="return", role="clerk",
+                      payload=GOOD_PAYLOAD[Action.return_])
+    assert step.status is Status.returned and step.return_reason == "outside_territory"
+
+
+def test_a_transfer_names_a_department_and_why():
+    with pytest.raises(states.InvalidPayload) as missing:
+        transition(status="accepted", kind="complaint", action="transfer", role="chief", payload={"reason": "x"})
+    assert missing.value.field == "department_id"
+    step = transition(status="in_progress", kind="complaint", action="handover", role="chief",
+                      payload=GOOD_PAYLOAD[Action.handover])
+    assert (step.status, step.department_id, step.reason) == (Status.transferred, 4, "social-life noise at night")
+    joined = transition(status="in_progress", kind="complaint", action="cohandle", role="chief",
+                        payload=GOOD_PAYLOAD[Action.cohandle])
+    assert (joined.status, joined.department_id) == (Status.in_progress, 5)
+
+
+def test_a_case_that_did_not_come_from_a_platform_is_not_returned():
+    with pytest.raises(IllegalTransition) as refused:
+        transition(status="registered", kind="complaint", action="return", role="clerk",
+                   payload=GOOD_PAYLOAD[Action.return_], facts=CaseFacts(from_platform=False))
+    assert "dispatching platform" in refused.value.reason
+    assert Action.return_ not in states.allowed_actions("registered", "complaint", "clerk",
+                                                        facts=CaseFacts(from_platform=False))

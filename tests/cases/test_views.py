@@ -3,6 +3,7 @@ Chinese holidays, personal data per role, the supervision ledger."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -32,6 +33,7 @@ def test_complaint_goes_round_the_closed_loop_with_a_reopening(client, db, make_
         ("inspector", "start", None, "in_progress"),
         ("inspector", "rectify", {"due_at": "2099-01-10T17:00:00+08:00", "requirement": "加装活性炭"},
          "rectification"),
+        ("inspector", "inspect", {"findings": "复查：活性炭装置已安装"}, "rectification"),
         ("inspector", "reply", {"summary": "已整改"}, "replied"),
         ("clerk", "revisit", {"satisfaction": "unsatisfied", "comment": "仍有气味"}, "dispatched"),
         ("inspector", "start", None, "in_progress"),
@@ -40,12 +42,18 @@ def test_complaint_goes_round_the_closed_loop_with_a_reopening(client, db, make_
         ("clerk", "close", None, "closed"),
     ]
     for role, action, body, expected in steps:
+        if action == "inspect":  # the follow-up inspection (复查) a reply after a rectification order waits for
+            visit = client.post("/api/v1/inspections", headers=h[role],
+                                json={"case_id": row.id, "client_id": f"recheck-{uuid.uuid4()}", **(body or {})})
+            assert visit.status_code == 201, visit.text
+            continue
         response = post(client, h[role], row.id, action, body)
         assert response.status_code == 200, (action, response.text)
         assert response.json()["status"] == expected, action
 
     body = client.get(f"/api/v1/cases/{row.id}", headers=h["clerk"]).json()
-    assert [e["action"] for e in body["history"]] == ["register"] + [s[1] for s in steps]
+    assert [e["action"] for e in body["history"] if e["action"] != "inspect"] == ["register"] + [
+        s[1] for s in steps if s[1] != "inspect"]
     assert body["handling_count"] == 2
     assert [(r["satisfaction"], r["handling"]) for r in body["revisits"]] == [
         ("unsatisfied", 1), ("basically_satisfied", 2)]

@@ -23,7 +23,7 @@ def test_the_clerk_accepts_and_the_buttons_follow_the_workflow(client, db):
     sign_in(client, "case-clerk")
     page = client.get(f"/cases/{row.id}")
     assert page.status_code == 200
-    assert re.findall(r'data-action="(\w+)"', page.text) == ["accept", "reject"]
+    assert re.findall(r'data-action="(\w+)"', page.text) == ["accept", "reject", "return"]
     # The clerk may see the complainant: unmasked, encoded, audited.
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.text and "13812345678" in page.text
     assert db.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data.read")).first() is not None

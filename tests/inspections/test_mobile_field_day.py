@@ -316,11 +316,30 @@ def test_rectification_order_and_reply_from_the_phone_and_the_unit_is_not_cut_of
     page.fill("#rectify-due", (datetime.now() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"))
     page.click("#rectify")
     page.wait_for_selector("#rectify-form", state="detached")
-    page.wait_for_selector("#reply-form")
+    # 复查: no reply until a visit that began after the order; the phone says so.
+    page.wait_for_selector("#recheck-needed")
+    assert page.locator("#reply-form").count() == 0 and "待复查" in page.inner_text("#recheck-needed")
     assert "责令整改 · 已提交" in page.inner_text("#notice")
     with live_server.session() as session:
         case = session.get(Case, seeded.case_id)
         assert case.status == "rectification" and case.rectification_due_at is not None
+    # The visit of the order is sent; it began before the order, so it is not the re-check.
+    page.fill("#findings", "夜间营业性音响超标")
+    page.check("input[value=problem_confirmed]")
+    page.click("#submit")
+    page.wait_for_selector("#tasks")
+    page.wait_for_function("() => document.querySelector('#pending-count').textContent === '0'")
+    _open_and_start(page, seeded.case_id)
+    assert page.locator("#reply-form").count() == 0
+    page.fill("#findings", "复查：已停止营业性音响")
+    page.check("input[value=not_confirmed]")
+    page.click("#submit")
+    page.wait_for_selector("#tasks")
+    page.wait_for_function("() => document.querySelector('#pending-count').textContent === '0'")
+    assert len(_inspections(live_server, seeded.case_id)) == 2
+    page.goto(f"{live_server.url}/m/#/case/{seeded.case_id}")
+    page.wait_for_selector("#reply-form")
+    assert page.locator("#recheck-needed").count() == 0
     page.fill("#reply-summary", "已整改，复测达标")
     page.click("#reply")
     page.wait_for_selector("#tasks, #no-tasks")

@@ -30,6 +30,7 @@ const I18N = {
     point_environment: "敏感点（声环境）", point_default: "按类别默认", rectify: "责令整改",
     requirement: "整改要求", rectify_due: "整改期限", reply: "办结回复", summary: "办理结果",
     send_now: "提交", action_done: "已提交", needs_online: "需联网后提交", basis: "依据",
+    recheck_needed: "已责令整改，待复查：整改后到现场复查并提交检查，再办结回复",
     conclusion_problem_confirmed: "问题属实", conclusion_not_confirmed: "问题不属实",
     conclusion_source_identified: "已查明污染源", route: "今日巡查路线", stops: "站点", stop_done: "已检查",
     distance_line: "直线距离", patrol: "巡查",
@@ -66,6 +67,7 @@ const I18N = {
     point_default: "Category default", rectify: "Order rectification", requirement: "Requirement",
     rectify_due: "Deadline", reply: "Reply", summary: "Result", send_now: "Submit", action_done: "Submitted",
     needs_online: "Needs a network to submit", basis: "basis",
+    recheck_needed: "Rectification ordered, re-check pending: inspect the site again and submit the visit, then reply",
     conclusion_problem_confirmed: "Problem confirmed", conclusion_not_confirmed: "Not confirmed",
     conclusion_source_identified: "Source identified", route: "Today's patrol route", stops: "stops", stop_done: "done",
     distance_line: "Straight-line distance", patrol: "Patrol",
@@ -682,7 +684,10 @@ function haversine(a, b) {
 
 function actionsCard(task) {
   const actions = task.actions || [];
-  if (!actions.length) return null;
+  // 复查: after a rectification order the reply waits for a visit that began after the order.
+  const recheck = task.status === "rectification" && !actions.includes("reply")
+    ? h("p", { id: "recheck-needed", class: "muted", text: t("recheck_needed") }) : null;
+  if (!actions.length) return recheck ? h("div", { class: "card", id: "case-actions" }, recheck) : null;
   const forms = [];
   const send = async (action, payload, button) => {
     if (!navigator.onLine) return notice(t("needs_online"), true);
@@ -724,7 +729,7 @@ function actionsCard(task) {
     });
     forms.push(form);
   }
-  return h("div", { class: "card", id: "case-actions" }, forms);
+  return h("div", { class: "card", id: "case-actions" }, recheck, forms);
 }
 
 async function loadDraft(caseId) {
