@@ -13,7 +13,8 @@ DevTools protocol (Network.emulateNetworkConditions):
 - drafts: ten open visits with three photos each written as drafts; IndexedDB use
   (navigator.storage.estimate) against the photos' own bytes.
 
-Run: .venv/bin/python bench/mobile_shell.py [--profile fast3g|regular3g|slow3g] [--photo-kb 1500] [--runs 3]
+Run: .venv/bin/python -m bench.mobile_shell [--profile fast3g|regular3g|slow3g] [--photo-kb 1500] [--runs 3]
+     [--waterfall]
 """
 
 from __future__ import annotations
@@ -96,6 +97,47 @@ def first_visit(browser, url: str, profile: str) -> tuple[float, int]:
     return ready, weight
 
 
+def waterfall(browser, url: str, profile: str, *, signed_in: bool = False) -> list[str]:
+    """One visit's requests: when each started and ended (ms from navigation), bytes, and the view ready.
+
+    The first visit (to the sign-in form), or with ``signed_in`` an inspector's opening with the service
+    worker warm (to the task list; "(sw)" marks an answer the service worker gave)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    if signed_in:
+        page.goto(f"{url}/m/")
+        page.fill("#username", "bench_inspector")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        page.wait_for_selector("#tasks")
+        page.evaluate("navigator.serviceWorker.ready")
+        page.reload()
+        page.wait_for_selector("#tasks")
+    cdp = _throttle(context, page, profile)
+    rows: dict[str, dict[str, float | str]] = {}
+    t0 = time.perf_counter()
+    at = lambda: (time.perf_counter() - t0) * 1000  # noqa: E731
+    cdp.on("Network.requestWillBeSent",
+           lambda e: rows.setdefault(e["requestId"], {"url": urlsplit(e["request"]["url"]).path, "start": at()}))
+    cdp.on("Network.loadingFinished",
+           lambda e: rows.get(e["requestId"], {}).update(end=at(), bytes=e["encodedDataLength"]))
+    cdp.on("Network.responseReceived",
+           lambda e: rows.get(e["requestId"], {}).update(sw=" (sw)" if e["response"].get("fromServiceWorker") else ""))
+    t0 = time.perf_counter()
+    if signed_in:
+        page.reload()
+        page.wait_for_selector("#tasks .task")
+    else:
+        page.goto(f"{url}/m/")
+        page.wait_for_selector("#sign-in", state="visible")
+    ready = at()
+    page.wait_for_load_state("networkidle")
+    context.close()
+    lines = [f"  {r['start']:7.0f} {r.get('end', float('nan')):7.0f} ms {int(r.get('bytes', 0)):7d} B  "
+             f"{r['url']}{r.get('sw', '')}" for r in sorted(rows.values(), key=lambda r: r["start"])]
+    return [*lines, f"  {'task list' if signed_in else 'sign-in form'} ready at {ready:.0f} ms"]
+
+
 def signed_in_visit(browser, url: str, profile: str) -> float:
     """Seconds to the task list drawn for a signed-in inspector opening the form again (cache warm)."""
     context = browser.new_context(**PHONE)
@@ -163,6 +205,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="fast3g")
     parser.add_argument("--photo-kb", type=int, default=1500, help="size of each draft photo")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--waterfall", action="store_true", help="also print one first visit's requests")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="ecogrid-bench-m-", dir="/tmp"))
@@ -191,6 +234,11 @@ def main() -> None:
 
         with playwright_started() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            if args.waterfall:
+                print("first visit, requests (start, end, bytes on the wire):")
+                print("\n".join(waterfall(browser, base, args.profile)))
+                print("signed in, service worker warm:")
+                print("\n".join(waterfall(browser, base, args.profile, signed_in=True)))
             bares = [bare_html(browser, base, args.profile) for _ in range(args.runs)]
             firsts = [first_visit(browser, base, args.profile) for _ in range(args.runs)]
             agains = [signed_in_visit(browser, base, args.profile) for _ in range(args.runs)]

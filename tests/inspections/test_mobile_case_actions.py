@@ -92,7 +92,7 @@ def test_a_rectification_order_queued_offline_is_sent_once_after_its_visit(brows
     watch.offline = False
     _pending(page, 0)
     page.wait_for_selector(f'#sync .sent-list li[data-case-id="{seeded.case_id}"][data-action="rectify"]')
-    assert "整改中" in page.inner_text(f'#sync .sent-list li[data-action="rectify"]')  # the server's answer
+    assert "整改中" in page.inner_text(f'#sync .sent-list li[data-case-id="{seeded.case_id}"][data-action="rectify"]')  # the server's answer
 
     # The answer lost on the way: the phone still holds the order and sends it again; taken once.
     page.evaluate("(entry) => Outbox.put(entry)", order)

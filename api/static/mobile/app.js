@@ -80,7 +80,7 @@ const VOCAB_KEY = "ecogrid.m.vocabulary";
 const DRAFT_PREFIX = "ecogrid.m.draft.";
 const SORT_KEY = "ecogrid.m.sort";
 const SENT_KEY = "ecogrid.m.sent";
-const CACHE_NAME = "ecogrid-m-v4";
+const CACHE_NAME = "ecogrid-m-v5";
 
 let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en");
 let vocabulary = JSON.parse(localStorage.getItem(VOCAB_KEY) || "null");
@@ -515,6 +515,8 @@ async function tasksView() {
   const mine = routeSeq;
   const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
   render(h("p", { class: "muted", text: t("loading") }));
+  // The day's routes are asked for alongside the tasks, not after them: one round trip, not two.
+  const patrolAsked = patrolCard();
   const here = await position(4000);
   const query = here ? `?lon=${here.lon}&lat=${here.lat}` : "";
   let tasks;
@@ -548,7 +550,7 @@ async function tasksView() {
       "aria-pressed": m === mode ? "true" : "false", text: t(`sort_${m}`),
       onclick: () => { localStorage.setItem(SORT_KEY, m); tasksView(); } })));
   const prepare = h("button", { id: "prepare", class: "secondary", type: "button", text: t("prepare") });
-  const patrol = await patrolCard();
+  const patrol = await patrolAsked;
   prepare.addEventListener("click", () => prepareOffline(tasks.items, prepare));
   render(await draftsCard() || "", h("div", { class: "card", id: "sync", hidden: true }), patrol || "",
     h("div", { class: "row" }, h("h2", { text: t("my_tasks") }), switcher),
@@ -1110,11 +1112,10 @@ if ("serviceWorker" in navigator) {
 
 (async () => {
   if (localStorage.getItem(TOKEN_KEY)) {
-    try {
-      await Promise.all([loadVocabulary(), loadBaseMap()]);
-    } catch (error) {
-      // Offline on first load with nothing cached: the form still opens; labels show codes.
-    }
+    // Offline on first load with nothing kept: the form still opens; labels show codes.
+    const fresh = Promise.all([loadVocabulary(), loadBaseMap()]).catch(() => null);
+    // Labels and the base map choice kept from the last opening draw the form at once; refreshed behind it.
+    if (!vocabulary) await fresh;
   }
   route();
   await refreshCount();
