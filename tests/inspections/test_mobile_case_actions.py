@@ -91,8 +91,9 @@ def test_a_rectification_order_queued_offline_is_sent_once_after_its_visit(brows
     context.set_offline(False)
     watch.offline = False
     _pending(page, 0)
-    page.wait_for_selector(f'#sync .sent-list li[data-case-id="{seeded.case_id}"][data-action="rectify"]')
-    assert "整改中" in page.inner_text(f'#sync .sent-list li[data-case-id="{seeded.case_id}"][data-action="rectify"]')  # the server's answer
+    sent = f'#sync .sent-list li[data-case-id="{seeded.case_id}"][data-action="rectify"]'
+    page.wait_for_selector(sent)
+    assert "整改中" in page.inner_text(sent)  # the server's answer
 
     # The answer lost on the way: the phone still holds the order and sends it again; taken once.
     page.evaluate("(entry) => Outbox.put(entry)", order)
