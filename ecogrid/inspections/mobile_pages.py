@@ -16,6 +16,7 @@ page draws its map. The files stay addressable one by one (``/m/app.js`` ...) fo
 from __future__ import annotations
 
 import gzip
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,12 +57,21 @@ def _compressed(path: Path, _mtime_ns: int) -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
+@lru_cache(maxsize=32)
+def _etag(path: Path, _mtime_ns: int) -> str:
+    return '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:20] + '"'
+
+
 def _send(request: Request, path: Path, media_type: str, headers: dict[str, str]) -> Response:
     if not path.is_file():
         raise NotFound(f"no file {path.name!r} in the mobile form")
-    headers = {**headers, "Vary": "Accept-Encoding"}
+    mtime = path.stat().st_mtime_ns
+    # Revalidated on every use (no-cache): an unchanged file costs a 304, not its bytes again.
+    headers = {**headers, "Vary": "Accept-Encoding", "ETag": _etag(path, mtime)}
+    if headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):
-        body = _compressed(path, path.stat().st_mtime_ns)
+        body = _compressed(path, mtime)
         headers["Content-Encoding"] = "gzip"
     else:
         body = path.read_bytes()
