@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from api.templating import STATIC_DIR
+from maps import assets
 
 
 def test_the_page_carries_its_stylesheet_and_scripts_under_its_nonce(client) -> None:
@@ -19,8 +22,9 @@ def test_the_page_carries_its_stylesheet_and_scripts_under_its_nonce(client) -> 
     tags = re.findall(r"<(script|style)\b([^>]*)>", html)
     assert [name for name, _ in tags] == ["style", "script", "script", "script"]
     assert all(attrs == f' nonce="{nonce}"' for _, attrs in tags)
+    written = re.sub(r"/m/leaflet\.[0-9a-f]{16}\.", "/m/leaflet.", html)  # Leaflet by its digest (below)
     for name in ("app.css", "outbox.js", "coords.js", "app.js"):
-        assert (STATIC_DIR / "mobile" / name).read_text(encoding="utf-8") in html, name
+        assert (STATIC_DIR / "mobile" / name).read_text(encoding="utf-8") in written, name
     # A new nonce each time, and the files themselves still answer on their own.
     assert client.get("/m/").headers["content-security-policy"] != page.headers["content-security-policy"]
     script = client.get("/m/app.js", headers={"Accept-Encoding": "gzip"})
@@ -40,3 +44,22 @@ def test_an_unchanged_file_is_revalidated_for_a_304_not_sent_again(client) -> No
     again = client.get("/m/app.js", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert client.get("/m/coords.js", headers={"If-None-Match": first.headers["etag"]}).status_code == 200
+
+
+@pytest.mark.skipif(not assets.is_installed(), reason="map assets not installed (python -m maps.assets install)")
+def test_leaflet_goes_by_its_digest_and_is_kept_for_good(client) -> None:
+    page = client.get("/m/").text
+    names = re.findall(r'"/m/(leaflet\.[0-9a-f]{16}\.(?:js|css))"', page)
+    assert sorted(n.rsplit(".", 1)[1] for n in names) == ["css", "js"]
+    assert '"/m/leaflet.js"' not in page
+    script = next(n for n in names if n.endswith(".js"))
+    kept = client.get(f"/m/{script}")
+    assert kept.status_code == 200 and kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert kept.content == client.get("/m/leaflet.js").content
+    # A page from before an upgrade still gets a map, but that name is no longer kept for good.
+    old = client.get("/m/leaflet.0123456789abcdef.js")
+    assert old.status_code == 200 and old.headers["cache-control"] == "no-cache"
+    # The service worker keeps the same names, so a new Leaflet is a new service worker.
+    worker = client.get("/m/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/m/"
+    assert f'"/m/{script}"' in worker.text and '"/m/leaflet.js"' not in worker.text

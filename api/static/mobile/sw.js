@@ -5,6 +5,7 @@
 const CACHE = "ecogrid-m-v5";
 const TILES = "ecogrid-m-tiles-v1";
 // The page holds its stylesheet and scripts (written in by the server): it and Leaflet are the shell.
+// The server names Leaflet by its content's digest when it sends this file (leaflet.<digest>.js).
 const SHELL = [
   "/m/",
   "/m/manifest.webmanifest",
@@ -72,6 +73,11 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   const path = url.pathname;
+  // A versioned name (leaflet.<digest>.js) never changes meaning: the copy kept is the one served.
+  if (/\.[0-9a-f]{16}\.(js|css)$/.test(path)) {
+    event.respondWith(caches.open(CACHE).then((cache) => cache.match(request)).then((kept) => kept || fetch(request)));
+    return;
+  }
   if (SHELL.includes(path)) {
     event.respondWith(keptThenRefreshed(event));
     return;
