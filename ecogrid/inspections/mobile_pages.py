@@ -2,7 +2,9 @@
 
 Files are served by explicit routes (an APIRouter cannot carry a StaticFiles mount). The service
 worker is served from ``/m/sw.js`` so that its scope is ``/m/``; every response is revalidated
-(``no-cache``) because the service worker, not the HTTP cache, keeps the offline copy.
+(``no-cache``, an ETag making an unchanged file a 304) because the service worker, not the HTTP cache,
+keeps the offline copy. Leaflet alone is also named by its content's digest (``leaflet.<digest>.js``,
+written so into the page and the service worker as they are sent): that name is cached for good.
 
 Phones on a weak signal pay for every byte and, more, for every round trip (over 3G each costs half a
 second before the first byte). So the page at ``/m/`` arrives whole: its stylesheet and its three
