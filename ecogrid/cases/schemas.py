@@ -33,6 +33,11 @@ class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Note
+    client_id: str | None = Field(
+        default=None, max_length=64,
+        description="the sender's own id of this action (8-64 letters, digits, '-', '_', '.'; a UUID fits): a "
+                    "retry with the same id is taken once and answered with the first answer; the same id with "
+                    "another case, action or body is a 409")
 
 
 class AcceptBody(ActionBody):
@@ -70,7 +75,8 @@ class RectifyBody(ActionBody):
     """责令整改 by a deadline in the future. Inspector of the case (or chief)."""
 
     model_config = ConfigDict(json_schema_extra={"example": {
-        "due_at": "2026-05-08T18:00:00+08:00", "requirement": "加装活性炭吸附装置并提交检测报告"}})
+        "due_at": "2026-05-08T18:00:00+08:00", "requirement": "加装活性炭吸附装置并提交检测报告",
+        "client_id": "3f1c9a6e-rectify-1"}})
     due_at: Moment = Field(description="the rectification deadline, in the future (RFC 3339; a time "
                            "without an offset is Beijing time)")
     requirement: str | None = Field(default=None, max_length=TEXT_MAX, description="what must be rectified")
@@ -79,7 +85,8 @@ class RectifyBody(ActionBody):
 class ReplyBody(ActionBody):
     """反馈办理结果 (办结): what was found and done. Inspector of the case (or chief)."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {"summary": "现场核查属实，已责令停产整改"}})
+    model_config = ConfigDict(json_schema_extra={"example": {"summary": "现场核查属实，已责令停产整改",
+                                                             "client_id": "3f1c9a6e-reply-1"}})
     summary: str = Field(min_length=1, max_length=TEXT_MAX, description="the handling result")
 
 
@@ -160,8 +167,9 @@ ACTION_BODIES: dict[Action, type[ActionBody]] = {
 
 
 def payload_of(body: ActionBody) -> dict[str, Any]:
-    """The body as the state machine's payload: the fields the caller gave, nothing else."""
-    return body.model_dump(exclude_unset=True)
+    """The body as the state machine's payload: the fields the caller gave, nothing else (the client id
+    names the request, it is not part of the action)."""
+    return body.model_dump(exclude_unset=True, exclude={"client_id"})
 
 
 class SupervisorAssign(BaseModel):

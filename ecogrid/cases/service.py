@@ -8,7 +8,7 @@ and appends one ``case_events`` row with who, when and a note.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -398,10 +398,11 @@ def allowed_for(row: Case, *, session: Session, actor: Actor,
 
 
 def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, Any] | None, actor: Actor,
-        now: datetime | None = None) -> dict[str, Any]:
+        now: datetime | None = None, on_event: Callable[[CaseEvent], None] | None = None) -> dict[str, Any]:
     """Take one workflow action on a case and persist it; returns the case as a list item.
 
     ``now`` is when the action happens (tests pass a fixed moment; the API passes nothing).
+    ``on_event`` is handed the new history row before the commit, to add what must be stored with it.
     Raises Conflict (illegal now, with the reason), Forbidden (wrong role, or a chief outside their
     zones), InvalidInput (payload field), NotFound (no such case, or an inspector's case not theirs).
     """
@@ -517,9 +518,12 @@ def act(session: Session, *, case_id: int, action: str, payload: Mapping[str, An
                                       note=note))
             data.update(department_id=department.id, department=department.name, kind=department.kind)
     row.status = step.status.value
-    session.add(CaseEvent(case_id=row.id, at=moment, actor_id=actor.user_id, action=step.action.value,
-                          from_status=step.from_status.value, to_status=step.status.value, note=note,
-                          data={k: v for k, v in data.items() if v is not None}))
+    event = CaseEvent(case_id=row.id, at=moment, actor_id=actor.user_id, action=step.action.value,
+                      from_status=step.from_status.value, to_status=step.status.value, note=note,
+                      data={k: v for k, v in data.items() if v is not None})
+    session.add(event)
+    if on_event is not None:
+        on_event(event)
     session.commit()
     return summarise(row, _last_revisit(session, row.id), now=moment,
                      concluded_at=concluded_times(session, [row.id]).get(row.id))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from api.openapi_responses import errors
 from api.params import Day, Id, Moment, Offset
+from ecogrid.cases import receipts
 from ecogrid.cases import service as casework
 from ecogrid.cases.schemas import (
     ACTION_BODIES,
@@ -121,10 +122,16 @@ def supervise_case(session: DbSession, principal: Annotated[Principal, Depends(r
 ACTION_RESPONSES = errors(404, 409)
 _WHO = ("An inspector acts only on cases dispatched to them or their team (404 for any other), a chief only on "
         "cases in their zones (403). 409 with the reason when the action is not possible in the case's status; "
-        "422 naming the body field.")
+        "422 naming the body field. With a `client_id` the action is taken once: a retry with the same id answers "
+        "the first answer again; the same id with another case, action or body is a 409 naming `client_id`.")
 
 
 def _act(session: DbSession, principal: Principal, case_id: int, action: Action, body: ActionBody) -> CaseSummary:
+    if body.client_id is not None:
+        # Sent from a queue that retries (the inspector's phone): taken once, a retry answered alike.
+        answer, _taken = receipts.act_once(session, case_id=case_id, action=action.value, payload=payload_of(body),
+                                           actor=actor_of(principal), client_id=body.client_id)
+        return CaseSummary.model_validate(answer)
     return CaseSummary.model_validate(casework.act(session, case_id=case_id, action=action.value,
                                                    payload=payload_of(body), actor=actor_of(principal)))
 

@@ -259,6 +259,20 @@ class CaseCoHandler(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class CaseActionReceipt(Base):
+    """A workflow action sent with a client id: what was asked and what was answered, so a retry is stored once."""
+
+    __tablename__ = "case_action_receipts"
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    case_event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("case_events.id"), unique=True)
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+
+
 class Inspection(Base):
     __tablename__ = "inspections"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecogrid.cases import service as case_service
 from ecogrid.cases import states
-from ecogrid.core import authorization, sql, vocabulary
+from ecogrid.core import authorization, client_ids, sql, vocabulary
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecogrid.core.models import (
     Case,
@@ -244,8 +244,8 @@ def submit_inspection(
     """
     if actor.user_id is None:
         raise Forbidden("inspections are submitted by a signed-in inspector")
-    client_id = _client_id(data.client_id, "client_id")
-    _queue_behind_same_submission(session, kind="inspection", client_id=client_id)
+    client_id = client_ids.clean(data.client_id, "client_id")
+    client_ids.queue_behind(session, kind="inspection", client_id=client_id)
     existing = _inspection_by_client_id(session, client_id=client_id, actor=actor)
     if existing is not None:
         return existing, False
@@ -528,7 +528,7 @@ def _judge_readings(
     for index, reading in enumerate(readings):
         where = f"readings[{index}]"
         if reading.client_id is not None:
-            cid = _client_id(reading.client_id, f"{where}.client_id")
+            cid = client_ids.clean(reading.client_id, f"{where}.client_id")
             taken = session.scalar(select(Reading.id).where(Reading.client_id == cid))
             if cid in seen_client_ids or taken is not None:
                 raise Conflict(f"reading client id {cid!r} is already stored", field=f"{where}.client_id")
@@ -611,7 +611,7 @@ def add_photo(
     Refusals (ImageRejected as InvalidInput on ``file``) happen before anything is written.
     A photo taken far from the site or outside the visit is stored and flagged, not refused.
     """
-    client_id = _client_id(client_id, "client_id")
+    client_id = client_ids.clean(client_id, "client_id")
     inspection = get_inspection(session, actor=actor, inspection_id=inspection_id)
     if actor.role not in SUPERVISING_ROLES and inspection.inspector_id != actor.user_id:
         raise Forbidden("only the inspector who made the visit adds photos to it")
@@ -820,25 +820,11 @@ def _check_sees_inspection(session: Session, *, actor: Actor, inspection: Inspec
     raise Forbidden("inspections are seen by inspectors and chiefs")
 
 
-def _queue_behind_same_submission(session: Session, *, kind: str, client_id: str) -> None:
-    # Held until this transaction ends; a copy of the same submission waits here and then,
-    # reading after the first one committed, finds its row. Different ids sharing a hash only wait.
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"{kind}:{client_id}"})
-
-
 def _inspection_by_client_id(session: Session, *, client_id: str, actor: Actor) -> Inspection | None:
     found = session.scalar(select(Inspection).where(Inspection.client_id == client_id))
     if found is not None and found.inspector_id != actor.user_id and actor.role not in SUPERVISING_ROLES:
         raise Conflict("this client id is already used by another inspector's submission", field="client_id")
     return found
-
-
-def _client_id(value: str, field: str) -> str:
-    cleaned = (value or "").strip()
-    if not 8 <= len(cleaned) <= 64 or not all(ch.isalnum() or ch in "-_." for ch in cleaned):
-        raise InvalidInput("a client id is 8-64 letters, digits, '-', '_' or '.' (e.g. a UUID)", field=field)
-    return cleaned
 
 
 def _point_or_none(lon: float | None, lat: float | None) -> tuple[float, float] | None:

@@ -170,8 +170,10 @@ def test_each_case_action_documents_its_fields_values_and_an_example(document, a
     assert operation["operationId"] == f"{action.value}_case"
     schema = _component(document, operation["requestBody"]["content"][JSON]["schema"]["$ref"])
     fields = set(schema["properties"])
-    # The body lists what the state machine reads from a payload (dispatch also takes the older "team").
-    assert fields - {"team"} == states._PAYLOAD_FIELDS[action] | {"note"}
+    # The body lists what the state machine reads from a payload (dispatch also takes the older "team"), and the
+    # client id that makes a retry a no-op (it names the request, the state machine never sees it).
+    assert "client_id" in fields
+    assert fields - {"team", "client_id"} == states._PAYLOAD_FIELDS[action] | {"note"}
     assert schema["additionalProperties"] is False
     example = schema["example"]
     assert example and set(example) <= fields

@@ -77,10 +77,15 @@ def test_every_page_has_a_script_policy_with_a_fresh_nonce_and_no_framing(client
         assert all(re.search(r'src="/[^/]', tag) for tag in scripts if tag not in inline), (path, scripts)
 
 
-def test_the_inspectors_form_allows_no_inline_style(client) -> None:
-    policy = _directives(client.get("/m/").headers["content-security-policy"])
-    assert policy["style-src"] == ["'self'"]
+def test_the_inspectors_form_allows_no_inline_style_but_its_own(client) -> None:
+    page = client.get("/m/")
+    policy = _directives(page.headers["content-security-policy"])
+    nonce = _NONCE_RE.search(page.headers["content-security-policy"]).group(1)
+    # No style attribute and no injected <style>: only the form's own stylesheet, written in with the nonce.
+    assert policy["style-src"] == ["'self'", f"'nonce-{nonce}'"]
     assert policy["script-src"][0] == "'self'"
+    styles = re.findall(r"<style\b[^>]*>", page.text, flags=re.IGNORECASE)
+    assert styles == [f'<style nonce="{nonce}">']
 
 
 @pytest.mark.skipif(not assets.is_installed(), reason="map assets not installed (python -m maps.assets install)")

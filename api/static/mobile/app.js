@@ -29,11 +29,12 @@ const I18N = {
     all_sent: "全部已发送", remove_photo: "删除照片", point: "测点", point_boundary: "边界（厂界/场界）",
     point_environment: "敏感点（声环境）", point_default: "按类别默认", rectify: "责令整改",
     requirement: "整改要求", rectify_due: "整改期限", reply: "办结回复", summary: "办理结果",
-    send_now: "提交", action_done: "已提交", needs_online: "需联网后提交", basis: "依据",
+    send_now: "提交", action_done: "已提交", basis: "依据",
     recheck_needed: "已责令整改，待复查：整改后到现场复查并提交检查，再办结回复",
     conclusion_problem_confirmed: "问题属实", conclusion_not_confirmed: "问题不属实",
     conclusion_source_identified: "已查明污染源", route: "今日巡查路线", stops: "站点", stop_done: "已检查",
-    distance_line: "直线距离", patrol: "巡查",
+    distance_line: "直线距离", patrol: "巡查", server_says: "服务器：", action_word: "项操作",
+    after_earlier: "等待此案件前一项发送成功后再发送", action_queued: "已保存在手机上，联网后按顺序发送",
   },
   en: {
     title: "Field inspection", sign_in: "Sign in", username: "User name", password: "Password",
@@ -66,11 +67,12 @@ const I18N = {
     point: "Point", point_boundary: "Boundary", point_environment: "Sensitive point (environment)",
     point_default: "Category default", rectify: "Order rectification", requirement: "Requirement",
     rectify_due: "Deadline", reply: "Reply", summary: "Result", send_now: "Submit", action_done: "Submitted",
-    needs_online: "Needs a network to submit", basis: "basis",
+    basis: "basis",
     recheck_needed: "Rectification ordered, re-check pending: inspect the site again and submit the visit, then reply",
     conclusion_problem_confirmed: "Problem confirmed", conclusion_not_confirmed: "Not confirmed",
     conclusion_source_identified: "Source identified", route: "Today's patrol route", stops: "stops", stop_done: "done",
-    distance_line: "Straight-line distance", patrol: "Patrol",
+    distance_line: "Straight-line distance", patrol: "Patrol", server_says: "server: ", action_word: "action",
+    after_earlier: "waits until this case's earlier item is sent", action_queued: "Saved on this phone; sent in order when online",
   },
 };
 
@@ -80,7 +82,7 @@ const VOCAB_KEY = "ecogrid.m.vocabulary";
 const DRAFT_PREFIX = "ecogrid.m.draft.";
 const SORT_KEY = "ecogrid.m.sort";
 const SENT_KEY = "ecogrid.m.sent";
-const CACHE_NAME = "ecogrid-m-v4";
+const CACHE_NAME = "ecogrid-m-v5";
 
 let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || "zh").toLowerCase().startsWith("zh") ? "zh" : "en");
 let vocabulary = JSON.parse(localStorage.getItem(VOCAB_KEY) || "null");
@@ -218,6 +220,12 @@ function visitName(inspection, title) {
   return title || (inspection.case_id ? `#${inspection.case_id}` : `${t("patrol")} ${inspection.patrol_target_id}`);
 }
 
+// The outbox holds visits (an inspection and its photos) and workflow actions (责令整改, 办结回复) on a case.
+const isAction = (entry) => entry.kind === "action";
+const entryCaseId = (entry) => (isAction(entry) ? entry.case_id : entry.inspection.case_id);
+const entryName = (entry) => (isAction(entry) ? `${entry.title || `#${entry.case_id}`} ${t(entry.action)}`
+  : visitName(entry.inspection, entry.title));
+
 function sentLog() {
   return JSON.parse(localStorage.getItem(SENT_KEY) || "[]");
 }
@@ -225,6 +233,13 @@ function sentLog() {
 function remember(entry, stored) {
   // What the server stored, kept short: the inspector sees per case that it went and what was judged.
   const log = sentLog();
+  if (isAction(entry)) {
+    log.unshift({ case_id: entry.case_id, title: entry.title || `#${entry.case_id}`, client_id: entry.client_id,
+                  action: entry.action, sent_at: new Date().toISOString(),
+                  status_label: stored && stored.status_label, due_at: entry.body.due_at || null });
+    localStorage.setItem(SENT_KEY, JSON.stringify(log.slice(0, 50)));
+    return;
+  }
   log.unshift({
     case_id: entry.inspection.case_id, title: visitName(entry.inspection, entry.title), client_id: entry.client_id, inspection_id: entry.inspection_id,
     sent_at: new Date().toISOString(), photos: entry.photos.length,
@@ -257,6 +272,14 @@ async function refreshCount() {
 }
 
 async function sendEntry(entry) {
+  if (isAction(entry)) {
+    // The body carries the entry's client id: sent twice (a lost answer), the server takes it once.
+    entry.answer = await api(`/api/v1/cases/${entry.case_id}/${entry.action}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(entry.body) });
+    remember(entry, entry.answer);
+    await Outbox.remove(entry.client_id);
+    return;
+  }
   if (!entry.inspection_id) {
     const stored = await api("/api/v1/inspections", {
       method: "POST",
@@ -285,13 +308,19 @@ function flushOutbox() {
   if (flushing) return flushing;
   flushing = (async () => {
     let sent = 0;
+    let visitsOnly = true;
     let refused = false;
     let stopped = false;
     const entries = (await Outbox.all()).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    // A case whose earlier item was refused sends nothing after it: an order follows the visit it rests on.
+    const held = new Set();
     for (const entry of entries) {
+      const caseId = entryCaseId(entry);
+      if (caseId && held.has(caseId)) continue;
       try {
         await sendEntry(entry);
         sent += 1;
+        if (isAction(entry)) visitsOnly = false;
       } catch (error) {
         if (error instanceof HttpError && error.status === 401) {
           notice(t("need_sign_in"), true);
@@ -303,8 +332,9 @@ function flushOutbox() {
           // Kept, not dropped: a refused submission is still the inspector's record of the visit.
           entry.error = describeError(error);
           await Outbox.put(entry);
-          notice(`${t("rejected")} ${visitName(entry.inspection, entry.title)}: ${entry.error}`, true);
+          notice(`${t("rejected")} ${entryName(entry)}: ${entry.error}`, true);
           refused = true;
+          if (caseId) held.add(caseId);
           continue;
         }
         stopped = true;
@@ -316,7 +346,7 @@ function flushOutbox() {
     if (sent && !/^#\/(case|stop)\//.test(location.hash) && localStorage.getItem(TOKEN_KEY)) route();
     if (sent && !refused && !stopped) {
       // The stale error of an earlier attempt goes; what was sent, and when, stays on the task list.
-      notice(`${t("sent_at")} ${sent} ${t("inspection_word")} · ${formatTime(new Date().toISOString())}`
+      notice(`${t("sent_at")} ${sent} ${t(visitsOnly ? "inspection_word" : "action_word")} · ${formatTime(new Date().toISOString())}`
              + (left ? ` · ${t("waiting")} ${left}` : ""));
     }
     return sent;
@@ -334,6 +364,11 @@ async function fillSyncPanel(panel) {
   if (waiting.length) {
     rows.push(h("h3", { text: `${t("waiting_cases")} (${waiting.length})` }));
     rows.push(h("ul", { class: "waiting-list" }, waiting.map((e) => {
+      if (isAction(e)) {
+        return h("li", { "data-case-id": e.case_id, "data-action": e.action, class: "action" },
+          `${entryName(e)} · ${formatTime(e.created_at)}`,
+          e.error ? h("div", { class: "error-line", text: `${t("rejected")}: ${e.error}` }) : null);
+      }
       const left = e.photos.filter((p) => !p.done).length;
       return h("li", { "data-case-id": e.inspection.case_id },
         `${visitName(e.inspection, e.title)} · ${formatTime(e.created_at)} · `,
@@ -343,9 +378,13 @@ async function fillSyncPanel(panel) {
   }
   if (sent.length) {
     rows.push(h("h3", { text: t("sent_list") }));
-    rows.push(h("ul", { class: "sent-list" }, sent.map((s) => h("li", { "data-case-id": s.case_id },
-      `${s.title || `#${s.case_id}`} · ${t("sent_at")} ${formatTime(s.sent_at)} · ${s.photos} ${t("photo_count")}`,
-      s.readings.map((r) => h("div", { class: `muted${r.exceeded ? " over" : ""}` }, verdictText(r, false)))))));
+    rows.push(h("ul", { class: "sent-list" }, sent.map((s) => (s.action
+      ? h("li", { "data-case-id": s.case_id, "data-action": s.action, class: "action" },
+        `${s.title || `#${s.case_id}`} ${t(s.action)} · ${t("sent_at")} ${formatTime(s.sent_at)}`,
+        s.status_label ? h("div", { class: "muted", text: `${t("server_says")}${s.status_label}` }) : null)
+      : h("li", { "data-case-id": s.case_id },
+        `${s.title || `#${s.case_id}`} · ${t("sent_at")} ${formatTime(s.sent_at)} · ${s.photos} ${t("photo_count")}`,
+        s.readings.map((r) => h("div", { class: `muted${r.exceeded ? " over" : ""}` }, verdictText(r, false))))))));
   }
   panel.replaceChildren(...rows);
   panel.hidden = rows.length === 0;
@@ -478,6 +517,8 @@ async function tasksView() {
   const mine = routeSeq;
   const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
   render(h("p", { class: "muted", text: t("loading") }));
+  // The day's routes are asked for alongside the tasks, not after them: one round trip, not two.
+  const patrolAsked = patrolCard();
   const here = await position(4000);
   const query = here ? `?lon=${here.lon}&lat=${here.lat}` : "";
   let tasks;
@@ -490,7 +531,7 @@ async function tasksView() {
     await refreshCount();
     return;
   }
-  const waitingCases = new Set((await Outbox.all()).map((e) => e.inspection.case_id));
+  const waitingCases = new Set((await Outbox.all()).map(entryCaseId));
   const draftCases = new Set((await Drafts.all()).map((d) => d.case_id));
   const mode = localStorage.getItem(SORT_KEY) || "due";
   const now = Date.now();
@@ -511,7 +552,7 @@ async function tasksView() {
       "aria-pressed": m === mode ? "true" : "false", text: t(`sort_${m}`),
       onclick: () => { localStorage.setItem(SORT_KEY, m); tasksView(); } })));
   const prepare = h("button", { id: "prepare", class: "secondary", type: "button", text: t("prepare") });
-  const patrol = await patrolCard();
+  const patrol = await patrolAsked;
   prepare.addEventListener("click", () => prepareOffline(tasks.items, prepare));
   render(await draftsCard() || "", h("div", { class: "card", id: "sync", hidden: true }), patrol || "",
     h("div", { class: "row" }, h("h2", { text: t("my_tasks") }), switcher),
@@ -630,7 +671,7 @@ async function authorisedImage(url, alt) {
 }
 
 async function earlierVisits(task) {
-  const waiting = (await Outbox.all()).filter((e) => (task.target_id
+  const waiting = (await Outbox.all()).filter((e) => !isAction(e) && (task.target_id
     ? e.inspection.patrol_target_id === task.target_id : e.inspection.case_id === task.case_id));
   const items = [];
   for (const e of waiting) {
@@ -682,30 +723,47 @@ function haversine(a, b) {
   return 2 * r * Math.asin(Math.sqrt(s));
 }
 
-function actionsCard(task) {
-  const actions = task.actions || [];
-  // 复查: after a rectification order the reply waits for a visit that began after the order.
-  const recheck = task.status === "rectification" && !actions.includes("reply")
+// 责令整改 and 办结回复 go through the outbox like visits: queued first (with their own client id, so a
+// resend is taken once), sent in order after the visit before them, shown per case while they wait and
+// with the server's answer once sent.
+async function actionsCard(task) {
+  if (!task.case_id) return null;
+  const queued = (await Outbox.all()).filter((e) => entryCaseId(e) === task.case_id)
+    .sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const waitingActions = queued.filter(isAction);
+  const waiting = new Set(waitingActions.map((e) => e.action));
+  const sent = sentLog().filter((s) => s.action && s.case_id === task.case_id).slice(0, 3);
+  const actions = (task.actions || []).filter((a) => !waiting.has(a));
+  // 复查: after a rectification order the reply waits for a visit that began after the order, so an order
+  // still waiting to be sent does not offer it either.
+  const recheck = (task.status === "rectification" || waiting.has("rectify")) && !actions.includes("reply")
     ? h("p", { id: "recheck-needed", class: "muted", text: t("recheck_needed") }) : null;
-  if (!actions.length) return recheck ? h("div", { class: "card", id: "case-actions" }, recheck) : null;
   const forms = [];
-  const send = async (action, payload, button) => {
-    if (!navigator.onLine) return notice(t("needs_online"), true);
+  const send = async (action, body, button) => {
     button.disabled = true;
-    try {
-      await api(`/api/v1/cases/${task.case_id}/${action}`, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
-      notice(`${t(action)} · ${t("action_done")}`);
-      // A replied case has left the inspector's tasks; after an order the case page shows what is next.
-      if (action === "reply" && location.hash !== "#/tasks") location.hash = "#/tasks";
-      else route();
-    } catch (error) {
-      notice(describeError(error), true);
-      button.disabled = false;
+    const entry = { kind: "action", client_id: body.client_id, created_at: new Date().toISOString(),
+                    case_id: task.case_id, action, body, title: `#${task.case_id}` };
+    await Outbox.put(entry);
+    await refreshCount();
+    await flushOutbox();
+    // A send already under way when this was queued did not see it: one more round.
+    if (navigator.onLine && await Outbox.get(entry.client_id)) await flushOutbox();
+    const still = await Outbox.get(entry.client_id);
+    const done = still ? null : sentLog().find((s) => s.client_id === entry.client_id);
+    if (done) {
+      notice(`${t(action)} · ${t("action_done")}${done.status_label ? ` · ${t("server_says")}${done.status_label}` : ""}`);
+    } else if (still && still.error) {
+      notice(`${t("rejected")} ${entryName(still)}: ${still.error}`, true);
+    } else {
+      notice(t("action_queued"));
     }
+    // A replied case has left the inspector's tasks; after an order the case page shows what is next.
+    if (action === "reply" && !(still && still.error) && location.hash !== "#/tasks") location.hash = "#/tasks";
+    else route();
   };
   if (actions.includes("rectify")) {
     const due = new Date(Date.now() + 7 * 86400000);
+    const clientId = newClientId();
     const requirement = h("textarea", { id: "requirement", required: true });
     const deadline = h("input", { id: "rectify-due", type: "datetime-local", value: localInputValue(due), required: true });
     const button = h("button", { id: "rectify", class: "primary", type: "submit", text: t("rectify") });
@@ -714,22 +772,38 @@ function actionsCard(task) {
       h("label", { for: "rectify-due", text: t("rectify_due") }), deadline, button);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      send("rectify", { requirement: requirement.value.trim(), due_at: new Date(deadline.value).toISOString() }, button);
+      send("rectify", { requirement: requirement.value.trim(), due_at: new Date(deadline.value).toISOString(),
+                        client_id: clientId }, button);
     });
     forms.push(form);
   }
   if (actions.includes("reply")) {
+    const clientId = newClientId();
     const summary = h("textarea", { id: "reply-summary", required: true });
     const button = h("button", { id: "reply", class: "primary", type: "submit", text: t("reply") });
     const form = h("form", { id: "reply-form" }, h("h3", { text: t("reply") }),
       h("label", { for: "reply-summary", text: t("summary") }), summary, button);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      send("reply", { summary: summary.value.trim() }, button);
+      send("reply", { summary: summary.value.trim(), client_id: clientId }, button);
     });
     forms.push(form);
   }
-  return h("div", { class: "card", id: "case-actions" }, recheck, forms);
+  const lines = [
+    ...waitingActions.map((e) => {
+      const before = queued.slice(0, queued.indexOf(e));
+      const why = e.error ? h("div", { class: "error-line", text: `${t("rejected")}: ${e.error}` })
+        : before.some((b) => b.error) ? h("div", { class: "muted", text: t("after_earlier") }) : null;
+      return h("div", { class: "queued-action", "data-action": e.action, "data-client-id": e.client_id },
+        h("span", { class: "tag warn", text: t("waiting_send") }), ` ${t(e.action)} · ${formatTime(e.created_at)}`,
+        e.body.due_at ? ` · ${t("rectify_due")} ${formatTime(e.body.due_at)}` : "", why);
+    }),
+    ...sent.map((s) => h("div", { class: "sent-action", "data-action": s.action },
+      `${t(s.action)} · ${t("sent_at")} ${formatTime(s.sent_at)}`,
+      s.status_label ? ` · ${t("server_says")}${s.status_label}` : "")),
+  ];
+  if (!forms.length && !lines.length && !recheck) return null;
+  return h("div", { class: "card", id: "case-actions" }, recheck, lines, forms);
 }
 
 async function loadDraft(caseId) {
@@ -919,7 +993,7 @@ async function caseView(id, kind = "case") {
 
   const attribution = h("div", { class: "muted attribution", id: "attribution" });
   render(h("a", { href: "#/tasks", class: "muted", text: `‹ ${t("back")}` }), header, findingCard(task, here),
-         mapBox, attribution, visit, await earlierVisits(task), actionsCard(task) || "", complaints, suspects);
+         mapBox, attribution, visit, await earlierVisits(task), (await actionsCard(task)) || "", complaints, suspects);
   if (!task.location) return;
   await loadLeaflet();
   if (mine !== routeSeq) return;
@@ -1042,11 +1116,10 @@ if ("serviceWorker" in navigator) {
 
 (async () => {
   if (localStorage.getItem(TOKEN_KEY)) {
-    try {
-      await Promise.all([loadVocabulary(), loadBaseMap()]);
-    } catch (error) {
-      // Offline on first load with nothing cached: the form still opens; labels show codes.
-    }
+    // Offline on first load with nothing kept: the form still opens; labels show codes.
+    const fresh = Promise.all([loadVocabulary(), loadBaseMap()]).catch(() => null);
+    // Labels and the base map choice kept from the last opening draw the form at once; refreshed behind it.
+    if (!vocabulary) await fresh;
   }
   route();
   await refreshCount();
