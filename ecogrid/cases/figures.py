@@ -120,7 +120,9 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
     transferred = and_(Case.status == Status.transferred.value,
                        _in(rules.left_at_sql(rules.TRANSFERRING_ACTIONS), start, end))
     # A case neither opened, nor open, nor closed in the period adds nothing: only those opened
-    # before the period's end are looked at.
+    # before the period's end are looked at, and not those closed before it began (most of a
+    # province's ten years, which would each have their status at the cut-off worked out).
+    passed_by = [~rules.closed_before_sql(start)] if start is not None else []
     rows = session.execute(
         select(key.label("k"),
                func.count().filter(_in(Case.opened_at, start, end)),
@@ -132,7 +134,7 @@ def by_key(session: Session, *, key: Any, start: datetime | None, end: datetime,
                func.coalesce(func.sum(rules.days_open_seconds_sql()).filter(closed_in), 0.0),
                func.count().filter(returned),
                func.count().filter(transferred))
-        .where(Case.opened_at < end, *where).group_by(key)).all()
+        .where(Case.opened_at < end, *passed_by, *where).group_by(key)).all()
     out: dict[Any, Figures] = {}
     for k, new, open_, overdue, closed, timely, extended, seconds, returned_, transferred_ in rows:
         out[k] = Figures(new_cases=new, open=open_, overdue=overdue, closed=closed, closed_on_time=timely,

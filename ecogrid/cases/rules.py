@@ -211,6 +211,12 @@ def left_at_sql(actions: tuple[str, ...]) -> ColumnElement[datetime]:
             .correlate(Case).scalar_subquery())
 
 
+def closed_before_sql(moment: datetime) -> ColumnElement[bool]:
+    """Closed before ``moment`` and closed still: nothing that is counted at or after ``moment`` (new, open,
+    overdue, closed, left) can be true of such a case, so a period's figures may pass it by."""
+    return and_(Case.status == Status.closed.value, Case.closed_at.is_not(None), Case.closed_at < moment)
+
+
 def closed_sql() -> ColumnElement[bool]:
     return and_(Case.status == Status.closed.value, Case.closed_at.is_not(None))
 
