@@ -31,6 +31,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.TooManyAttempts: 429,
 }
 OPEN311_PREFIX = "/open311/"
+# OGC API - Features (Part 1, /req/core/query-param-invalid): a refused parameter is a 400.
+OGC_PREFIX = "/ogc/"
 logger = logging.getLogger(__name__)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -74,6 +76,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith(OPEN311_PREFIX):
         return open311_error(exc, path=request.url.path)
     status = status_for(exc)
+    if status == 422 and request.url.path.startswith(OGC_PREFIX):
+        status = 400
     body: dict = {"detail": exc.message}
     if exc.field or isinstance(exc, BadRequestInput):
         # Same shape as FastAPI's validation errors, so clients read one format for "which field".
@@ -114,7 +118,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         described = "; ".join(f"{e.get('loc', ('',))[-1]}: {e.get('msg', '')}" for e in problems)
         return console_errors.error_page(request, 422, message=described,
                                          field=str(first[-1]) if first else None)
-    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+    status = 400 if request.url.path.startswith(OGC_PREFIX) else 422
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=status)
 
 
 # Seconds a client should wait before trying again while the database is away.

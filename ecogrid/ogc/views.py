@@ -111,7 +111,7 @@ def collection(request: Request, session: DbSession, layer: ReadableLayer) -> Co
 @router.get("/collections/{collectionId}/items", response_model=FeatureCollection,
             response_class=GeoJSONResponse,
             responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}},
-                       422: {"description": "a parameter refused (unknown filter, bad bbox or datetime)"}})
+                       400: {"description": "a parameter refused (unknown filter, bad bbox or datetime)"}})
 def items(
     request: Request, session: DbSession, settings: SettingsDep, layer: ReadableLayer,
     bbox: Annotated[str | None, Query(description="west,south,east,north (CRS84)")] = None,
