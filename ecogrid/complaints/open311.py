@@ -17,6 +17,7 @@ request lies in. Where GeoReport v2 leaves a choice, the choices are:
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -137,7 +138,10 @@ def check_attributes(code: str, given: dict[str, list[str]]) -> dict[str, str | 
     return answers
 
 
-def create_request(session: Session, *, form: ServiceRequestForm, settings: Settings) -> ServiceRequestCreated:
+def create_request(session: Session, *, form: ServiceRequestForm, settings: Settings,
+                   retry_ref: str | None = None) -> ServiceRequestCreated:
+    """Register a GeoReport v2 request. ``retry_ref`` (from the client's ``Idempotency-Key``, see
+    ``retry_ref_of``) makes a resent request answer with the one stored the first time."""
     # Checked under the names the client sent (first_name, not the complainant_name they become).
     for name, value in form.model_dump(exclude={"attributes"}).items():
         text_rules.check_text(value, field=name)
@@ -161,7 +165,7 @@ def create_request(session: Session, *, form: ServiceRequestForm, settings: Sett
     data = intake.ComplaintIn(
         channel="open311", kind="complaint", category=code, description=form.description or "",
         lon=lon, lat=lat, address=address, complainant_name=full_name, complainant_phone=form.phone,
-        complainant_email=form.email, media_url=form.media_url,
+        complainant_email=form.email, media_url=form.media_url, external_ref=retry_ref,
     )
     try:
         registration = intake.register_complaint(session, data=data, settings=settings, with_suspects=False)
@@ -170,6 +174,11 @@ def create_request(session: Session, *, form: ServiceRequestForm, settings: Sett
             raise InvalidInput(exc.message.replace("(lon, lat)", "(lat, long)"), field="long") from None
         raise
     complaint = registration.complaint
+    if not registration.created:
+        status = complaint.case.status if complaint.case is not None else None
+        return ServiceRequestCreated(service_request_id=str(complaint.id),
+                                     service_notice=service_notice(status, is_repeat=complaint.is_repeat),
+                                     account_id=form.account_id)
     session.add(Open311Detail(complaint_id=complaint.id, address_id=form.address_id, device_id=form.device_id,
                               account_id=form.account_id, attributes=answers))
     session.flush()
@@ -177,6 +186,21 @@ def create_request(session: Session, *, form: ServiceRequestForm, settings: Sett
     return ServiceRequestCreated(service_request_id=str(complaint.id),
                                  service_notice=service_notice(status, is_repeat=complaint.is_repeat),
                                  account_id=form.account_id)
+
+
+# The IETF's Idempotency-Key header: opaque to the server, chosen by the client for each new request.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+def retry_ref_of(key: str | None, *, client_id: int) -> str | None:
+    """The complaint reference a client's ``Idempotency-Key`` stands for: scoped to the client's API key, so
+    two clients choosing the same key never meet. InvalidInput naming the header for a malformed key."""
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput("Idempotency-Key is 8 to 64 letters, digits, '.', '_', ':' or '-'",
+                           field="Idempotency-Key")
+    return f"idempotency:{client_id}:{key}"
 
 
 def _w3(moment: datetime) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -139,14 +139,20 @@ def _create(fmt: str) -> Callable[..., Coroutine[Any, Any, Response]]:
         request: Request, session: DbSession, settings: SettingsDep,
         api_key: Annotated[str | None, Query(description="also read from the form body, as the spec sends it; "
                                                          "never written to the access log")] = None,
+        idempotency_key: Annotated[str | None, Header(
+            alias="Idempotency-Key", description="chosen by the client for each new request (8-64 of A-Z a-z "
+            "0-9 . _ : -): sending the request again with it answers with the request stored the first time")
+        ] = None,
     ) -> Response:
         parsed = await request.form()
         form = open311_form.read((k, v) for k, v in parsed.multi_items() if isinstance(v, str))
         key = form.api_key or api_key
         if not key:
             raise NotAuthenticated("api_key is required")
-        authorization.check_may_register(user_service.check_api_key(session, key=key).role)
-        created = open311_service.create_request(session, form=form, settings=settings)
+        client = user_service.check_api_key(session, key=key)
+        authorization.check_may_register(client.role)
+        retry_ref = open311_service.retry_ref_of(idempotency_key, client_id=client.id)
+        created = open311_service.create_request(session, form=form, settings=settings, retry_ref=retry_ref)
         session.commit()
         return _answer(fmt, "service_requests", [created], status=201)
 

@@ -89,8 +89,9 @@ def key(db) -> str:
     return user_service.create_api_key(db, name="311-client")[1]
 
 
-def post(client, fmt: str, body: str, **kwargs):
-    return client.post(f"/open311/v2/requests.{fmt}", content=body.encode("utf-8"), headers=FORM, **kwargs)
+def post(client, fmt: str, body: str, headers: dict[str, str] | None = None, **kwargs):
+    return client.post(f"/open311/v2/requests.{fmt}", content=body.encode("utf-8"), headers={**FORM, **(headers or {})},
+                       **kwargs)
 
 
 def test_discovery_names_the_endpoint_its_formats_and_the_spec(client):
@@ -358,3 +359,26 @@ def test_route_level_404_and_405_use_the_open311_error_format(client, fmt):
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "GET, POST"
     assert errors_of(wrong_method, fmt)[0]["code"] == 405
     assert errors_of(client.get("/open311/v2/services.csv"), "json")[0]["code"] == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_request_resent_with_its_idempotency_key_is_stored_once(db, client, key, fmt):
+    body = f"api_key={key}&service_code=odour&lat=36.002&long=120.002&description=夜里刺鼻气味"
+    first = post(client, fmt, body, headers={"Idempotency-Key": f"phone-7-{fmt}-0001"})
+    again = post(client, fmt, body, headers={"Idempotency-Key": f"phone-7-{fmt}-0001"})
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.content == first.content
+    assert db.scalar(select(func.count()).select_from(Complaint).where(Complaint.description == "夜里刺鼻气味")) == 1
+    # Without a key, or with another one, a second request is a second complaint, as the spec has it.
+    other = post(client, fmt, body, headers={"Idempotency-Key": f"phone-7-{fmt}-0002"})
+    assert other.status_code == 201 and other.content != first.content
+    bad = post(client, fmt, body, headers={"Idempotency-Key": "x"})
+    assert bad.status_code == 400 and "Idempotency-Key" in errors_of(bad, fmt)[0]["description"]
+
+
+def test_two_clients_choosing_the_same_idempotency_key_do_not_meet(db, client, key):
+    other_key = user_service.create_api_key(db, name="311-other-client")[1]
+    sent = [post(client, "json", f"api_key={k}&service_code=dust&lat=36.002&long=120.002&description=工地扬尘",
+                 headers={"Idempotency-Key": "same-key-2026"}) for k in (key, other_key)]
+    assert [r.status_code for r in sent] == [201, 201]
+    assert sent[0].json()[0]["service_request_id"] != sent[1].json()[0]["service_request_id"]
