@@ -80,7 +80,7 @@ def test_zones_import_of_a_real_datav_file_then_a_grid_inside_one_district(scrat
     grid = run(scratch_url, "zones", "grid", "--parent", smallest, "--size", "1000")
     assert grid.returncode == 0, grid.stderr
     with psycopg.connect(scratch_url.replace("+psycopg", "")) as conn:
-        cells = conn.execute("SELECT count(*) FROM zones WHERE level = 'grid'").fetchone()[0]
+        cells = conn.execute("SELECT count(*) FROM zones WHERE level = 'cell'").fetchone()[0]
     assert cells > 10
 
 
