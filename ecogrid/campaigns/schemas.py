@@ -12,9 +12,10 @@ from api.read_types import Timestamp
 from ecogrid.campaigns.rules import MAX_DESCRIPTION, MAX_NAME, MAX_TARGETS
 from ecogrid.core.vocabulary import Category
 
-_EXAMPLE: dict[str, Any] = {"name": "2027年中高考期间噪声专项行动", "start_date": "2027-06-01", "end_date": "2027-06-10",
-            "categories": ["noise_construction", "noise_social"], "zone_ids": [3], "source_ids": [12, 15],
-            "description": "考点周边施工噪声、社会生活噪声夜查"}
+_EXAMPLE: dict[str, Any] = {
+    "name": "2027年中高考期间噪声专项行动", "start_date": "2027-06-01", "end_date": "2027-06-10",
+    "categories": ["noise_construction", "noise_social"], "zone_ids": [3], "source_ids": [12, 15],
+    "description": "考点周边施工噪声、社会生活噪声夜查"}
 
 
 class CampaignCreate(BaseModel):
