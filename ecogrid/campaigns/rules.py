@@ -53,7 +53,7 @@ def check_draft(draft: Draft) -> Draft:
     if draft.end_date < draft.start_date:
         raise InvalidInput(f"the campaign ends ({draft.end_date.isoformat()}) before it starts "
                            f"({draft.start_date.isoformat()})", field="end_date")
-    if (draft.end_date - draft.start_date).days >= MAX_PERIOD_DAYS:
+    if (draft.end_date - draft.start_date).days > MAX_PERIOD_DAYS:
         raise InvalidInput(f"a campaign runs at most {MAX_PERIOD_DAYS} days", field="end_date")
     unknown = [c for c in draft.categories if c not in CATEGORIES]
     if unknown:
