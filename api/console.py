@@ -47,6 +47,7 @@ NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
     ("/map", "地图", "Map", frozenset({"chief", "planner", "clerk"})),
     ("/patrols", "双随机巡查", "Patrols", frozenset({"planner", "chief"})),
     ("/reports", "报表", "Reports", frozenset({"chief", "planner", "clerk"})),
+    ("/campaigns", "专项行动", "Campaigns", frozenset({"chief", "planner", "clerk"})),
     ("/admin", "系统管理", "Admin", frozenset()),
 )
 

@@ -289,6 +289,8 @@ class Inspection(Base):
     conclusion: Mapped[str | None] = mapped_column(String(32))
     flags: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
     created_at: Mapped[datetime] = _now()
+    # The special campaign (专项行动) the visit was made for, when the inspector names one.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
 
 
 class Photo(Base):
@@ -590,3 +592,43 @@ class PermitLimit(Base):
     interval: Mapped[str] = mapped_column(String(8), server_default="any")
     basis: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = _now()
+
+
+class Campaign(Base):
+    """A special campaign (专项行动): a period of Beijing days (both inclusive), the categories it is about,
+    the zones it covers (each with its subtree), its target units and the cases linked to it."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class CampaignZone(Base):
+    __tablename__ = "campaign_zones"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CampaignSource(Base):
+    """A target unit of a campaign: a pollution source to be inspected during its period."""
+
+    __tablename__ = "campaign_sources"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CampaignCase(Base):
+    """A case a chief linked to a campaign."""
+
+    __tablename__ = "campaign_cases"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = _now()

@@ -43,6 +43,8 @@ class InspectionCreate(BaseModel):
     conclusion: Conclusion | None = None
     source_id: Id | None = None
     readings: list[ReadingCreate] = Field(default_factory=list, max_length=200)
+    campaign_id: Id | None = Field(default=None, description="the special campaign (专项行动) the visit is made "
+                                                             "for, if any (GET /api/v1/campaigns)")
 
 
 class TaskItem(BaseModel):
@@ -226,3 +228,4 @@ class InspectionRead(BaseModel):
     flags: list[InspectionFlag] = Field(description="the flags of its photos")
     readings: list[ReadingRead]
     photos: list[PhotoRead]
+    campaign_id: int | None = Field(default=None, description="the special campaign the visit was made for")

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid.campaigns import service as campaign_service
 from ecogrid.cases import service as case_service
 from ecogrid.cases import states
 from ecogrid.core import authorization, client_ids, sql, vocabulary
@@ -111,6 +112,7 @@ class InspectionIn:
     source_id: int | None = None
     readings: tuple[ReadingIn, ...] = ()
     patrol_target_id: int | None = None
+    campaign_id: int | None = None  # the special campaign the visit is made for, if any
 
 
 # --- tasks -------------------------------------------------------------------------------------
@@ -254,6 +256,8 @@ def submit_inspection(
     if (data.case_id is None) == (data.patrol_target_id is None):
         raise InvalidInput("an inspection belongs to a case or to a patrol target: give exactly one",
                            field="case_id")
+    if data.campaign_id is not None:
+        campaign_service.check_exists(session, campaign_id=data.campaign_id)
     if data.patrol_target_id is not None:
         return _submit_patrol_visit(session, actor=actor, data=data, client_id=client_id, moment=moment)
     assert data.case_id is not None  # exactly one of case and patrol target, checked above
@@ -341,7 +345,8 @@ def _submit_patrol_visit(session: Session, *, actor: Actor, data: InspectionIn, 
             inspection = Inspection(
                 client_id=client_id, case_id=None, patrol_target_id=target.id, source_id=source.id,
                 inspector_id=actor.user_id, started_at=started_at, submitted_at=moment, geom=_ewkt(point),
-                findings=(data.findings or "").strip() or None, conclusion=data.conclusion, flags=[])
+                findings=(data.findings or "").strip() or None, conclusion=data.conclusion, flags=[],
+                campaign_id=data.campaign_id)
             session.add(inspection)
             session.flush()
             for reading, (verdict, is_exceeded) in zip(data.readings, judged, strict=True):
@@ -428,6 +433,7 @@ def _store_inspection(
         conclusion=data.conclusion,
         source_id=data.source_id,
         flags=[],
+        campaign_id=data.campaign_id,
     )
     session.add(inspection)
     session.flush()
@@ -508,6 +514,7 @@ def describe_inspection(session: Session, *, inspection: Inspection) -> dict[str
         "findings": inspection.findings,
         "conclusion": inspection.conclusion,
         "source_id": inspection.source_id,
+        "campaign_id": inspection.campaign_id,
         "flags": list(inspection.flags or []),
         "readings": [
             {"id": r.id, "client_id": r.client_id, "parameter": r.parameter, "value": r.value, "unit": r.unit,

@@ -55,7 +55,7 @@ def submit_inspection(body: InspectionCreate, response: Response, session: DbSes
         case_id=body.case_id, client_id=body.client_id, findings=body.findings, lon=body.lon, lat=body.lat,
         started_at=body.started_at, conclusion=body.conclusion, source_id=body.source_id,
         readings=tuple(inspection_service.ReadingIn(**r.model_dump()) for r in body.readings),
-        patrol_target_id=body.patrol_target_id,
+        patrol_target_id=body.patrol_target_id, campaign_id=body.campaign_id,
     )
     inspection, created = inspection_service.submit_inspection(session, actor=_actor(principal), data=data)
     if not created:
