@@ -62,6 +62,9 @@ def test_the_reply_after_the_order_is_stored_once_too(client, db, auth):
     order = {"due_at": DUE, "requirement": "加装隔声罩", "client_id": str(uuid.uuid4())}
     reply = {"summary": "已整改，复测达标", "client_id": str(uuid.uuid4())}
     assert post(client, headers, row.id, "rectify", order).json()["status"] == "rectification"
+    recheck = client.post("/api/v1/inspections", headers=headers,  # 复查: the visit a reply after an order waits for
+                          json={"case_id": row.id, "client_id": f"recheck-{uuid.uuid4()}", "findings": "已加装隔声罩"})
+    assert recheck.status_code == 201, recheck.text
     answers = [post(client, headers, row.id, "reply", reply) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert {a.json()["status"] for a in answers} == {"replied"}

@@ -733,7 +733,8 @@ async function actionsCard(task) {
   const waitingActions = queued.filter(isAction);
   const waiting = new Set(waitingActions.map((e) => e.action));
   const sent = sentLog().filter((s) => s.action && s.case_id === task.case_id).slice(0, 3);
-  const actions = (task.actions || []).filter((a) => !waiting.has(a));
+  // An order waiting to be sent calls for a re-check before any reply, whatever the page last fetched.
+  const actions = (task.actions || []).filter((a) => !waiting.has(a) && !(a === "reply" && waiting.has("rectify")));
   // 复查: after a rectification order the reply waits for a visit that began after the order, so an order
   // still waiting to be sent does not offer it either.
   const recheck = (task.status === "rectification" || waiting.has("rectify")) && !actions.includes("reply")
