@@ -173,6 +173,12 @@ class Case(Base):
     return_reason: Mapped[str | None] = mapped_column(String(32))
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     transfer_reason: Mapped[str | None] = mapped_column(Text)
+    # The leader who owns the case to the end (领导包案) and the backlog ledger (信访积案); ecogrid.cases.ownership.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    backlog: Mapped[str | None] = mapped_column(String(8))  # listed, left, or null: no decision recorded
+    backlog_reason: Mapped[str | None] = mapped_column(Text)
+    backlog_focused: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    backlog_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()  # kept by a trigger on every UPDATE
 
