@@ -247,6 +247,8 @@ class CaseSummary(BaseModel):
     assigned_team: str | None
     supervisor_id: int | None
     owner_id: int | None = Field(default=None, description="the leader who owns the case to the end (领导包案)")
+    duty_user_id: int | None = Field(default=None, description="the person on duty (值班) an urgent complaint "
+                                                        "received out of hours was recorded for at intake")
     repeat_count: int
     handling_count: int
     rework_count: int = Field(default=0, description="times a repeat complaint reopened the case after it was "

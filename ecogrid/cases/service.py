@@ -237,7 +237,7 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
                                                channel=row.channel),
         "assigned_to_id": row.assigned_to_id,
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
-        "owner_id": row.owner_id,
+        "owner_id": row.owner_id, "duty_user_id": row.duty_user_id,
         "repeat_count": row.repeat_count, "handling_count": row.handling_count, "rework_count": row.rework_count,
         "extended": row.extended,
         "satisfaction": row.satisfaction, **marks,

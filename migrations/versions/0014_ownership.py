@@ -9,6 +9,8 @@ Revises: 0012_field_actions
   took it off; null when no decision was recorded (a chronic repeat is then listed by the rule in
   ``ecogrid.cases.rules``). ``backlog_reason`` the last decision's reason, ``backlog_focused`` the
   focused-drive flag (集中攻坚), ``backlog_at`` when the last decision was taken.
+- ``duty_roster``: who is on duty (值班) from when to when; ``cases.duty_user_id``: the person on duty
+  an urgent complaint received out of hours was recorded for at intake.
 """
 
 from collections.abc import Sequence
@@ -30,9 +32,26 @@ def upgrade() -> None:
     op.add_column("cases", sa.Column("backlog_focused", sa.Boolean(), server_default="false", nullable=False))
     op.add_column("cases", sa.Column("backlog_at", sa.DateTime(timezone=True), nullable=True))
     op.create_check_constraint("ck_cases_backlog", "cases", "backlog IN ('listed', 'left')")
+    op.create_table(
+        "duty_roster",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False, index=True),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.CheckConstraint("ends_at > starts_at", name="ck_duty_roster_period"),
+        sa.UniqueConstraint("user_id", "starts_at", "ends_at", name="uq_duty_roster_shift"),
+    )
+    op.create_index("ix_duty_roster_period", "duty_roster", ["starts_at", "ends_at"])
+    op.add_column("cases", sa.Column("duty_user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("cases", "duty_user_id")
+    op.drop_index("ix_duty_roster_period", table_name="duty_roster")
+    op.drop_table("duty_roster")
     op.drop_constraint("ck_cases_backlog", "cases", type_="check")
     for column in ("backlog_at", "backlog_focused", "backlog_reason", "backlog"):
         op.drop_column("cases", column)

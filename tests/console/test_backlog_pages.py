@@ -111,3 +111,17 @@ def test_the_owner_is_named_on_the_case_page_and_shown_on_the_ledger(client, db)
     assert f'data-case="{row.id}"' in by_owner.text and f'data-case="{other.id}"' not in by_owner.text
     bad = client.get("/cases", params={"owner": "boss"})
     assert bad.status_code == 422 and 'data-field="owner"' in bad.text
+
+
+def test_the_case_page_names_the_person_on_duty_who_received_an_urgent_case(client, db, auth):
+    clerk = person(db, "clerk", username="duty-clerk")
+    clerk.full_name = HOSTILE[2]
+    shift = {"user_id": clerk.id, "starts_at": "2026-11-27T17:30:00+08:00", "ends_at": "2026-11-30T08:30:00+08:00"}
+    assert client.post("/api/v1/duty-roster", json=shift, headers=auth("chief")).status_code == 201
+    made = client.post("/api/v1/complaints", headers=auth("clerk"), json={
+        "channel": "hotline_12369", "kind": "complaint", "category": "odour", "description": "周六刺鼻气味",
+        "address": "化工路 1 号", "received_at": "2026-11-28T10:00:00+08:00", "urgency": "urgent"})
+    assert made.status_code == 201, made.text
+    sign_in(client, "duty-clerk")
+    page = client.get(f"/cases/{made.json()['case_id']}")
+    assert 'id="duty-user"' in page.text and HOSTILE[2] not in page.text and "值班人员" in page.text
