@@ -44,10 +44,10 @@ NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
     ("/", "工作台", "Workspace", frozenset({"clerk", "chief", "planner", "inspector"})),
     ("/intake", "登记投诉", "Register", frozenset({"clerk"})),
     ("/cases", "案件台账", "Cases", frozenset({"clerk", "chief", "planner", "inspector"})),
+    ("/backlog", "信访积案", "Backlog", frozenset({"chief", "planner", "clerk"})),
     ("/map", "地图", "Map", frozenset({"chief", "planner", "clerk"})),
     ("/patrols", "双随机巡查", "Patrols", frozenset({"planner", "chief"})),
     ("/reports", "报表", "Reports", frozenset({"chief", "planner", "clerk"})),
-    ("/backlog", "信访积案", "Backlog", frozenset({"chief", "planner", "clerk"})),
     ("/admin", "系统管理", "Admin", frozenset()),
 )
 
