@@ -44,6 +44,7 @@ NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
     ("/", "工作台", "Workspace", frozenset({"clerk", "chief", "planner", "inspector"})),
     ("/intake", "登记投诉", "Register", frozenset({"clerk"})),
     ("/cases", "案件台账", "Cases", frozenset({"clerk", "chief", "planner", "inspector"})),
+    ("/backlog", "信访积案", "Backlog", frozenset({"chief", "planner", "clerk"})),
     ("/map", "地图", "Map", frozenset({"chief", "planner", "clerk"})),
     ("/patrols", "双随机巡查", "Patrols", frozenset({"planner", "chief"})),
     ("/reports", "报表", "Reports", frozenset({"chief", "planner", "clerk"})),
@@ -72,6 +73,8 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "sort": ("排序", "order"), "limit": ("每页", "per page"), "offset": ("页码", "page"),
     "method": ("方式", "method"), "contacted_at": ("联系时间", "when"), "client_id": ("记录编号", "record id"),
     "case_id": ("案件编号", "case number"),
+    "owner": ("包案领导", "owner"), "owner_id": ("包案领导", "owner"), "focused": ("集中攻坚", "focused drive"),
+    "chronic": ("重复投诉积案", "chronic repeats"),
 }
 
 # Workflow words beside the vocabulary's: statuses, actions, satisfaction, reasons of refusal.
@@ -85,6 +88,9 @@ WORKFLOW_LABELS: Mapping[str, tuple[str, str]] = {
     "register": ("登记", "registered"), "repeat": ("重复投诉并案", "repeat complaint joined"),
     "supervise": ("督办", "supervision"), "inspect": ("现场检查", "inspection"),
     "exceedance": ("监测超标", "limit exceeded"),
+    "own": ("领导包案", "owned by a leader"), "backlog": ("列入信访积案", "put on the backlog"),
+    "backlog_leave": ("移出信访积案", "taken off the backlog"),
+    "duty": ("值班人员接收", "received by the person on duty"),
     states.REOPEN_EVENT: states.REOPEN_LABELS, "contact": ("联系投诉人", "contact with the complainant"),
 }
 

@@ -107,7 +107,7 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
     session.commit()  # the audit entry of the contact log's reading
     people = user_service.display_names(session, {e["actor_id"] for e in body["history"]}
                                         | {r["by_id"] for r in body["revisits"]}
-                                        | {body["assigned_to_id"], body["supervisor_id"]})
+                                        | {body["assigned_to_id"], body["supervisor_id"], body["duty_user_id"]})
     zone = session.get(Zone, body["zone_id"]) if body["zone_id"] else None
     actions = body["allowed_actions"]
     inspectors, teams = user_service.dispatch_targets(session) if Action.dispatch.value in actions else ([], [])

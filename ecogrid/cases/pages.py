@@ -21,7 +21,7 @@ from api import console
 from api.deps import DbSession, ExportDbSession, SettingsDep, parse_bbox
 from api.params import MAX_OFFSET
 from ecogrid.accounts import service as user_service
-from ecogrid.cases import reports
+from ecogrid.cases import ownership, reports
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import STATUS_LABELS, Action, Status
 from ecogrid.core import value_ranges
@@ -35,7 +35,7 @@ READERS = ("clerk", "chief", "planner", "inspector")
 EXPORTERS = ("clerk", "chief", "planner")
 PAGE_SIZES = (25, 50, 100, 200)
 FILTER_NAMES = ("zone", "category", "channel", "status", "colour", "overdue", "assigned_to", "opened_from",
-                "opened_to", "bbox")
+                "opened_to", "bbox", "owner", "owned")
 COLOURS = ("red", "yellow", "blue", "green")
 COLOUR_LABELS = {"red": ("红灯（超期）", "red (overdue)"), "yellow": ("黄灯（临期）", "yellow (due soon)"),
                  "blue": ("蓝灯（正常）", "blue (in time)"), "green": ("绿灯（已办结）", "green (done)")}
@@ -111,6 +111,9 @@ def read_query(page: console.Page) -> LedgerQuery:
     values["overdue"] = {"true": True, "false": False}.get(params["overdue"])
     values["assigned_to"] = attempt("assigned_to", lambda: casework.resolve_assigned(params["assigned_to"] or None,
                                                                                     actor=actor_of(page)))
+    values["owner_id"] = attempt("owner", lambda: ownership.resolve_owner(params["owner"] or None,
+                                                                          actor=actor_of(page)))
+    values["owned"] = {"1": True, "true": True, "0": False, "false": False}.get(params["owned"])
     values["opened_from"] = attempt("opened_from", lambda: _day(params["opened_from"], "opened_from"))
     box = attempt("bbox", lambda: parse_bbox(params["bbox"] or None))
     values["bbox"] = box.as_tuple() if box else None
@@ -135,7 +138,8 @@ def zone_choices(session: Session) -> list[tuple[str, str, str]]:
 def _names(session: Session, items: list[dict[str, Any]]) -> tuple[dict[int, str], dict[int, str]]:
     zones = dict(session.execute(select(Zone.id, Zone.name).where(
         Zone.id.in_({i["zone_id"] for i in items if i["zone_id"]} or {-1}))).all())
-    people = user_service.display_names(session, {i["assigned_to_id"] for i in items if i["assigned_to_id"]})
+    people = user_service.display_names(session, {i["assigned_to_id"] for i in items if i["assigned_to_id"]}
+                                        | {i["owner_id"] for i in items if i.get("owner_id")})
     return zones, people
 
 

@@ -64,6 +64,17 @@ class OfficerRow(AssessmentFigures):
     overdue: int
 
 
+class OwnedOpenCase(BaseModel):
+    case_id: int
+    category: str
+    category_label: str
+    status: str
+    status_label: str = Field(examples=["已派单"])
+    zone_id: int | None
+    owner_id: int
+    owner_name: str | None
+
+
 class DailyBulletin(AssessmentFigures):
     """One Beijing day's figures; stock figures (in stock, overdue) at the cut-off."""
 
@@ -84,6 +95,8 @@ class DailyBulletin(AssessmentFigures):
     satisfaction: SatisfactionCounts
     by_street: list[StreetRow]
     by_officer: list[OfficerRow]
+    owned_cases: list[OwnedOpenCase] = Field(default_factory=list, description="open cases at the cut-off owned "
+                                             "by a leader (领导包案), with the owner then; at most 50")
 
 
 class SingledOutCase(BaseModel):

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, Subquery, and_, func,
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from ecogrid.cases import figures, rules, states
+from ecogrid.cases import figures, ownership, rules, states
 from ecogrid.cases import service as casework
 from ecogrid.cases.service import Actor, CaseFilters
 from ecogrid.core import privacy
@@ -133,6 +133,7 @@ def daily_bulletin(session: Session, *, day: date, now: datetime | None = None) 
         **city.assessment(),
         "by_street": street_rows,
         "by_officer": officer_rows,
+        "owned_cases": ownership.owned_open_cases(session, cut=rules.cut_off(window.end, moment)),
     }
 
 

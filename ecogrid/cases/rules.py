@@ -247,3 +247,37 @@ def reworked_after_sql(closing: Any, cut: datetime) -> ColumnElement[bool]:
 def revisited_after_sql(case_id: Any, replied_at: Any, cut: datetime) -> ColumnElement[bool]:
     """A revisit of the case at or after ``replied_at`` and at or before ``cut`` (revisit coverage)."""
     return exists().where(Revisit.case_id == case_id, Revisit.at >= replied_at, Revisit.at <= cut)
+
+
+# ---------------------------------------------------------------- the backlog ledger (信访积案)
+# A case is on the backlog ledger when a chief put it there (a recorded decision with a reason), or,
+# without any decision, when it is a chronic repeat: CHRONIC_COMPLAINTS or more complaints (the first
+# and its repeats). It leaves only by a recorded decision (``backlog == "left"``), whatever its status.
+# A later decision to list it again puts it back.
+
+CHRONIC_COMPLAINTS = 5
+BACKLOG_LISTED = "listed"
+BACKLOG_LEFT = "left"
+
+
+def complaints_on_case(repeat_count: int) -> int:
+    """The complaints a case holds: the first and its repeats."""
+    return repeat_count + 1
+
+
+def is_chronic(repeat_count: int) -> bool:
+    return complaints_on_case(repeat_count) >= CHRONIC_COMPLAINTS
+
+
+def on_backlog(backlog: str | None, repeat_count: int) -> bool:
+    """On the backlog ledger (the same rule as ``on_backlog_sql``)."""
+    return backlog == BACKLOG_LISTED or (backlog is None and is_chronic(repeat_count))
+
+
+def chronic_sql() -> ColumnElement[bool]:
+    return Case.repeat_count + 1 >= CHRONIC_COMPLAINTS
+
+
+def on_backlog_sql() -> ColumnElement[bool]:
+    """On the backlog ledger, on the cases table (the same rule as ``on_backlog``)."""
+    return or_(Case.backlog == BACKLOG_LISTED, and_(Case.backlog.is_(None), chronic_sql()))

@@ -246,6 +246,9 @@ class CaseSummary(BaseModel):
     assigned_to_id: int | None
     assigned_team: str | None
     supervisor_id: int | None
+    owner_id: int | None = Field(default=None, description="the leader who owns the case to the end (领导包案)")
+    duty_user_id: int | None = Field(default=None, description="the person on duty (值班) an urgent complaint "
+                                                        "received out of hours was recorded for at intake")
     repeat_count: int
     handling_count: int
     rework_count: int = Field(default=0, description="times a repeat complaint reopened the case after it was "
@@ -317,6 +320,8 @@ class CaseRead(CaseSummary):
                                                   "or handed over to (转办, 移交公安)")
     transfer_reason: str | None = None
     co_handlers: list[CoHandlerRead] = Field(default_factory=list, description="bodies handling it jointly (会同)")
+    owner_name: str | None = Field(default=None, description="the owning leader's name")
+    on_backlog: bool = Field(default=False, description="on the backlog ledger (信访积案, GET /api/v1/backlog)")
     rectification_rechecked: bool | None = Field(
         default=None, description="under rectification: whether an inspection followed the order (复查); a reply "
                                   "waits for it")

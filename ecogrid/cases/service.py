@@ -62,6 +62,8 @@ class CaseFilters:
     opened_to: date | None = None
     updated_since: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north (WGS-84): a map cell
+    owner_id: int | None = None  # the leader who owns the case (领导包案)
+    owned: bool | None = None  # owned by a leader (True) or by none (False)
 
 
 local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
@@ -111,6 +113,10 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
                           (Case.channel, filters.channel), (Case.assigned_to_id, filters.assigned_to)):
         if value is not None:
             query = query.where(column == value)
+    if filters.owner_id is not None:
+        query = query.where(Case.owner_id == filters.owner_id)
+    if filters.owned is not None:
+        query = query.where(Case.owner_id.is_not(None) if filters.owned else Case.owner_id.is_(None))
     if filters.overdue is not None:
         overdue = rules.overdue_sql(now)
         query = query.where(overdue if filters.overdue else ~overdue)
@@ -231,6 +237,7 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
                                                channel=row.channel),
         "assigned_to_id": row.assigned_to_id,
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
+        "owner_id": row.owner_id, "duty_user_id": row.duty_user_id,
         "repeat_count": row.repeat_count, "handling_count": row.handling_count, "rework_count": row.rework_count,
         "extended": row.extended,
         "satisfaction": row.satisfaction, **marks,
@@ -306,6 +313,9 @@ def get_case(session: Session, *, case_id: int, viewer: Actor, now: datetime | N
     body["reject_reason"] = row.reject_reason
     body["extension_reason"] = row.extension_reason
     body["rectification_due_at"] = local_iso(row.rectification_due_at)
+    owner = session.get(User, row.owner_id) if row.owner_id is not None else None
+    body["owner_name"] = (owner.full_name or owner.username) if owner is not None else None
+    body["on_backlog"] = rules.on_backlog(row.backlog, row.repeat_count)
     body.update(routing(session, row))
     return body
 

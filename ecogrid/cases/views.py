@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from api.deps import CurrentPrincipal, DbSession, Principal, SettingsDep, require_roles
 from api.openapi_responses import errors
 from api.params import Day, Id, Moment, Offset
-from ecogrid.cases import receipts
+from ecogrid.cases import ownership, receipts
 from ecogrid.cases import service as casework
 from ecogrid.cases.schemas import (
     ACTION_BODIES,
@@ -61,12 +61,15 @@ def case_filters(
     opened_to: Day | None = None,
     updated_since: Annotated[Moment | None, Query(description="only cases changed (a step, an edit) at or after "
                                                               "this time: a change feed")] = None,
+    owner: Annotated[str | None, Query(description="owned by this leader (领导包案): a user id, or 'me'")] = None,
+    owned: Annotated[bool | None, Query(description="owned by a leader (true) or by none (false)")] = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
         zone_id=zone_id, zone=zone or None, category=category, status=status, channel=channel,
         assigned_to=casework.resolve_assigned(assigned_to, actor=actor_of(principal)), overdue=overdue,
         colour=colour, opened_from=opened_from, opened_to=opened_to,
-        updated_since=updated_since)
+        updated_since=updated_since, owner_id=ownership.resolve_owner(owner, actor=actor_of(principal)),
+        owned=owned)
 
 
 Filters = Annotated[casework.CaseFilters, Depends(case_filters)]

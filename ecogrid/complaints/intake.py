@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecogrid.calendar import service as calendar_service
-from ecogrid.cases import deadlines, rules
+from ecogrid.cases import deadlines, duty, rules
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import Status
 from ecogrid.complaints import limits
@@ -304,6 +304,8 @@ def _store(session: Session, *, data: ComplaintIn, received_at: datetime, create
         session.add(CaseEvent(case_id=case.id, actor_id=created_by_id, action="register", from_status=None,
                               to_status="registered", note=f"registered from {data.channel}",
                               data={"complaint_id": complaint.id}))
+        duty.record_for_duty(session, case=case, received_at=received_at, urgency=data.urgency,
+                             office_start=settings.duty_office_start, office_end=settings.duty_office_end)
     session.flush()
     return complaint
 

@@ -173,6 +173,14 @@ class Case(Base):
     return_reason: Mapped[str | None] = mapped_column(String(32))
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     transfer_reason: Mapped[str | None] = mapped_column(Text)
+    # The leader who owns the case to the end (领导包案) and the backlog ledger (信访积案); ecogrid.cases.ownership.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    backlog: Mapped[str | None] = mapped_column(String(8))  # listed, left, or null: no decision recorded
+    backlog_reason: Mapped[str | None] = mapped_column(Text)
+    backlog_focused: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    backlog_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person on duty (值班) an urgent complaint out of hours was recorded for; ecogrid.cases.duty.
+    duty_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()  # kept by a trigger on every UPDATE
 
@@ -231,6 +239,20 @@ class CaseEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class DutyShift(Base):
+    """One entry of the duty roster (值班): who is on duty from when to when."""
+
+    __tablename__ = "duty_roster"
+    __table_args__ = (UniqueConstraint("user_id", "starts_at", "ends_at", name="uq_duty_roster_shift"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
 
 
 class Department(Base):

@@ -7,6 +7,7 @@ replaced in tests with ``get_settings.cache_clear()`` plus environment changes, 
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -212,6 +213,10 @@ class Settings(BaseSettings):
     monitoring_window_hours: int = Field(default=6, ge=1, le=72)
     # Rows in one readings or weather import (HTTP body or CSV file).
     monitoring_import_max_rows: int = Field(default=10_000, ge=1)
+    # Duty roster (值班): office hours of a working day (the working days are ecogrid.cases.deadlines'); an
+    # urgent complaint received outside them is recorded for the person on duty.
+    duty_office_start: time = time(8, 30)
+    duty_office_end: time = time(17, 30)
 
     @field_validator("base_map")
     @classmethod
