@@ -1,0 +1,53 @@
+"""work that left the bureau announced to webhook subscribers
+
+Revision ID: 0015_xdistrict
+Revises: 0012_field_actions
+
+- The webhook outbox announces a return to the platform (case event ``return``, 退单) as ``case.returned``
+  and a transfer or a handover to the police (``transfer``, ``handover``; 转办, 移交公安) as
+  ``case.transferred``. Every mapping of 0009_rework stays; the downgrade puts 0009's function back.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0015_xdistrict"
+down_revision: str | None = "0012_field_actions"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The webhook trigger function of 0009_rework; ``{left}`` is filled in below.
+ENQUEUE = """
+CREATE OR REPLACE FUNCTION ecogrid_webhook_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO webhook_outbox (webhook_id, event, case_id, case_event_id, occurred_at)
+  SELECT w.id, e.event, e.case_id, e.id, e.at
+  FROM (
+    SELECT n.id, n.case_id, n.at, ev.event
+    FROM new_events n
+    CROSS JOIN LATERAL (VALUES
+      (CASE n.action WHEN 'register' THEN 'case.registered' WHEN 'accept' THEN 'case.accepted'
+                     WHEN 'reject' THEN 'case.rejected' WHEN 'dispatch' THEN 'case.dispatched'
+                     WHEN 'reply' THEN 'case.replied' WHEN 'close' THEN 'case.closed'
+                     WHEN 'answer' THEN 'case.closed' WHEN 'reopen' THEN 'case.reopened' {left}END),
+      (CASE WHEN n.action = 'revisit' AND (n.data->>'reopened') = 'true' THEN 'case.reopened' END),
+      (CASE WHEN n.action = 'revisit' AND n.data ? 'supervisor_id' THEN 'case.red' END)
+    ) AS ev(event)
+    WHERE ev.event IS NOT NULL
+  ) e
+  JOIN webhooks w ON w.active AND e.event = ANY (w.events);
+  RETURN NULL;
+END $$;
+"""
+
+LEFT = ("WHEN 'return' THEN 'case.returned' WHEN 'transfer' THEN 'case.transferred' "
+        "WHEN 'handover' THEN 'case.transferred' ")
+
+
+def upgrade() -> None:
+    op.execute(ENQUEUE.replace("{left}", LEFT))
+
+
+def downgrade() -> None:
+    op.execute(ENQUEUE.replace("{left}", ""))
