@@ -36,6 +36,16 @@
 - Revisit coverage (回访率): of the cases replied to (办结) in the period, the share revisited after
   their last reply in the period, by the cut-off.
 
+- Cross-district (跨区): the case lies in one district and its confirmed source (``cases.confirmed_source_id``)
+  in another. A zone's district is the zone directly under the top zone of its tree (the top zone is
+  the city level: its officer acts everywhere), or the top zone itself for a top zone; a case or source
+  outside every zone has no district and is never cross-district. Only a confirmed source counts: the
+  suspects ranking is a guess recomputed as sources and readings change, and access and escalation must
+  not follow a guess. A cross-district case is within reach of the chiefs of both districts (the chiefs
+  whose zones hold the case, or hold its source: ``states.within_zones``), carries ``cross_district`` in
+  every answer and is listed for the city level under ``cross_district=1``. ``cross_district_sql`` is
+  the one definition; ``authorization.cross_district_source_zone`` reads it for one case.
+
 Python predicates and SQL expressions are built from the same constants below.
 """
 
@@ -50,7 +60,7 @@ from sqlalchemy.orm import aliased
 
 from ecogrid.cases import colours
 from ecogrid.cases.states import REOPEN_EVENT, Action, Satisfaction, Status
-from ecogrid.core.models import Case, CaseEvent, Revisit
+from ecogrid.core.models import Case, CaseEvent, Revisit, Source, Zone
 
 LEFT: tuple[str, ...] = (Status.returned.value, Status.transferred.value)
 FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value, *LEFT)
@@ -247,3 +257,28 @@ def reworked_after_sql(closing: Any, cut: datetime) -> ColumnElement[bool]:
 def revisited_after_sql(case_id: Any, replied_at: Any, cut: datetime) -> ColumnElement[bool]:
     """A revisit of the case at or after ``replied_at`` and at or before ``cut`` (revisit coverage)."""
     return exists().where(Revisit.case_id == case_id, Revisit.at >= replied_at, Revisit.at <= cut)
+
+
+# ---------------------------------------------------------------- cross-district (跨区)
+
+
+def zone_districts_cte() -> Any:
+    """Each zone's district (``id``, ``district_id``): the top zone's child its branch goes through, or the top
+    zone itself. Zones under a broken chain (a cycle) get none."""
+    top = aliased(Zone)
+    base = (select(Zone.id.label("id"), Zone.id.label("district_id"), Zone.parent_id.is_(None).label("top"))
+            .outerjoin(top, top.id == Zone.parent_id)
+            .where(or_(Zone.parent_id.is_(None), top.parent_id.is_(None)))
+            .cte("zone_districts", recursive=True))
+    child = aliased(Zone)
+    return base.union_all(select(child.id, base.c.district_id, literal(False))
+                          .where(child.parent_id == base.c.id, base.c.top.is_(False)))
+
+
+def cross_district_sql() -> ColumnElement[bool]:
+    """The case's zone and its confirmed source's zone lie in different districts (both known), on ``cases``."""
+    districts = zone_districts_cte()
+    mine, theirs = districts.alias("case_district"), districts.alias("source_district")
+    return (exists().where(Source.id == Case.confirmed_source_id, mine.c.id == Case.zone_id,
+                           theirs.c.id == Source.zone_id, mine.c.district_id != theirs.c.district_id)
+            .correlate(Case))

@@ -61,12 +61,14 @@ def case_filters(
     opened_to: Day | None = None,
     updated_since: Annotated[Moment | None, Query(description="only cases changed (a step, an edit) at or after "
                                                               "this time: a change feed")] = None,
+    cross_district: Annotated[bool | None, Query(description="跨区: 1 for the cases whose confirmed source lies in "
+                                                             "another district, 0 for the others")] = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
         zone_id=zone_id, zone=zone or None, category=category, status=status, channel=channel,
         assigned_to=casework.resolve_assigned(assigned_to, actor=actor_of(principal)), overdue=overdue,
         colour=colour, opened_from=opened_from, opened_to=opened_to,
-        updated_since=updated_since)
+        updated_since=updated_since, cross_district=cross_district)
 
 
 Filters = Annotated[casework.CaseFilters, Depends(case_filters)]
