@@ -9,6 +9,7 @@ import uuid
 from ecogrid.core.models import Source
 from ecogrid.sources import credit_code
 from tests.casefactory import new_case
+from tests.console.console_support import sign_in
 from tests.staffing import person, zone
 
 
@@ -93,3 +94,17 @@ def test_the_city_level_lists_cross_district_cases_and_a_source_next_door_is_not
 
     bad = client.get("/api/v1/cases", headers=city, params={"cross_district": "maybe"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "cross_district"
+
+
+def test_the_console_ledger_filters_and_the_case_page_says_cross_district(client, db):
+    city_chief, chiefs, districts, grid_in_b = city_with_districts(db)
+    crossing = new_case(db, zone_id=districts["A"].id, confirmed_source_id=source_in(db, grid_in_b, 121.13).id)
+    at_home = new_case(db, zone_id=districts["A"].id)
+    sign_in(client, city_chief.username)
+    ledger = client.get("/cases", params={"cross_district": "1"})
+    assert ledger.status_code == 200
+    assert f'data-case="{crossing.id}"' in ledger.text and f'data-case="{at_home.id}"' not in ledger.text
+    assert 'class="cross-district"' in ledger.text and '<option value="1" selected>' in ledger.text
+    page = client.get(f"/cases/{crossing.id}")
+    assert page.status_code == 200 and 'id="cross-district"' in page.text and "跨区案件" in page.text
+    assert 'id="cross-district"' not in client.get(f"/cases/{at_home.id}").text
