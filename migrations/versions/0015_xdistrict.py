@@ -1,4 +1,4 @@
-"""work that left the bureau announced to webhook subscribers
+"""work that left the bureau announced to webhook subscribers; post-enforcement checks
 
 Revision ID: 0015_xdistrict
 Revises: 0012_field_actions
@@ -6,10 +6,14 @@ Revises: 0012_field_actions
 - The webhook outbox announces a return to the platform (case event ``return``, 退单) as ``case.returned``
   and a transfer or a handover to the police (``transfer``, ``handover``; 转办, 移交公安) as
   ``case.transferred``. Every mapping of 0009_rework stays; the downgrade puts 0009's function back.
+- ``case_checks``: post-enforcement checks (执法后督察) a chief schedules on a concluded or closed case: the
+  day, the inspector who goes, who scheduled it and why, and once done when, by whom and what was found.
+  One check per case, inspector and day (a retried scheduling finds the one stored).
 """
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_xdistrict"
@@ -47,7 +51,22 @@ LEFT = ("WHEN 'return' THEN 'case.returned' WHEN 'transfer' THEN 'case.transferr
 
 def upgrade() -> None:
     op.execute(ENQUEUE.replace("{left}", LEFT))
+    op.create_table(
+        "case_checks",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("assignee_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False, index=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("scheduled_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("scheduled_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("finding", sa.Text(), nullable=True),
+        sa.UniqueConstraint("case_id", "assignee_id", "due_on", name="uq_case_checks_case_assignee_day"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("case_checks")
     op.execute(ENQUEUE.replace("{left}", ""))
