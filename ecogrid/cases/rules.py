@@ -37,14 +37,15 @@
   their last reply in the period, by the cut-off.
 
 - Cross-district (跨区): the case lies in one district and its confirmed source (``cases.confirmed_source_id``)
-  in another. A zone's district is the zone directly under the top zone of its tree (the top zone is
-  the city level: its officer acts everywhere), or the top zone itself for a top zone; a case or source
-  outside every zone has no district and is never cross-district. Only a confirmed source counts: the
-  suspects ranking is a guess recomputed as sources and readings change, and access and escalation must
-  not follow a guess. A cross-district case is within reach of the chiefs of both districts (the chiefs
-  whose zones hold the case, or hold its source: ``states.within_zones``), carries ``cross_district`` in
-  every answer and is listed for the city level under ``cross_district=1``. ``cross_district_sql`` is
-  the one definition; ``authorization.cross_district_source_zone`` reads it for one case.
+  in another. A zone's district is the nearest zone of level ``district`` up its tree, itself included (under
+  a city-level top zone, the district it lies in; with one district on top, every case lies in it); a
+  zone with none above it, or a case or source outside every zone, has no district and is never
+  cross-district. Only a confirmed source counts: the suspects ranking is a guess recomputed as sources
+  and readings change, and access and escalation must not follow a guess. A cross-district case is
+  within reach of the chiefs of both districts (the chiefs whose zones hold the case, or hold its source:
+  ``states.within_zones``), carries ``cross_district`` in every answer and is listed for the city level
+  under ``cross_district=1``. ``cross_district_sql`` is the one definition;
+  ``authorization.cross_district_source_zone`` reads it for one case.
 
 Python predicates and SQL expressions are built from the same constants below.
 """
@@ -61,6 +62,7 @@ from sqlalchemy.orm import aliased
 from ecogrid.cases import colours
 from ecogrid.cases.states import REOPEN_EVENT, Action, Satisfaction, Status
 from ecogrid.core.models import Case, CaseEvent, Revisit, Source, Zone
+from ecogrid.core.vocabulary import ZoneLevel
 
 LEFT: tuple[str, ...] = (Status.returned.value, Status.transferred.value)
 FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value, *LEFT)
@@ -75,6 +77,7 @@ REPLY_ACTION = Action.reply.value
 SECONDS_PER_DAY = 86_400.0
 RETURNING_ACTIONS: tuple[str, ...] = (Action.return_.value,)
 TRANSFERRING_ACTIONS: tuple[str, ...] = (Action.transfer.value, Action.handover.value)
+DISTRICT_LEVEL = ZoneLevel.district.value
 
 
 # ---------------------------------------------------------------- Python predicates
@@ -263,16 +266,13 @@ def revisited_after_sql(case_id: Any, replied_at: Any, cut: datetime) -> ColumnE
 
 
 def zone_districts_cte() -> Any:
-    """Each zone's district (``id``, ``district_id``): the top zone's child its branch goes through, or the top
-    zone itself. Zones under a broken chain (a cycle) get none."""
-    top = aliased(Zone)
-    base = (select(Zone.id.label("id"), Zone.id.label("district_id"), Zone.parent_id.is_(None).label("top"))
-            .outerjoin(top, top.id == Zone.parent_id)
-            .where(or_(Zone.parent_id.is_(None), top.parent_id.is_(None)))
+    """Each zone's district (``id``, ``district_id``): the nearest zone of level district up its tree, itself
+    included. Zones without one are not listed."""
+    base = (select(Zone.id.label("id"), Zone.id.label("district_id")).where(Zone.level == DISTRICT_LEVEL)
             .cte("zone_districts", recursive=True))
     child = aliased(Zone)
-    return base.union_all(select(child.id, base.c.district_id, literal(False))
-                          .where(child.parent_id == base.c.id, base.c.top.is_(False)))
+    return base.union_all(select(child.id, base.c.district_id)
+                          .where(child.parent_id == base.c.id, child.level != DISTRICT_LEVEL))
 
 
 def cross_district_sql() -> ColumnElement[bool]:

@@ -14,14 +14,16 @@ from tests.staffing import person, zone
 
 
 def city_with_districts(db):
-    """A top zone (the city level) with districts A, B, C side by side, each with its own chief; a grid in B."""
+    """A top zone (the city level) with districts A, B, C side by side, each with its own chief; a street and
+    a grid in B."""
     city_chief = person(db, "chief")
     city = zone(db, level="district", officer=city_chief, west=121.0, size=0.3)
     chiefs, districts = {}, {}
     for k, name in enumerate("ABC"):
         chiefs[name] = person(db, "chief")
-        districts[name] = zone(db, level="street", officer=chiefs[name], parent=city, west=121.0 + 0.1 * k)
-    grid_in_b = zone(db, level="grid", parent=districts["B"], west=121.12, south=36.02, size=0.02)
+        districts[name] = zone(db, level="district", officer=chiefs[name], parent=city, west=121.0 + 0.1 * k)
+    street_in_b = zone(db, level="street", parent=districts["B"], west=121.11, south=36.01, size=0.05)
+    grid_in_b = zone(db, level="grid", parent=street_in_b, west=121.12, south=36.02, size=0.02)
     return city_chief, chiefs, districts, grid_in_b
 
 
@@ -76,7 +78,8 @@ def test_a_case_whose_source_lies_in_another_district_is_within_reach_of_both_ch
 def test_the_city_level_lists_cross_district_cases_and_a_source_next_door_is_not_one(client, db, auth):
     city_chief, chiefs, districts, grid_in_b = city_with_districts(db)
     crossing = new_case(db, zone_id=districts["A"].id, confirmed_source_id=source_in(db, grid_in_b, 121.13).id)
-    at_home = new_case(db, zone_id=districts["A"].id, confirmed_source_id=source_in(db, districts["A"], 121.05).id)
+    street_in_a = zone(db, level="street", parent=districts["A"], west=121.01, south=36.01, size=0.03)
+    at_home = new_case(db, zone_id=street_in_a.id, confirmed_source_id=source_in(db, districts["A"], 121.05).id)
     unconfirmed = new_case(db, zone_id=districts["C"].id)
     outside = new_case(db, zone_id=None, confirmed_source_id=source_in(db, districts["B"], 121.15).id)
     city = auth(city_chief)
@@ -108,3 +111,12 @@ def test_the_console_ledger_filters_and_the_case_page_says_cross_district(client
     page = client.get(f"/cases/{crossing.id}")
     assert page.status_code == 200 and 'id="cross-district"' in page.text and "跨区案件" in page.text
     assert 'id="cross-district"' not in client.get(f"/cases/{at_home.id}").text
+
+
+def test_with_one_district_on_top_a_source_in_the_next_street_is_not_cross_district(client, db, auth):
+    chief = person(db, "chief")
+    district = zone(db, level="district", officer=chief, west=122.0, size=0.2)
+    here, there = (zone(db, level="street", parent=district, west=122.0 + 0.1 * k, size=0.1) for k in (0, 1))
+    row = new_case(db, zone_id=here.id, confirmed_source_id=source_in(db, there, 122.15).id)
+    assert read(client, auth(chief), row.id)["cross_district"] is False
+    assert row.id not in listed(client, auth(chief), cross_district=1)
