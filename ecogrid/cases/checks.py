@@ -28,6 +28,10 @@ CHECK_EVENT = "check"
 # Dealt with: the handling concluded (办结) and after, closed (销号) included.
 CHECKABLE: tuple[str, ...] = (Status.replied.value, Status.revisited.value, Status.closed.value)
 SCHEDULERS = frozenset({Role.chief.value, Role.admin.value})
+# Who has checks to read: the schedulers and the inspectors sent.
+READERS = SCHEDULERS | {Role.inspector.value}
+EVENT_LABELS: dict[str, tuple[str, str]] = {SCHEDULE_EVENT: ("安排执法后督察", "post-enforcement check scheduled"),
+                                            CHECK_EVENT: ("执法后督察", "post-enforcement check")}
 TEXT_MAX = 4000
 
 
@@ -117,7 +121,7 @@ def list_checks(session: Session, *, user_id: int | None, role: str, case_id: in
     query = select(CaseCheck)
     if role == Role.inspector.value:
         query = query.where(CaseCheck.assignee_id == user_id)
-    elif role not in SCHEDULERS:
+    elif role not in READERS:
         raise Forbidden(f"role {role} has no post-enforcement checks")
     if case_id is not None:
         query = query.where(CaseCheck.case_id == case_id)

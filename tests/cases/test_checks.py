@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from ecogrid.cases import service as casework
 from ecogrid.core.time import today
+from tests.console.console_support import sign_in
 from tests.staffing import actor, city_chief, dispatched, person, zone
 
 
@@ -81,3 +82,17 @@ def test_a_check_follows_the_handling_and_names_a_day_and_an_inspector(client, d
     assert client.get(f"/api/v1/cases/{row.id}/checks", headers=chief).json()["total"] == 0
     someone_else = client.post("/api/v1/checks/999999/done", headers=auth(inspector), json={"finding": "x"})
     assert someone_else.status_code == 404
+
+
+def test_the_case_page_lists_the_checks_and_the_history_names_them(client, db, auth):
+    chief_user, inspector = city_chief(db), person(db, "inspector")
+    row = replied_case(db, chief_user, inspector)
+    day = (today() + timedelta(days=3)).isoformat()
+    made = client.post(f"/api/v1/cases/{row.id}/checks", headers=auth(chief_user),
+                       json={"due_on": day, "assignee_id": inspector.id, "note": "<b>复查</b>"})
+    assert made.status_code == 201
+    sign_in(client, chief_user.username)
+    page = client.get(f"/cases/{row.id}")
+    assert page.status_code == 200 and 'id="post-checks"' in page.text
+    assert f'data-check="{made.json()["id"]}"' in page.text and day in page.text and "待督察" in page.text
+    assert "安排执法后督察" in page.text and "&lt;b&gt;复查&lt;/b&gt;" in page.text and "<b>复查</b>" not in page.text
