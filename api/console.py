@@ -28,7 +28,7 @@ from api.deps import Principal, check_role
 from api.page_auth import TOKEN_COOKIE, get_page_principal
 from api.security_headers import csp_nonce
 from api.templating import templates
-from ecogrid.cases import states
+from ecogrid.cases import checks, states
 from ecogrid.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from ecogrid.core.vocabulary import label
 
@@ -92,6 +92,7 @@ WORKFLOW_LABELS: Mapping[str, tuple[str, str]] = {
     "backlog_leave": ("移出信访积案", "taken off the backlog"),
     "duty": ("值班人员接收", "received by the person on duty"),
     states.REOPEN_EVENT: states.REOPEN_LABELS, "contact": ("联系投诉人", "contact with the complainant"),
+    **checks.EVENT_LABELS,
 }
 
 _ERROR_KINDS: Sequence[tuple[type[DomainError], str, str]] = (

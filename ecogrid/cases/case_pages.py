@@ -23,6 +23,7 @@ from api import console
 from api.deps import DbSession, SettingsDep
 from api.params import Id
 from ecogrid.accounts import service as user_service
+from ecogrid.cases import checks as post_checks
 from ecogrid.cases import contacts as contact_log
 from ecogrid.cases import departments as department_registry
 from ecogrid.cases import service as casework
@@ -105,9 +106,12 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
                                     name=page.principal.name, role=page.role) \
         if contact_log.may_use(page.role) else None
     session.commit()  # the audit entry of the contact log's reading
+    follow_ups = post_checks.list_checks(session, case_id=case_id, user_id=page.principal.user_id, role=page.role) \
+        if page.role in post_checks.READERS else None
     people = user_service.display_names(session, {e["actor_id"] for e in body["history"]}
                                         | {r["by_id"] for r in body["revisits"]}
-                                        | {body["assigned_to_id"], body["supervisor_id"], body["duty_user_id"]})
+                                        | {body["assigned_to_id"], body["supervisor_id"], body["duty_user_id"]}
+                                        | {c["assignee_id"] for c in follow_ups or ()})
     zone = session.get(Zone, body["zone_id"]) if body["zone_id"] else None
     actions = body["allowed_actions"]
     inspectors, teams = user_service.dispatch_targets(session) if Action.dispatch.value in actions else ([], [])
@@ -122,6 +126,7 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
         chiefs=chiefs, may_supervise=page.role in SUPERVISORS and body["status"] not in casework.FINISHED,
         reject_reasons=[r.value for r in RejectReason], satisfactions=[s.value for s in Satisfaction],
         revisit_methods=REVISIT_METHODS, contacts=log, contact_methods=[m.value for m in ContactMethod],
+        checks=follow_ups,
         errors=errors or {}, open_action=open_action,
         return_reasons=[r.value for r in ReturnReason], police=department_registry.POLICE,
         departments=registry,

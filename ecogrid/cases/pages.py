@@ -35,7 +35,7 @@ READERS = ("clerk", "chief", "planner", "inspector")
 EXPORTERS = ("clerk", "chief", "planner")
 PAGE_SIZES = (25, 50, 100, 200)
 FILTER_NAMES = ("zone", "category", "channel", "status", "colour", "overdue", "assigned_to", "opened_from",
-                "opened_to", "bbox", "owner", "owned")
+                "opened_to", "bbox", "owner", "owned", "cross_district")
 COLOURS = ("red", "yellow", "blue", "green")
 COLOUR_LABELS = {"red": ("红灯（超期）", "red (overdue)"), "yellow": ("黄灯（临期）", "yellow (due soon)"),
                  "blue": ("蓝灯（正常）", "blue (in time)"), "green": ("绿灯（已办结）", "green (done)")}
@@ -109,6 +109,7 @@ def read_query(page: console.Page) -> LedgerQuery:
         errors["colour"] = page.error_text(InvalidInput("colour is one of red, yellow, blue, green", field="colour"))
         values["colour"] = None
     values["overdue"] = {"true": True, "false": False}.get(params["overdue"])
+    values["cross_district"] = {"1": True, "0": False}.get(params["cross_district"])
     values["assigned_to"] = attempt("assigned_to", lambda: casework.resolve_assigned(params["assigned_to"] or None,
                                                                                     actor=actor_of(page)))
     values["owner_id"] = attempt("owner", lambda: ownership.resolve_owner(params["owner"] or None,

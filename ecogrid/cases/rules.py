@@ -36,6 +36,17 @@
 - Revisit coverage (回访率): of the cases replied to (办结) in the period, the share revisited after
   their last reply in the period, by the cut-off.
 
+- Cross-district (跨区): the case lies in one district and its confirmed source (``cases.confirmed_source_id``)
+  in another. A zone's district is the nearest zone of level ``district`` up its tree, itself included (under
+  a city-level top zone, the district it lies in; with one district on top, every case lies in it); a
+  zone with none above it, or a case or source outside every zone, has no district and is never
+  cross-district. Only a confirmed source counts: the suspects ranking is a guess recomputed as sources
+  and readings change, and access and escalation must not follow a guess. A cross-district case is
+  within reach of the chiefs of both districts (the chiefs whose zones hold the case, or hold its source:
+  ``states.within_zones``), carries ``cross_district`` in every answer and is listed for the city level
+  under ``cross_district=1``. ``cross_district_sql`` is the one definition;
+  ``authorization.cross_district_source_zone`` reads it for one case.
+
 Python predicates and SQL expressions are built from the same constants below.
 """
 
@@ -50,7 +61,8 @@ from sqlalchemy.orm import aliased
 
 from ecogrid.cases import colours
 from ecogrid.cases.states import REOPEN_EVENT, Action, Satisfaction, Status
-from ecogrid.core.models import Case, CaseEvent, Revisit
+from ecogrid.core.models import Case, CaseEvent, Revisit, Source, Zone
+from ecogrid.core.vocabulary import ZoneLevel
 
 LEFT: tuple[str, ...] = (Status.returned.value, Status.transferred.value)
 FINISHED: tuple[str, ...] = (Status.closed.value, Status.rejected.value, *LEFT)
@@ -65,6 +77,7 @@ REPLY_ACTION = Action.reply.value
 SECONDS_PER_DAY = 86_400.0
 RETURNING_ACTIONS: tuple[str, ...] = (Action.return_.value,)
 TRANSFERRING_ACTIONS: tuple[str, ...] = (Action.transfer.value, Action.handover.value)
+DISTRICT_LEVEL = ZoneLevel.district.value
 
 
 # ---------------------------------------------------------------- Python predicates
@@ -281,3 +294,25 @@ def chronic_sql() -> ColumnElement[bool]:
 def on_backlog_sql() -> ColumnElement[bool]:
     """On the backlog ledger, on the cases table (the same rule as ``on_backlog``)."""
     return or_(Case.backlog == BACKLOG_LISTED, and_(Case.backlog.is_(None), chronic_sql()))
+
+
+# ---------------------------------------------------------------- cross-district (跨区)
+
+
+def zone_districts_cte() -> Any:
+    """Each zone's district (``id``, ``district_id``): the nearest zone of level district up its tree, itself
+    included. Zones without one are not listed."""
+    base = (select(Zone.id.label("id"), Zone.id.label("district_id")).where(Zone.level == DISTRICT_LEVEL)
+            .cte("zone_districts", recursive=True))
+    child = aliased(Zone)
+    return base.union_all(select(child.id, base.c.district_id)
+                          .where(child.parent_id == base.c.id, child.level != DISTRICT_LEVEL))
+
+
+def cross_district_sql() -> ColumnElement[bool]:
+    """The case's zone and its confirmed source's zone lie in different districts (both known), on ``cases``."""
+    districts = zone_districts_cte()
+    mine, theirs = districts.alias("case_district"), districts.alias("source_district")
+    return (exists().where(Source.id == Case.confirmed_source_id, mine.c.id == Case.zone_id,
+                           theirs.c.id == Source.zone_id, mine.c.district_id != theirs.c.district_id)
+            .correlate(Case))

@@ -254,6 +254,9 @@ class CaseSummary(BaseModel):
     rework_count: int = Field(default=0, description="times a repeat complaint reopened the case after it was "
                                                      "closed (返工)")
     extended: bool
+    cross_district: bool = Field(default=False, description="跨区: the case lies in one district and its confirmed "
+                                                             "source in another; escalated to the city level and "
+                                                             "within reach of both districts' chiefs")
     satisfaction: Satisfaction | None
     time_left_seconds: int | None = Field(description="negative once overdue; null when finished")
     time_left: str | None = Field(examples=["3d 4h"])

@@ -64,6 +64,7 @@ class CaseFilters:
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north (WGS-84): a map cell
     owner_id: int | None = None  # the leader who owns the case (领导包案)
     owned: bool | None = None  # owned by a leader (True) or by none (False)
+    cross_district: bool | None = None  # the case and its confirmed source lie in different districts
 
 
 local_iso = rfc3339  # every time leaves the API as RFC 3339 with +08:00
@@ -132,6 +133,8 @@ def filtered_cases(filters: CaseFilters, *, now: datetime, yellow_fraction: floa
         query = query.where(Case.opened_at < day_start(filters.opened_to + timedelta(days=1)))
     if filters.updated_since is not None:
         query = query.where(Case.updated_at >= filters.updated_since)
+    if filters.cross_district is not None:
+        query = query.where(rules.cross_district_sql() if filters.cross_district else ~rules.cross_district_sql())
     return query
 
 
@@ -205,8 +208,9 @@ def list_cases(session: Session, *, filters: CaseFilters, limit: int = 50, offse
     ids = [c.id for c in rows]
     revisits, concluded = last_revisits(session, ids), concluded_times(session, ids)
     calendar = calendar_service.current(session)
+    crossing = set(session.scalars(select(Case.id).where(Case.id.in_(ids), rules.cross_district_sql())))
     return [summarise(c, revisits.get(c.id), now=moment, yellow_fraction=fraction, concluded_at=concluded.get(c.id),
-                      calendar=calendar) for c in rows], total
+                      calendar=calendar, cross_district=c.id in crossing) for c in rows], total
 
 
 def visible_to(session: Session, query: Select[Any], viewer: Actor | None) -> Select[Any]:
@@ -218,14 +222,17 @@ def visible_to(session: Session, query: Select[Any], viewer: Actor | None) -> Se
 
 
 def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_fraction: float | None = None,
-              concluded_at: datetime | None = None, calendar: deadlines.WorkCalendar | None = None) -> dict[str, Any]:
+              concluded_at: datetime | None = None, calendar: deadlines.WorkCalendar | None = None,
+              cross_district: bool | None = None) -> dict[str, Any]:
     """A case as a list item: deadline, time left, colours, counts (no personal data). ``due_estimated``
     says the deadline was counted through a year without an official schedule (``calendar``: the
-    schedules loaded; read from the row's session when not given)."""
+    schedules loaded; read from the row's session when not given); ``cross_district`` likewise."""
     marks = case_marks(row, last_revisit, now=now, yellow_fraction=yellow_fraction, concluded_at=concluded_at)
+    owner = object_session(row)
     if calendar is None:
-        owner = object_session(row)
         calendar = calendar_service.current(owner) if owner is not None else None
+    if cross_district is None:
+        cross_district = owner is not None and authorization.cross_district_source_zone(owner, row) is not None
     return {
         "id": row.id, "kind": row.kind, "category": row.category, "status": row.status,
         "status_label": states.STATUS_LABELS[states.Status(row.status)][0], "channel": row.channel,
@@ -239,7 +246,7 @@ def summarise(row: Case, last_revisit: Revisit | None, *, now: datetime, yellow_
         "assigned_team": row.assigned_team, "supervisor_id": row.supervisor_id,
         "owner_id": row.owner_id, "duty_user_id": row.duty_user_id,
         "repeat_count": row.repeat_count, "handling_count": row.handling_count, "rework_count": row.rework_count,
-        "extended": row.extended,
+        "extended": row.extended, "cross_district": cross_district,
         "satisfaction": row.satisfaction, **marks,
     }
 

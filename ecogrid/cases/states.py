@@ -40,7 +40,8 @@ gathers (:class:`Reach`, :class:`Assignment`), by :func:`may_act_on`:
 
 - an inspector acts only on a case assigned to them, or to the team they belong to;
 - a chief acts only on cases in their zones: the zones whose officer they are and every zone
-  nested in them. A chief who is officer of a top-level zone (the district) is city-level and
+  nested in them; a cross-district case (``ecogrid.cases.rules``) also lies in its source's zone.
+  A chief who is officer of a top-level zone (the district) is city-level and
   acts everywhere, cases outside every zone included; a chief who is officer of no zone acts
   nowhere (they still read), since nobody has said which part of the city they answer for;
 - admin acts everywhere; clerks (intake staff) are limited by their role, not by place.
@@ -286,6 +287,8 @@ class Assignment:
     assigned_to_id: int | None = None
     assigned_team: str | None = None
     zone_id: int | None = None
+    # The zone of the case's source when it lies in another district (a cross-district case), else None.
+    source_zone_id: int | None = None
 
 
 class NotYours(RoleNotAllowed):
@@ -300,10 +303,11 @@ def is_assigned(reach: Reach, assignment: Assignment) -> bool:
 
 
 def within_zones(reach: Reach, assignment: Assignment) -> bool:
-    """The case lies in the actor's zones (a case outside every zone lies only in "everywhere")."""
+    """The case lies in the actor's zones (a case outside every zone lies only in "everywhere"), or, for a
+    cross-district case, its source does: the chiefs of both districts answer for it."""
     if reach.zone_ids is None:
         return True
-    return assignment.zone_id is not None and assignment.zone_id in reach.zone_ids
+    return any(z is not None and z in reach.zone_ids for z in (assignment.zone_id, assignment.source_zone_id))
 
 
 def may_act_on(role: str, reach: Reach, assignment: Assignment) -> bool:

@@ -63,13 +63,15 @@ def case_filters(
                                                               "this time: a change feed")] = None,
     owner: Annotated[str | None, Query(description="owned by this leader (领导包案): a user id, or 'me'")] = None,
     owned: Annotated[bool | None, Query(description="owned by a leader (true) or by none (false)")] = None,
+    cross_district: Annotated[bool | None, Query(description="跨区: 1 for the cases whose confirmed source lies in "
+                                                             "another district, 0 for the others")] = None,
 ) -> casework.CaseFilters:
     return casework.CaseFilters(
         zone_id=zone_id, zone=zone or None, category=category, status=status, channel=channel,
         assigned_to=casework.resolve_assigned(assigned_to, actor=actor_of(principal)), overdue=overdue,
         colour=colour, opened_from=opened_from, opened_to=opened_to,
         updated_since=updated_since, owner_id=ownership.resolve_owner(owner, actor=actor_of(principal)),
-        owned=owned)
+        owned=owned, cross_district=cross_district)
 
 
 Filters = Annotated[casework.CaseFilters, Depends(case_filters)]

@@ -8,7 +8,8 @@ case actions, inspections, photos, suspects and the case and complaint reads all
   and the complaints of those cases; any other case is answered 404, exactly like a case that does
   not exist, so ids of other people's cases are not confirmed.
 - **Chiefs** read every case; they act on cases in their zones (the zones whose officer they are,
-  with everything nested in them). The officer of a top-level zone is city-level and acts
+  with everything nested in them), and on a cross-district case whose source lies in their zones.
+  The officer of a top-level zone is city-level and acts
   everywhere; a chief who is officer of no zone acts nowhere. A refused chief gets 403.
 - **Admin** reads and acts everywhere; clerks and planners are limited by role alone.
 - **Intake** (REST ``POST /api/v1/complaints`` and Open311 ``POST requests.json``) is open to the
@@ -22,12 +23,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.interfaces import ORMOption
 
-from ecogrid.cases import states
+from ecogrid.cases import rules, states
 from ecogrid.core.errors import Forbidden, InvalidInput, NotFound
-from ecogrid.core.models import Case, User, Zone
+from ecogrid.core.models import Case, Source, User, Zone
 from ecogrid.core.vocabulary import Role
 
 # Registering complaints is intake work: clerks (and admin). Hotline and Open311 integrations
@@ -72,8 +73,18 @@ def _zones_of_officer(session: Session, *, user_id: int) -> frozenset[int] | Non
 
 
 def assignment_of(case: Case) -> states.Assignment:
+    owner = object_session(case)
+    source_zone = cross_district_source_zone(owner, case) if owner is not None else None
     return states.Assignment(assigned_to_id=case.assigned_to_id, assigned_team=case.assigned_team,
-                             zone_id=case.zone_id)
+                             zone_id=case.zone_id, source_zone_id=source_zone)
+
+
+def cross_district_source_zone(session: Session, case: Case) -> int | None:
+    """The zone of the case's confirmed source if the case is cross-district (``rules.cross_district_sql``)."""
+    if case.confirmed_source_id is None or case.zone_id is None:
+        return None
+    return session.scalar(select(Source.zone_id).join(Case, Case.confirmed_source_id == Source.id)
+                          .where(Case.id == case.id, rules.cross_district_sql()))
 
 
 # ---------------------------------------------------------------- reading

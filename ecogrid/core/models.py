@@ -397,6 +397,23 @@ class CaseContact(Base):
     created_at: Mapped[datetime] = _now()
 
 
+class CaseCheck(Base):
+    """A post-enforcement check (执法后督察) of a concluded or closed case: when, who goes, what was found."""
+
+    __tablename__ = "case_checks"
+    __table_args__ = (UniqueConstraint("case_id", "assignee_id", "due_on", name="uq_case_checks_case_assignee_day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scheduled_at: Mapped[datetime] = _now()
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    finding: Mapped[str | None] = mapped_column(Text)
+
+
 class PatrolPlan(Base):
     """A patrol plan: a risk-ranked selection, a "double random" draw, or a day's route."""
 

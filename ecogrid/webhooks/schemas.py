@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.read_types import Timestamp
 
 Event = Literal["case.registered", "case.accepted", "case.rejected", "case.dispatched", "case.replied",
-                "case.closed", "case.reopened", "case.red", "case.overdue"]
+                "case.closed", "case.reopened", "case.red", "case.overdue", "case.returned", "case.transferred"]
 
 
 class WebhookCreate(BaseModel):
@@ -18,7 +18,7 @@ class WebhookCreate(BaseModel):
         "description": "12345 平台回传"}]})
 
     url: str = Field(min_length=8, max_length=2000, description="absolute http(s) URL receiving POSTs")
-    events: list[Event] = Field(min_length=1, max_length=9)
+    events: list[Event] = Field(min_length=1, max_length=11)
     description: str | None = Field(default=None, max_length=200)
 
 

@@ -39,9 +39,10 @@ from ecogrid.core.settings import Settings
 from ecogrid.core.time import rfc3339
 from ecogrid.webhooks.signing import SIGNATURE_HEADER, signature
 
-# What a subscription may ask for; the trigger maps workflow steps to the first eight.
+# What a subscription may ask for; the trigger maps workflow steps to all but ``case.overdue`` (the sweep's).
+# Work that left the bureau: ``case.returned`` (退单), ``case.transferred`` (转办 and 移交公安, migration 0015).
 EVENTS = ("case.registered", "case.accepted", "case.rejected", "case.dispatched", "case.replied", "case.closed",
-          "case.reopened", "case.red", "case.overdue")
+          "case.reopened", "case.red", "case.overdue", "case.returned", "case.transferred")
 OVERDUE = "case.overdue"
 # One dispatcher at a time runs the sweep (other dispatchers skip it); any number deliver.
 SWEEP_LOCK = 0x5EB600C
@@ -175,7 +176,20 @@ def payload_of(session: Session, item: WebhookOutboxItem) -> dict[str, Any]:
                         "due_at": rfc3339(case.due_at)}
     if step is not None:
         body["action"] = step.action
+        body.update(_where_it_went(step))
     return body
+
+
+def _where_it_went(step: CaseEvent) -> dict[str, Any]:
+    """For work that left: the return's reason code, or the department a transfer or handover went to (the
+    step's own record, as it was then); nothing for any other step."""
+    data = step.data or {}
+    if step.action in rules.RETURNING_ACTIONS:
+        return {"return_reason": data.get("reason")}
+    if step.action in rules.TRANSFERRING_ACTIONS:
+        return {"department": {"id": data.get("department_id"), "name": data.get("department"),
+                               "kind": data.get("kind")}}
+    return {}
 
 
 def backoff(attempts: int, settings: Settings) -> timedelta:

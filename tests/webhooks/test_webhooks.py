@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import get_args
 
 import pytest
 from sqlalchemy import func, select
 
+from ecogrid.cases import departments
 from ecogrid.cases import service as casework
 from ecogrid.complaints.intake import ComplaintIn, register_complaint
 from ecogrid.core import migrate
@@ -19,7 +22,7 @@ from ecogrid.core import time as clock
 from ecogrid.core.database import Database
 from ecogrid.core.models import Case, User, Webhook, WebhookDelivery, WebhookOutboxItem
 from ecogrid.core.settings import Settings
-from ecogrid.webhooks import dispatcher, service
+from ecogrid.webhooks import dispatcher, schemas, service
 from ecogrid.webhooks.signing import verify
 from tests.databases import scratch_database
 from tests.webhooks.receiver import black_hole, receiver
@@ -155,6 +158,47 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_given_up(committed, hoo
         with committed.sessionmaker() as session:
             (item,) = service.outbox_of(session, hook.id)
         assert item.dead and item.attempts == 3 and item.delivered_at is None and len(rx.received) == 3
+
+
+def test_work_that_left_the_bureau_is_announced_with_where_it_went(committed, hook_settings):
+    with receiver() as rx:
+        hook = _subscribe(committed, rx.url, ["case.returned", "case.transferred"])
+        returned, transferred, handed = (_complaint(committed, hook_settings, t) for t in ("邻区", "油烟", "噪声"))
+        with committed.sessionmaker() as session:
+            admin = User(username=f"admin-hook-{returned}", role="admin", password_hash="x")
+            session.add(admin)
+            streets = departments.create(session, name=f"城管-{uuid.uuid4().hex[:6]}", kind="urban_management")
+            police = departments.create(session, name=f"分局-{uuid.uuid4().hex[:6]}", kind="police")
+            session.flush()
+            who = casework.Actor(user_id=admin.id, name="admin", role="admin")
+            casework.act(session, case_id=returned, action="return", actor=who,
+                         payload={"reason": "outside_territory", "note": "地址属邻区"})
+            casework.act(session, case_id=transferred, action="transfer", actor=who,
+                         payload={"department_id": streets.id, "reason": "餐饮油烟"})
+            casework.act(session, case_id=handed, action="handover", actor=who,
+                         payload={"department_id": police.id, "reason": "社会生活噪声"})
+            session.commit()
+            names = {streets.id: streets.name, police.id: police.name}
+        attempts = _round(committed, hook_settings)
+        bodies = {b["case"]["id"]: b for b in (json.loads(r.body) for r in rx.received)}
+    assert [a.delivered for a in attempts] == [True, True, True]
+    assert {i: (b["event"], b["action"], b["case"]["status"]) for i, b in bodies.items()} == {
+        returned: ("case.returned", "return", "returned"), transferred: ("case.transferred", "transfer", "transferred"),
+        handed: ("case.transferred", "handover", "transferred")}
+    assert bodies[returned]["return_reason"] == "outside_territory" and "地址属邻区" not in json.dumps(bodies)
+    assert bodies[transferred]["department"] == {"id": streets.id, "name": names[streets.id],
+                                                 "kind": "urban_management"}
+    assert bodies[handed]["department"]["kind"] == "police"
+    with committed.sessionmaker() as session:
+        assert service.undelivered_for(session, hook.id) == 0
+
+
+def test_every_subscribable_event_is_accepted_by_the_api(client, auth):
+    assert set(get_args(schemas.Event)) == set(service.EVENTS)
+    r = client.post("/api/v1/webhooks", headers=auth("admin"), json={"url": "https://hotline.example/ev",
+                                                                    "events": list(service.EVENTS)})
+    assert r.status_code == 201, r.text
+    assert r.json()["events"] == list(service.EVENTS)
 
 
 def test_overdue_cases_are_announced_once(committed, hook_settings):
