@@ -80,7 +80,7 @@ def wrk(url: str, script: str, *, connections: int, duration: int, threads: int 
 
 
 def lua_list(values: list[str]) -> str:
-    # LuaJIT has no \\u escapes: the UTF-8 bytes go into the script as they are.
+    # LuaJIT has no \u escapes: the UTF-8 bytes go into the script as they are.
     return "{" + ",".join(json.dumps(v, ensure_ascii=False) for v in values) + "}"
 
 
