@@ -65,9 +65,13 @@ def _ms(value: str) -> float:
 def wrk(url: str, script: str, *, connections: int, duration: int, threads: int = 2) -> Load:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
-    out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s",
-                          "--latency", "-s", f.name, url], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s",
+                           "--latency", "-s", f.name, url], capture_output=True, text=True, check=True)
     os.unlink(f.name)
+    # wrk reports a script it cannot load on stderr and then measures plain GETs of the URL instead.
+    if done.stderr.strip():
+        raise SystemExit(f"wrk: {done.stderr.strip()}")
+    out = done.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -76,7 +80,8 @@ def wrk(url: str, script: str, *, connections: int, duration: int, threads: int 
 
 
 def lua_list(values: list[str]) -> str:
-    return "{" + ",".join(json.dumps(v) for v in values) + "}"
+    # LuaJIT has no \u escapes: the UTF-8 bytes go into the script as they are.
+    return "{" + ",".join(json.dumps(v, ensure_ascii=False) for v in values) + "}"
 
 
 def case_read_script(ids: list[int], prefix: str, token: str | None) -> str:
