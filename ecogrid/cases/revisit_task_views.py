@@ -19,7 +19,7 @@ Reader = Annotated[Principal, Depends(require_roles("clerk", "chief"))]
 
 
 @router.post("/generate", response_model=TasksGenerated)
-def generate_tasks(session: DbSession, settings: SettingsDep, principal: Generator,
+def generate_revisit_tasks(session: DbSession, settings: SettingsDep, principal: Generator,
                    body: TasksGenerate) -> TasksGenerated:
     """Scheduled revisits for the closings that have none; with ``quarter``, that quarter's sample (drawn once)."""
     made = revisit_tasks.generate_scheduled(session, days=body.days or settings.revisit_after_days,
@@ -34,7 +34,7 @@ def generate_tasks(session: DbSession, settings: SettingsDep, principal: Generat
 
 
 @router.get("", response_model=TaskList)
-def list_tasks(session: DbSession, settings: SettingsDep, principal: Reader,
+def list_revisit_tasks(session: DbSession, settings: SettingsDep, principal: Reader,
                open: Annotated[bool, Query(description="only the tasks not done yet")] = True,
                kind: Annotated[Literal["scheduled", "sample", "progress_notice"] | None, Query()] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0) -> TaskList:
@@ -45,7 +45,7 @@ def list_tasks(session: DbSession, settings: SettingsDep, principal: Reader,
 
 
 @router.post("/{task_id}/done", response_model=TaskRead, responses=errors(404, 409))
-def complete_task(session: DbSession, principal: Reader, task_id: Id, body: TaskDone) -> TaskRead:
+def complete_revisit_task(session: DbSession, principal: Reader, task_id: Id, body: TaskDone) -> TaskRead:
     """Mark a revisit done with the contact made (or a note); recording a contact on the case does it too."""
     item = revisit_tasks.complete(session, task_id=task_id, contact_id=body.contact_id, note=body.note,
                                   user_id=principal.user_id, role=principal.role)
