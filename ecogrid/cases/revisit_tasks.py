@@ -215,7 +215,3 @@ def list_tasks(session: Session, *, settings: Settings, user_id: int | None, rol
     items = sorted((i for i in items if i["case_id"] in visible), key=lambda i: (i["due_on"], i["case_id"], i["kind"]))
     return items[offset:offset + limit], len(items)
 
-
-def open_count(session: Session, *, settings: Settings, user_id: int | None, role: str) -> int:
-    """How many revisit tasks and progress notices are open (the clerk's workspace home)."""
-    return list_tasks(session, settings=settings, user_id=user_id, role=role, limit=0)[1]
