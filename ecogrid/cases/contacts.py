@@ -6,7 +6,7 @@ staff-only and role-checked like the case itself (an inspector only on the cases
 their team, a chief recording only in their zones), every record and every read is written to the audit
 log, and the rows are append-only (a trigger refuses UPDATE and DELETE). A ``contact`` event in the
 case history says that a contact happened and how, not what was said. A retried submission with the
-same ``client_id`` is stored once.
+same ``client_id`` is stored once. A contact does the case's open revisit tasks (``revisit_tasks``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogrid.cases import revisit_tasks
 from ecogrid.core import audit, authorization, privacy, text_rules
 from ecogrid.core.errors import Conflict, Forbidden, InvalidInput
 from ecogrid.core.models import Case, CaseContact, CaseEvent
@@ -106,6 +107,7 @@ def record_contact(session: Session, *, case_id: int, data: ContactIn, user_id: 
                           data={"contact_id": row.id, "method": method.value, "contacted_at": rfc3339(when)}))
     audit.record(session, actor_id=user_id, actor_name=name, action="case_contact.create", entity="case_contact",
                  entity_id=row.id, detail={"case_id": case.id, "method": method.value})
+    revisit_tasks.done_by_contact(session, case_id=case.id, contact_id=row.id, user_id=user_id, at=moment)
     session.flush()
     session.refresh(row)
     return _read(row), True

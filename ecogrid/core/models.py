@@ -414,6 +414,25 @@ class CaseCheck(Base):
     finding: Mapped[str | None] = mapped_column(Text)
 
 
+class RevisitTask(Base):
+    """A revisit of a closed case for the clerk (回访): scheduled after the closing or drawn in a quarter's sample."""
+
+    __tablename__ = "revisit_tasks"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "due_on", name="uq_revisit_tasks_case_kind_day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ecogrid.cases.revisit_tasks: scheduled, sample
+    due_on: Mapped[date] = mapped_column(Date)
+    quarter: Mapped[str | None] = mapped_column(String(6))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("case_contacts.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class PatrolPlan(Base):
     """A patrol plan: a risk-ranked selection, a "double random" draw, or a day's route."""
 

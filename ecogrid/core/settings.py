@@ -218,6 +218,12 @@ class Settings(BaseSettings):
     duty_office_start: time = time(8, 30)
     duty_office_end: time = time(17, 30)
 
+    # Revisit tasks (回访): a scheduled revisit this many days after a closing; the share of a quarter's closed
+    # cases drawn for a sample revisit; a case under rectification this long with no contact is due a progress notice.
+    revisit_after_days: int = Field(default=30, ge=1, le=366)
+    revisit_sample_rate: float = Field(default=0.10, gt=0, le=1)
+    revisit_progress_notice_days: int = Field(default=15, ge=1, le=366)
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
