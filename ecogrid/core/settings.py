@@ -218,6 +218,9 @@ class Settings(BaseSettings):
     duty_office_start: time = time(8, 30)
     duty_office_end: time = time(17, 30)
 
+    # Case documents (文书): the issuing bureau's name in the header of a rectification notice or a reply letter.
+    bureau_name: str = "生态环境局"
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:
