@@ -52,18 +52,20 @@ def test_a_clerk_issues_a_numbered_rectification_notice_and_a_retry_is_stored_on
     for text in ("生态环境局", "整改提示函", first["number"], "停止露天焚烧，清运残渣", "@media print"):
         assert text in page.text
     # The notice stays as issued whatever the case does next.
-    casework.act(db, case_id=row.id, action="rectify", actor=actor(inspector),
-                 payload={"due_at": LATER, "requirement": "另行要求"})
+    db.execute(Complaint.__table__.update().where(Complaint.case_id == row.id).values(description="另行描述"))
     assert client.get(first["url"], headers=clerk).text == page.text
 
 
 def test_numbers_run_per_kind_and_per_year(db):
     row, chief, inspector = started_case(db)
     casework.act(db, case_id=row.id, action="rectify", actor=actor(inspector), payload={"due_at": LATER})
-    casework.act(db, case_id=row.id, action="reply", payload={"summary": "已整改完毕"}, actor=actor(inspector))
+    other = dispatched(db, chief=chief, to={"user_id": inspector.id})
+    casework.act(db, case_id=other.id, action="start", payload=None, actor=actor(inspector))
+    casework.act(db, case_id=other.id, action="reply", payload={"summary": "已处理完毕"}, actor=actor(inspector))
 
     def issue(kind: str, year: int) -> str:
-        item, _ = documents.issue_document(db, case_id=row.id, kind=kind, client_id=None, user_id=chief.id,
+        case_id = row.id if kind == "rectification_notice" else other.id
+        item, _ = documents.issue_document(db, case_id=case_id, kind=kind, client_id=None, user_id=chief.id,
                                            role="chief", bureau="某市生态环境局",
                                            now=datetime(year, 6, 1, tzinfo=UTC))
         return item["number"]
