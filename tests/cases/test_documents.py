@@ -4,13 +4,16 @@ numbered per kind and year, stored once per client id, printed as the page issue
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from ecogrid.accounts import service as user_service
 from ecogrid.cases import documents
 from ecogrid.cases import service as casework
-from ecogrid.core.models import AuditEntry, Complaint
+from ecogrid.core.models import AuditEntry, CaseEvent, Complaint
+from tests.casefactory import new_case
 from tests.console.console_support import HOSTILE
 from tests.staffing import actor, city_chief, dispatched, person
 
@@ -108,3 +111,34 @@ def test_who_may_issue_and_read(client, db, auth):
     assert client.get(made["url"], follow_redirects=False).status_code in (303, 401)
     assert client.post("/api/v1/cases/999999/documents", headers=auth("clerk"),
                        json={"kind": "reply_letter"}).status_code == 404
+
+
+def test_concurrent_issues_never_share_a_number(live_server):
+    with live_server.session() as setup:
+        clerk = user_service.create(setup, username="paper_clerk", role="clerk", password="correct-horse-9")
+        case_ids = []
+        for _ in range(4):
+            row = new_case(setup, status="replied")
+            setup.add(CaseEvent(case_id=row.id, at=row.opened_at, action="reply", from_status="in_progress",
+                                to_status="replied", data={"text": "已处理"}))
+            case_ids.append(row.id)
+        setup.commit()
+        clerk_id = clerk.id
+    start = threading.Barrier(len(case_ids))
+    numbers: list[str] = []
+
+    def issue(case_id: int) -> None:
+        with live_server.session() as session:
+            start.wait()
+            item, _ = documents.issue_document(session, case_id=case_id, kind="reply_letter", client_id=None,
+                                               user_id=clerk_id, role="clerk", bureau="生态环境局",
+                                               now=datetime(2040, 3, 1, tzinfo=UTC))
+            session.commit()
+            numbers.append(item["number"])
+
+    workers = [threading.Thread(target=issue, args=(i,)) for i in case_ids]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=20)
+    assert sorted(numbers) == [f"〔2040〕答复第 {n:04d} 号" for n in range(1, 5)]
