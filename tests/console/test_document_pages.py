@@ -28,7 +28,8 @@ def test_a_clerk_issues_a_reply_letter_from_the_case_page_and_prints_it(client, 
     for _ in range(2):  # a double click keeps one document
         sent = client.post(f"/cases/{row.id}/documents", data=form, follow_redirects=False)
         assert sent.status_code == 303, sent.text
-    shown = client.get(f"/cases/{row.id}").text
+    shown = client.get(sent.headers["location"]).text
+    assert "已完成：签发文书" in shown
     links = re.findall(r'<tr data-document="(\d+)"><td><a href="(/documents/\d+)">([^<]+)</a>', shown)
     assert len(links) == 1 and re.fullmatch(r"〔\d{4}〕答复第 0001 号", links[0][2])
     letter = client.get(links[0][1])
