@@ -92,7 +92,7 @@ WORKFLOW_LABELS: Mapping[str, tuple[str, str]] = {
     "backlog_leave": ("移出信访积案", "taken off the backlog"),
     "duty": ("值班人员接收", "received by the person on duty"),
     states.REOPEN_EVENT: states.REOPEN_LABELS, "contact": ("联系投诉人", "contact with the complainant"),
-    **checks.EVENT_LABELS,
+    **checks.EVENT_LABELS, "document": ("签发文书", "document issued"),
 }
 
 _ERROR_KINDS: Sequence[tuple[type[DomainError], str, str]] = (

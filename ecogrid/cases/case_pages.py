@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import uuid4
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
@@ -26,6 +27,7 @@ from ecogrid.accounts import service as user_service
 from ecogrid.cases import checks as post_checks
 from ecogrid.cases import contacts as contact_log
 from ecogrid.cases import departments as department_registry
+from ecogrid.cases import documents as case_documents
 from ecogrid.cases import service as casework
 from ecogrid.cases.pages import actor_of, dispatch_payload
 from ecogrid.cases.states import Action, RejectReason, Satisfaction
@@ -108,6 +110,11 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
     session.commit()  # the audit entry of the contact log's reading
     follow_ups = post_checks.list_checks(session, case_id=case_id, user_id=page.principal.user_id, role=page.role) \
         if page.role in post_checks.READERS else None
+    papers = case_documents.list_documents(session, case_id=case_id, user_id=page.principal.user_id,
+                                           role=page.role) if page.sees(case_documents.READERS) else None
+    done_actions = {e["action"] for e in body["history"]}
+    issuable = [(kind.value, title) for kind, (title, _, action) in case_documents.KINDS.items()
+                if action.value in done_actions] if page.sees(case_documents.ISSUERS) else []
     people = user_service.display_names(session, {e["actor_id"] for e in body["history"]}
                                         | {r["by_id"] for r in body["revisits"]}
                                         | {body["assigned_to_id"], body["supervisor_id"], body["duty_user_id"]}
@@ -126,7 +133,7 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
         chiefs=chiefs, may_supervise=page.role in SUPERVISORS and body["status"] not in casework.FINISHED,
         reject_reasons=[r.value for r in RejectReason], satisfactions=[s.value for s in Satisfaction],
         revisit_methods=REVISIT_METHODS, contacts=log, contact_methods=[m.value for m in ContactMethod],
-        checks=follow_ups,
+        checks=follow_ups, documents=papers, issuable=issuable, document_token=uuid4().hex,
         errors=errors or {}, open_action=open_action,
         return_reasons=[r.value for r in ReturnReason], police=department_registry.POLICE,
         departments=registry,

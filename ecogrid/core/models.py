@@ -433,6 +433,33 @@ class RevisitTask(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class DocumentCounter(Base):
+    """The last number issued of one kind of document in one year (文号): bumped atomically on each issue."""
+
+    __tablename__ = "document_counters"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class CaseDocument(Base):
+    """A document issued on a case (整改提示函, 信访答复意见书): its number and the page as printed then."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (UniqueConstraint("kind", "year", "serial", name="uq_case_documents_kind_year_serial"),
+                      UniqueConstraint("case_id", "client_id", name="uq_case_documents_case_client"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = _now()
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    html: Mapped[str] = mapped_column(Text)
+
+
 class PatrolPlan(Base):
     """A patrol plan: a risk-ranked selection, a "double random" draw, or a day's route."""
 

@@ -224,6 +224,9 @@ class Settings(BaseSettings):
     revisit_sample_rate: float = Field(default=0.10, gt=0, le=1)
     revisit_progress_notice_days: int = Field(default=15, ge=1, le=366)
 
+    # Case documents (文书): the issuing bureau's name in the header of a rectification notice or a reply letter.
+    bureau_name: str = "生态环境局"
+
     @field_validator("base_map")
     @classmethod
     def _known_base_map(cls, value: str) -> str:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_revisit_tasks"
-down_revision: str | None = "0015_xdistrict"
+down_revision: str | None = "0016_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
