@@ -45,6 +45,7 @@ NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
     ("/intake", "登记投诉", "Register", frozenset({"clerk"})),
     ("/cases", "案件台账", "Cases", frozenset({"clerk", "chief", "planner", "inspector"})),
     ("/backlog", "信访积案", "Backlog", frozenset({"chief", "planner", "clerk"})),
+    ("/revisit-tasks", "回访任务", "Revisit tasks", frozenset({"chief", "clerk"})),
     ("/map", "地图", "Map", frozenset({"chief", "planner", "clerk"})),
     ("/patrols", "双随机巡查", "Patrols", frozenset({"planner", "chief"})),
     ("/reports", "报表", "Reports", frozenset({"chief", "planner", "clerk"})),

@@ -67,9 +67,9 @@ def direct_red_cases(factory, viewer: casework.Actor) -> None:
                             sort="due")
 
 
-def direct_home(factory, viewer: casework.Actor) -> None:
+def direct_home(factory, viewer: casework.Actor, settings: Settings) -> None:
     with factory() as session:
-        workspace.needs_today(session, viewer=viewer)
+        workspace.needs_today(session, viewer=viewer, settings=settings)
         workspace.today_stock(session)
 
 
@@ -139,7 +139,7 @@ def main() -> int:
         rows = []
         # The page cookie, as a browser sends it: the workspace at / reads no bearer header.
         with TestClient(app, cookies={"ecogrid_token": token}) as client:
-            pages = (("/", lambda: direct_home(factory, viewer)),
+            pages = (("/", lambda: direct_home(factory, viewer, settings)),
                      ("/cases", lambda: direct_cases(factory, viewer)),
                      ("/cases?colour=red&sort=due", lambda: direct_red_cases(factory, viewer)),
                      ("/map", lambda: direct_map(factory, viewer)),

@@ -152,7 +152,7 @@ def _workspace(request: Request, session: DbSession, settings: Settings, princip
     page = console.Page(request=request, principal=principal, lang=console.language(request),
                         nonce=None, csrf=console.csrf_token(request))
     viewer = casework.Actor(user_id=principal.user_id, name=principal.name, role=principal.role)
-    items = workspace.needs_today(session, viewer=viewer, yellow_fraction=settings.deadline_yellow_fraction)
+    items = workspace.needs_today(session, viewer=viewer, settings=settings)
     stock = workspace.today_stock(session) if principal.role in ("chief", "admin", "planner") else None
     return console.render(page, "home.html", items=items, stock=stock)
 

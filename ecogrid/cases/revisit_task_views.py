@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +12,7 @@ from api.openapi_responses import errors
 from api.params import Id, Offset
 from ecogrid.cases import revisit_tasks
 from ecogrid.cases.revisit_task_schemas import TaskDone, TaskList, TaskRead, TasksGenerate, TasksGenerated
+from ecogrid.core import value_ranges
 
 router = APIRouter(prefix="/api/v1/revisit-tasks", tags=["cases"])
 
@@ -37,10 +39,14 @@ def generate_revisit_tasks(session: DbSession, settings: SettingsDep, principal:
 def list_revisit_tasks(session: DbSession, settings: SettingsDep, principal: Reader,
                open: Annotated[bool, Query(description="only the tasks not done yet")] = True,
                kind: Annotated[Literal["scheduled", "sample", "progress_notice"] | None, Query()] = None,
+               due_by: Annotated[date | None, Query(description="only those due on this day or before it")] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Offset = 0) -> TaskList:
     """Revisits due and progress notices due (通报进展), earliest first."""
+    if due_by is not None:
+        value_ranges.check_date(due_by, field="due_by")
     items, total = revisit_tasks.list_tasks(session, settings=settings, user_id=principal.user_id,
-                                            role=principal.role, open_only=open, kind=kind, limit=limit, offset=offset)
+                                            role=principal.role, open_only=open, kind=kind, due_by=due_by,
+                                            limit=limit, offset=offset)
     return TaskList.model_validate({"items": items, "total": total})
 
 

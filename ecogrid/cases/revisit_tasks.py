@@ -194,9 +194,11 @@ def _progress_notices(session: Session, *, settings: Settings, now: datetime) ->
 
 
 def list_tasks(session: Session, *, settings: Settings, user_id: int | None, role: str, open_only: bool = True,
-               kind: str | None = None, limit: int = 50, offset: int = 0,
+               kind: str | None = None, due_by: date | None = None, limit: int = 50, offset: int = 0,
                now: datetime | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Revisit tasks and due progress notices by day, earliest first; (the page, the total)."""
+    """Revisit tasks and due progress notices by day, earliest first; (the page, the total).
+
+    ``due_by``: only those due on that Beijing day or before it (the clerk's "due today" is ``day_of(now)``)."""
     if role not in READERS:
         raise Forbidden(f"role {role} has no revisit tasks")
     if kind is not None and kind not in KINDS:
@@ -206,9 +208,12 @@ def list_tasks(session: Session, *, settings: Settings, user_id: int | None, rol
         query = query.where(RevisitTask.done_at.is_(None))
     if kind is not None:
         query = query.where(RevisitTask.kind == kind)
+    if due_by is not None:
+        query = query.where(RevisitTask.due_on <= due_by)
     items = [_read(r) for r in session.scalars(query)]
     if kind in (None, PROGRESS_NOTICE):
-        items += _progress_notices(session, settings=settings, now=now or datetime.now(UTC))
+        notices = _progress_notices(session, settings=settings, now=now or datetime.now(UTC))
+        items += [n for n in notices if due_by is None or n["due_on"] <= due_by]
     reach = authorization.reach_of(session, user_id=user_id, role=role)
     visible = {c.id for c in session.scalars(select(Case).where(Case.id.in_({i["case_id"] for i in items})))
                if authorization.sees_case(role, reach, c)}

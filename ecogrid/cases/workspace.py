@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ecogrid.cases import figures, reports
+from ecogrid.cases import figures, reports, revisit_tasks
 from ecogrid.cases import service as casework
 from ecogrid.cases.states import Status
+from ecogrid.core.settings import Settings
 from ecogrid.core.time import day_of
 
 
@@ -25,7 +26,11 @@ class Item:
     zh: str
     en: str
     filters: dict[str, str] = field(default_factory=dict)  # the ledger's query: /cases?...
+    path: str = "/cases"
 
+
+# Revisit tasks due today or earlier: the total of /revisit-tasks?due_by=<today> (``revisit_tasks.list_tasks``).
+REVISITS_DUE = Item("revisits_due", "回访任务（已到期）", "Revisit tasks due", path="/revisit-tasks")
 
 _ITEMS: dict[str, tuple[Item, ...]] = {
     "clerk": (
@@ -34,6 +39,7 @@ _ITEMS: dict[str, tuple[Item, ...]] = {
         Item("to_close", "待销号", "To close", {"status": Status.revisited.value}),
         Item("due_soon", "即将到期（黄灯）", "Due soon (yellow)", {"colour": "yellow"}),
         Item("overdue", "已超期", "Overdue", {"overdue": "true"}),
+        REVISITS_DUE,
     ),
     "chief": (
         Item("to_dispatch", "待派单", "To dispatch", {"status": Status.accepted.value}),
@@ -66,18 +72,25 @@ def _filters(values: dict[str, str]) -> casework.CaseFilters:
                                 overdue=None if overdue is None else overdue == "true")
 
 
-def needs_today(session: Session, *, viewer: casework.Actor, yellow_fraction: float | None = None,
+def needs_today(session: Session, *, viewer: casework.Actor, settings: Settings,
                 now: datetime | None = None) -> list[dict[str, Any]]:
-    """The role's items with their counts now (what the viewer may see, as in their ledger)."""
+    """The role's items with their counts now (what the viewer may see, as in their ledger or list)."""
     moment = now or datetime.now(UTC)
+    yellow_fraction = settings.deadline_yellow_fraction
     out = []
     for item in items_for(viewer.role):
+        if item is REVISITS_DUE:
+            today = day_of(moment)
+            _, count = revisit_tasks.list_tasks(session, settings=settings, user_id=viewer.user_id, role=viewer.role,
+                                                due_by=today, limit=1, now=moment)
+            out.append({"item": item, "count": count, "filters": {"due_by": today.isoformat()}})
+            continue
         if item.filters.get("ledger") == "supervision":
             _, count = casework.supervision_ledger(session, limit=1, now=moment, yellow_fraction=yellow_fraction)
         else:
             _, count = casework.list_cases(session, filters=_filters(item.filters), limit=1, now=moment,
                                            yellow_fraction=yellow_fraction, viewer=viewer)
-        out.append({"item": item, "count": count})
+        out.append({"item": item, "count": count, "filters": item.filters})
     return out
 
 
