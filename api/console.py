@@ -91,6 +91,7 @@ WORKFLOW_LABELS: Mapping[str, tuple[str, str]] = {
     "exceedance": ("监测超标", "limit exceeded"),
     "own": ("领导包案", "owned by a leader"), "backlog": ("列入信访积案", "put on the backlog"),
     "backlog_leave": ("移出信访积案", "taken off the backlog"),
+    "document_void": ("文书作废", "document voided"),
     "duty": ("值班人员接收", "received by the person on duty"),
     states.REOPEN_EVENT: states.REOPEN_LABELS, "contact": ("联系投诉人", "contact with the complainant"),
     **checks.EVENT_LABELS, "document": ("签发文书", "document issued"),

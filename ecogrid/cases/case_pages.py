@@ -134,6 +134,7 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
         reject_reasons=[r.value for r in RejectReason], satisfactions=[s.value for s in Satisfaction],
         revisit_methods=REVISIT_METHODS, contacts=log, contact_methods=[m.value for m in ContactMethod],
         checks=follow_ups, documents=papers, issuable=issuable, document_token=uuid4().hex,
+        may_void=page.sees(case_documents.VOIDERS),
         errors=errors or {}, open_action=open_action,
         return_reasons=[r.value for r in ReturnReason], police=department_registry.POLICE,
         departments=registry,

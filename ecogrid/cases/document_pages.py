@@ -16,11 +16,13 @@ from api.deps import DbSession, SettingsDep
 from api.params import Id
 from ecogrid.cases import documents
 from ecogrid.cases.case_pages import case_page
-from ecogrid.core.errors import DomainError, Forbidden, InvalidInput
+from ecogrid.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from ecogrid.core.models import CaseDocument
 
 router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[console.Page, Depends(console.console_page(*sorted(documents.READERS)))]
+Voider = Annotated[console.Page, Depends(console.console_page(*sorted(documents.VOIDERS - {"admin"})))]
 Issuer = Annotated[console.Page, Depends(console.console_page(*sorted(documents.ISSUERS)))]
 
 
@@ -47,3 +49,23 @@ def issue_document(case_id: Id, session: DbSession, settings: SettingsDep, page:
         return case_page(session, settings, page, case_id, status=status,
                          errors={"document": page.error_text(exc)}, typed=form)
     return RedirectResponse(f"/cases/{case_id}?done=document#documents", status_code=303)
+
+
+@router.post("/documents/{document_id}/void")
+def void_document(document_id: Id, session: DbSession, settings: SettingsDep, page: Voider,
+                  form: console.PostedForm) -> Response:
+    """作废 from the case page: the reason is required; the document stays listed, marked void."""
+    found = session.get(CaseDocument, document_id)
+    case_id = found.case_id if found is not None else None
+    try:
+        documents.void_document(session, document_id=document_id, reason=console.form_text(form, "reason"),
+                                user_id=page.principal.user_id, role=page.role)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        if case_id is None or isinstance(exc, NotFound):
+            raise
+        status = {InvalidInput: 422, Forbidden: 403}.get(type(exc), 409)
+        return case_page(session, settings, page, case_id, status=status,
+                         errors={f"void:{document_id}": page.error_text(exc)}, typed=form)
+    return RedirectResponse(f"/cases/{case_id}?done=document_void#documents", status_code=303)

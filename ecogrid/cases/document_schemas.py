@@ -26,6 +26,17 @@ class DocumentRead(BaseModel):
     issued_at: Timestamp
     issued_by_id: int | None
     url: str = Field(description="the printable page")
+    voided: bool = Field(description="作废: withdrawn; the number stays taken and the page is stamped void")
+    voided_at: Timestamp | None
+    voided_by_id: int | None
+    void_reason: str | None
+
+
+class DocumentVoid(BaseModel):
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"reason": "整改期限填写错误，已重新签发"}]})
+
+    reason: str = Field(min_length=1, max_length=500, description="why the document is void (kept with it)")
 
 
 class DocumentList(BaseModel):

@@ -10,11 +10,12 @@ from api.deps import DbSession, Principal, SettingsDep, require_roles
 from api.openapi_responses import errors
 from api.params import Id
 from ecogrid.cases import documents
-from ecogrid.cases.document_schemas import DocumentCreate, DocumentList, DocumentRead
+from ecogrid.cases.document_schemas import DocumentCreate, DocumentList, DocumentRead, DocumentVoid
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
 Issuer = Annotated[Principal, Depends(require_roles(*sorted(documents.ISSUERS)))]
+Voider = Annotated[Principal, Depends(require_roles(*sorted(documents.VOIDERS - {"admin"})))]
 Reader = Annotated[Principal, Depends(require_roles(*sorted(documents.READERS)))]
 
 
@@ -39,3 +40,13 @@ def list_case_documents(session: DbSession, principal: Reader, case_id: Id) -> D
     """The documents issued on the case, oldest first."""
     items = documents.list_documents(session, case_id=case_id, user_id=principal.user_id, role=principal.role)
     return DocumentList.model_validate({"items": items, "total": len(items)})
+
+
+@router.post("/documents/{document_id}/void", response_model=DocumentRead, responses=errors(404, 409))
+def void_case_document(session: DbSession, principal: Voider, document_id: Id, body: DocumentVoid) -> DocumentRead:
+    """作废: withdraw a document issued in error, with the reason. It keeps its number and its page (stamped void);
+    the case history records it. The same reason again answers with it; another reason is a 409."""
+    item = documents.void_document(session, document_id=document_id, reason=body.reason,
+                                   user_id=principal.user_id, role=principal.role)
+    session.commit()
+    return DocumentRead.model_validate(item)

@@ -43,6 +43,10 @@ KINDS: dict[Kind, tuple[str, str, Action]] = {
     Kind.reply_letter: ("信访答复意见书", "答复", Action.reply),
 }
 ISSUERS = frozenset({Role.clerk.value, Role.chief.value, Role.admin.value})
+# Voiding a document issued in error is a chief's decision (or admin's), recorded with the reason.
+VOIDERS = frozenset({Role.chief.value, Role.admin.value})
+VOID_EVENT = "document_void"
+REASON_MAX = 500
 READERS = ISSUERS | {Role.inspector.value, Role.planner.value}
 # Where the reply letter's addressee goes in the stored page; user text never renders as a comment (escaped).
 ADDRESSEE = "<!--addressee-->"
@@ -63,7 +67,8 @@ def _next_serial(session: Session, *, kind: str, year: int) -> int:
 def _read(row: CaseDocument) -> dict[str, Any]:
     return {"id": row.id, "case_id": row.case_id, "kind": row.kind, "title": KINDS[Kind(row.kind)][0],
             "number": row.number, "issued_at": rfc3339(row.issued_at), "issued_by_id": row.issued_by_id,
-            "url": f"/documents/{row.id}"}
+            "url": f"/documents/{row.id}", "voided": row.voided_at is not None, "voided_at": rfc3339(row.voided_at),
+            "voided_by_id": row.voided_by_id, "void_reason": row.void_reason}
 
 
 def _day(moment: datetime | None) -> str:
@@ -141,6 +146,49 @@ def list_documents(session: Session, *, case_id: int, user_id: int | None, role:
     return [_read(r) for r in rows]
 
 
+def void_document(session: Session, *, document_id: int, reason: str | None, user_id: int | None, role: str,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """作废: withdraw a document issued in error. It keeps its number (the sequence shows no gap unexplained) and
+    its page, which is then stamped void; the case history gets a ``document_void`` event with the reason.
+    The same reason again answers with the voided document; another reason on a voided one is a Conflict."""
+    if role not in VOIDERS:
+        raise Forbidden(f"role {role} may not void documents; a chief or admin does")
+    row = session.scalars(select(CaseDocument).where(CaseDocument.id == document_id).with_for_update()).one_or_none()
+    if row is None:
+        raise NotFound(f"document {document_id} not found")
+    try:
+        case = authorization.check_sees_case(session, case_id=row.case_id, user_id=user_id, role=role, lock=True)
+    except NotFound:
+        raise NotFound(f"document {document_id} not found") from None
+    cleaned = (reason or "").strip()
+    if not cleaned:
+        raise InvalidInput("give the reason the document is void", field="reason")
+    if len(cleaned) > REASON_MAX:
+        raise InvalidInput(f"reason is longer than {REASON_MAX} characters", field="reason")
+    text_rules.check_text(cleaned, field="reason")
+    if row.voided_at is not None:
+        if row.void_reason == cleaned:
+            return _read(row)
+        raise Conflict(f"document {row.number} is already void", field="reason")
+    moment = now or datetime.now(UTC)
+    row.voided_at, row.voided_by_id, row.void_reason = moment, user_id, cleaned
+    session.add(CaseEvent(case_id=case.id, at=moment, actor_id=user_id, action=VOID_EVENT, from_status=case.status,
+                          to_status=case.status, note=cleaned,
+                          data={"document_id": row.id, "number": row.number, "reason": cleaned}))
+    session.flush()
+    return _read(row)
+
+
+def _stamped(row: CaseDocument, html: str) -> str:
+    """The page of a void document with the void stamp on top: when, and why (the reason is escaped)."""
+    if row.voided_at is None:
+        return html
+    stamp = (f'<p class="void-stamp" style="border:3px solid #c00;color:#c00;font-size:20pt;font-weight:bold;'
+             f'text-align:center;padding:.3em">已作废 VOID · {escape(_day(row.voided_at))}<br>'
+             f'<span style="font-size:14pt">作废原因：{escape(row.void_reason or "")}</span></p>')
+    return html.replace("<body>", "<body>\n" + stamp, 1)
+
+
 def printable(session: Session, *, document_id: int, user_id: int | None, name: str, role: str) -> str:
     """The stored page of a document, its addressee filled in for this viewer (personal data per role, audited).
 
@@ -156,7 +204,7 @@ def printable(session: Session, *, document_id: int, user_id: int | None, name: 
     except NotFound:
         raise NotFound(f"document {document_id} not found") from None
     if ADDRESSEE not in row.html:
-        return row.html
+        return _stamped(row, row.html)
     person = session.scalars(select(Complaint.complainant_name).where(
         Complaint.case_id == row.case_id, Complaint.complainant_name.is_not(None)).order_by(Complaint.id)).first()
     if person and privacy.may_see_personal_data(role):
@@ -165,5 +213,5 @@ def printable(session: Session, *, document_id: int, user_id: int | None, name: 
         shown = person
     else:
         shown = privacy.mask_name(person) or "投诉人"
-    return row.html.replace(ADDRESSEE, str(escape(f"{shown}：")), 1)
+    return _stamped(row, row.html.replace(ADDRESSEE, str(escape(f"{shown}：")), 1))
 

@@ -458,6 +458,9 @@ class CaseDocument(Base):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     client_id: Mapped[str | None] = mapped_column(String(64))
     html: Mapped[str] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PatrolPlan(Base):
