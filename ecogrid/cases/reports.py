@@ -32,7 +32,6 @@ from ecogrid.core.time import day_start, rfc3339
 from ecogrid.core.vocabulary import label
 
 SATISFIED = rules.SATISFIED
-REPEAT_SINGLED_OUT = 5
 MAX_PERIOD_DAYS = 3660
 
 
@@ -191,7 +190,7 @@ def period_figures(session: Session, *, window: Window, now: datetime | None = N
     repeats_to_date = (select(Complaint.case_id, func.count().label("repeats"))
                        .where(Complaint.is_repeat.is_(True), Complaint.received_at < window.end,
                               Complaint.case_id.in_(active))
-                       .group_by(Complaint.case_id).having(func.count() >= REPEAT_SINGLED_OUT).subquery())
+                       .group_by(Complaint.case_id).having(func.count() >= rules.REPEATS_SINGLED_OUT).subquery())
     singled = session.execute(
         select(Case.id, Case.category, Case.status, Case.zone_id, repeats_to_date.c.repeats)
         .join(repeats_to_date, repeats_to_date.c.case_id == Case.id)
