@@ -35,6 +35,7 @@ const I18N = {
     conclusion_source_identified: "已查明污染源", route: "今日巡查路线", stops: "站点", stop_done: "已检查",
     distance_line: "直线距离", patrol: "巡查", server_says: "服务器：", action_word: "项操作",
     after_earlier: "等待此案件前一项发送成功后再发送", action_queued: "已保存在手机上，联网后按顺序发送",
+    campaign: "专项行动", no_campaign: "不属于专项行动",
   },
   en: {
     title: "Field inspection", sign_in: "Sign in", username: "User name", password: "Password",
@@ -73,6 +74,7 @@ const I18N = {
     conclusion_source_identified: "Source identified", route: "Today's patrol route", stops: "stops", stop_done: "done",
     distance_line: "Straight-line distance", patrol: "Patrol", server_says: "server: ", action_word: "action",
     after_earlier: "waits until this case's earlier item is sent", action_queued: "Saved on this phone; sent in order when online",
+    campaign: "Special campaign", no_campaign: "Not for a campaign",
   },
 };
 
@@ -179,6 +181,22 @@ async function api(path, options = {}) {
   const body = type.includes("json") ? await response.json() : null;
   if (!response.ok) throw new HttpError(response.status, body);
   return body;
+}
+
+const CAMPAIGNS_KEY = "ecogrid.campaigns";
+
+// The campaigns running today (Beijing days), asked for when online and kept on the phone for offline visits.
+async function runningCampaigns() {
+  let items;
+  try {
+    items = (await api("/api/v1/campaigns")).items.map((c) => ({ id: c.id, name: c.name, start_date: c.start_date,
+                                                                end_date: c.end_date }));
+    localStorage.setItem(CAMPAIGNS_KEY, JSON.stringify(items));
+  } catch (error) {
+    items = JSON.parse(localStorage.getItem(CAMPAIGNS_KEY) || "[]");
+  }
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  return items.filter((c) => c.start_date <= today && today <= c.end_date);
 }
 
 function isNetworkError(error) {
@@ -832,6 +850,7 @@ async function caseView(id, kind = "case") {
   const render = (...nodes) => { if (mine === routeSeq) renderView(...nodes); };
   const caseId = kind === "stop" ? `stop:${id}` : id;  // the draft's key
   render(h("p", { class: "muted", text: t("loading") }));
+  const campaignsAsked = runningCampaigns();  // alongside the task: one round trip's wait, not two
   let task;
   try {
     task = kind === "stop" ? stopAsTask(await api(`/api/v1/inspections/stops/${id}`))
@@ -865,6 +884,7 @@ async function caseView(id, kind = "case") {
       : h("p", { class: "muted", text: t("no_suspects") }));
 
   let draft = await loadDraft(caseId);
+  const campaigns = await campaignsAsked;
   const visit = h("div", { class: "card", id: "visit" });
 
   function showForm() {
@@ -876,6 +896,11 @@ async function caseView(id, kind = "case") {
       h("option", { value: "", text: t("pick_source") }),
       task.suspects.map((s) => h("option", { value: s.source_id, text: `${s.name} (${formatDistance(s.distance_m)})`,
                                              selected: s.source_id === draft.source_id })));
+    const campaignSelect = h("select", { id: "campaign", name: "campaign_id" },
+      h("option", { value: "", text: t("no_campaign") }),
+      campaigns.map((c) => h("option", { value: c.id, text: c.name, selected: c.id === draft.campaign_id })));
+    const campaignBox = campaigns.length
+      ? h("div", { id: "campaign-box" }, h("label", { for: "campaign", text: t("campaign") }), campaignSelect) : "";
     const sourceBox = h("div", { id: "source-box", hidden: draft.conclusion !== "source_identified" },
                         h("label", { for: "source", text: t("source") }), sourceSelect);
     const conclusions = h("fieldset", { id: "conclusion" }, h("legend", { text: t("conclusion") }),
@@ -894,6 +919,7 @@ async function caseView(id, kind = "case") {
       draft.findings = findings.value;
       draft.conclusion = (form.querySelector("input[name=conclusion]:checked") || {}).value || null;
       draft.source_id = sourceSelect.value ? Number(sourceSelect.value) : null;
+      draft.campaign_id = campaignSelect.value ? Number(campaignSelect.value) : null;
       draft.readings = [...readings.querySelectorAll(".reading")].map(readingState);
       draft.updated_at = new Date().toISOString();
       const snapshot = { ...draft, readings: [...draft.readings], photos: [...draft.photos] };
@@ -936,7 +962,7 @@ async function caseView(id, kind = "case") {
       h("button", { id: "add-reading", class: "secondary", type: "button", text: t("add_reading"),
                     onclick: () => { readings.append(readingRow({}, save)); save(); } }),
       h("label", { for: "findings", text: t("findings") }), findings,
-      conclusions, sourceBox, submit);
+      conclusions, sourceBox, campaignBox, submit);
     form.addEventListener("input", save);
     form.addEventListener("change", save);
     form.addEventListener("submit", async (event) => {
@@ -959,6 +985,7 @@ async function caseView(id, kind = "case") {
         started_at: draft.started_at,
         conclusion: draft.conclusion,
         source_id: draft.conclusion === "source_identified" ? draft.source_id : null,
+        campaign_id: draft.campaign_id || null,
         readings: states.map(readingPayload),
       };
       // Queued first, then the draft goes, then sent: nothing is lost if the signal drops halfway.
