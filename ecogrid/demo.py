@@ -383,8 +383,19 @@ def _complaints(session: Session, *, rng: random.Random, district: Polygon, sour
             times.append(times[-1] + timedelta(hours=rng.uniform(6, 96)))
         times = [t for t in times if t < end_at] or [first_at]
         urgency = "urgent" if rng.random() < 0.08 else "ordinary"
-        case_rows.append(_case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_at,
-                                   src, clerks, chiefs, inspectors, events, revisits))
+        case_row = _case_row(rng, ep_index, kind, category, channel, urgency, times, home, end_at,
+                             src, clerks, chiefs, inspectors, events, revisits)
+        if case_row.get("closed_at") is not None:
+            # A repeat after the closing would reopen the case as rework (``reopen_on_repeats``), which the
+            # demo's straight histories do not write: its repeats of a closed case came while it was open.
+            closed_at = case_row["closed_at"]
+            late = [t for t in times if t.astimezone(UTC) > closed_at]
+            if late:
+                span = (closed_at - first_at.astimezone(UTC)).total_seconds()
+                times = sorted([t for t in times if t not in late]
+                               + [first_at + timedelta(seconds=rng.uniform(0, span)) for _ in late])
+                case_row.update(last_complaint_at=times[-1].astimezone(UTC))
+        case_rows.append(case_row)
         for t in times:
             seq += 1
             ch = channel if t is times[0] else _weighted(rng, CHANNELS)

@@ -61,6 +61,11 @@ def test_demo_histories_follow_the_workflow_and_end_today(db):
     assert db.scalar(text("SELECT count(*) FROM case_events WHERE at > :e"), {"e": end_at}) == 0
     assert db.scalar(text("SELECT count(*) FROM revisits WHERE at > :e"), {"e": end_at}) == 0
     assert db.scalar(select(func.count()).select_from(Case).where(Case.closed_at > end_at)) == 0
+    # A repeat after the closing reopens a case as rework; the demo writes no closed case with a later complaint.
+    assert db.scalar(text("SELECT count(*) FROM complaints p JOIN cases k ON k.id = p.case_id "
+                          "WHERE k.closed_at IS NOT NULL AND p.received_at > k.closed_at")) == 0
+    assert db.scalar(text("SELECT count(*) FROM cases k WHERE k.last_complaint_at <> "
+                          "(SELECT max(received_at) FROM complaints p WHERE p.case_id = k.id)")) == 0
     rows = db.execute(text(
         "SELECT k.id, k.kind, k.status, e.action, e.from_status, e.to_status FROM cases k "
         "JOIN case_events e ON e.case_id = k.id WHERE e.action <> 'repeat' ORDER BY k.id, e.at, e.id")).all()
