@@ -4,10 +4,13 @@ naming the field; other roles neither see the link nor open the page."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from sqlalchemy import select
 
 from ecogrid.core.models import DutyShift
-from tests.cases.test_duty import SATURDAY_10, complaint
+from ecogrid.core.time import BEIJING, today
+from tests.cases.test_duty import complaint
 from tests.console.console_support import HOSTILE, form_token, sign_in
 from tests.staffing import person
 
@@ -25,21 +28,23 @@ def test_a_chief_adds_a_shift_and_sees_the_roster_and_the_duty_cases(client, db,
     assert f'<option value="{clerk.id}">' in page.text
 
     token = form_token(page.text)
-    shift = {"csrf": token, "user_id": str(clerk.id), "starts_at": "2026-11-27T17:30", "ends_at": "2026-11-30T08:30",
-             "note": HOSTILE[2]}
+    yesterday, tomorrow = today() - timedelta(days=1), today() + timedelta(days=1)
+    shift = {"csrf": token, "user_id": str(clerk.id), "starts_at": f"{yesterday.isoformat()}T17:30",
+             "ends_at": f"{tomorrow.isoformat()}T08:30", "note": HOSTILE[2]}
     made = client.post("/duty", data=shift, follow_redirects=False)
     assert made.status_code == 303 and made.headers["location"] == "/duty?done=added"
     stored = db.scalars(select(DutyShift).where(DutyShift.user_id == clerk.id)).one()
     assert stored.created_by_id == chief.id and stored.note == HOSTILE[2]
-    assert stored.starts_at.isoformat().startswith("2026-11-27T09:30")  # Beijing 17:30 as UTC
+    assert stored.starts_at == datetime.combine(yesterday, time(17, 30), tzinfo=BEIJING)  # a bare time is Beijing
     again = client.post("/duty", data=shift, follow_redirects=False)
     assert again.headers["location"] == "/duty?done=same"
     assert len(db.scalars(select(DutyShift).where(DutyShift.user_id == clerk.id)).all()) == 1
 
-    # An urgent complaint on the Saturday is recorded for the clerk on duty; the page lists it.
-    case_id = complaint(client, auth("clerk"), received_at=SATURDAY_10)["case_id"]
+    # An urgent complaint late last night is recorded for the clerk on duty; the page lists it.
+    late = datetime.combine(yesterday, time(23, 0), tzinfo=BEIJING).isoformat()
+    case_id = complaint(client, auth("clerk"), received_at=late)["case_id"]
     listed = client.get("/duty", params={"done": "added"})
-    assert "已排班" in listed.text
+    assert "已排班" in listed.text and 'id="current-duty">' + "&lt;img" in listed.text
     assert f'data-shift="{stored.id}"' in listed.text
     assert f'<tr data-case="{case_id}">' in listed.text and f'href="/cases/{case_id}"' in listed.text
     assert HOSTILE[0] not in listed.text and HOSTILE[2] not in listed.text and "&lt;img" in listed.text
