@@ -16,11 +16,12 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from api import forwarded
@@ -38,6 +39,7 @@ PAGE_STATE_KEY = "console_page"
 # The dependencies that make a route a console route (its errors are HTML pages): every page's viewer and
 # every form's token check. Filled as they are made.
 CONSOLE_DEPENDENCIES: set[Callable[..., Any]] = set()
+_Model = TypeVar("_Model", bound=BaseModel)
 
 # (path, Chinese, English, roles that see it; admin sees everything)
 NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
@@ -50,6 +52,7 @@ NAVIGATION: Sequence[tuple[str, str, str, frozenset[str]]] = (
     ("/patrols", "双随机巡查", "Patrols", frozenset({"planner", "chief"})),
     ("/reports", "报表", "Reports", frozenset({"chief", "planner", "clerk"})),
     ("/campaigns", "专项行动", "Campaigns", frozenset({"chief", "planner", "clerk"})),
+    ("/duty", "值班", "Duty roster", frozenset({"chief"})),
     ("/admin", "系统管理", "Admin", frozenset()),
 )
 
@@ -76,6 +79,9 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "case_id": ("案件编号", "case number"),
     "owner": ("包案领导", "owner"), "owner_id": ("包案领导", "owner"), "focused": ("集中攻坚", "focused drive"),
     "chronic": ("重复投诉积案", "chronic repeats"),
+    "duty_user_id": ("值班人员", "person on duty"), "starts_at": ("值班开始", "shift start"),
+    "ends_at": ("值班结束", "shift end"), "due_on": ("督察日期", "day of the check"),
+    "assignee_id": ("督察人员", "inspector sent"), "finding": ("督察结果", "finding"),
 }
 
 # Workflow words beside the vocabulary's: statuses, actions, satisfaction, reasons of refusal.
@@ -247,3 +253,14 @@ def form_text(form: FormData, name: str) -> str | None:
     if not isinstance(value, str):
         return None
     return value.strip() or None
+
+
+def form_model(model: type[_Model], data: Mapping[str, Any]) -> _Model:
+    """A form's fields read by the API's own request model (the same limits and parsing); a refusal is
+    InvalidInput naming the first field at fault, so the console's error page names it."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = first.get("loc", ())
+        raise InvalidInput(str(first.get("msg", "invalid")), field=str(where[-1]) if where else None) from None

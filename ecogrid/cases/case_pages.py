@@ -35,7 +35,8 @@ from ecogrid.core import value_ranges
 from ecogrid.core.errors import DomainError, Forbidden, InvalidInput
 from ecogrid.core.models import Case, Department, Inspection, User, Zone
 from ecogrid.core.settings import Settings
-from ecogrid.core.time import BEIJING
+from ecogrid.core.time import BEIJING, day_of
+from ecogrid.core.time import now as clock_now
 from ecogrid.core.vocabulary import ContactMethod, ReturnReason
 from ecogrid.inspections import service as inspection_service
 from ecogrid.sources import suspects as suspect_service
@@ -122,6 +123,8 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
     zone = session.get(Zone, body["zone_id"]) if body["zone_id"] else None
     actions = body["allowed_actions"]
     inspectors, teams = user_service.dispatch_targets(session) if Action.dispatch.value in actions else ([], [])
+    may_schedule_check = page.sees(post_checks.SCHEDULERS) and body["status"] in post_checks.CHECKABLE
+    check_inspectors = user_service.dispatch_targets(session)[0] if may_schedule_check else []
     chiefs = list(session.scalars(select(User).where(User.role == "chief", User.active.is_(True))
                                   .order_by(User.username))) if page.role in SUPERVISORS else []
     registry: list[Department] = []
@@ -133,7 +136,8 @@ def case_page(session: Session, settings: Settings, page: console.Page, case_id:
         chiefs=chiefs, may_supervise=page.role in SUPERVISORS and body["status"] not in casework.FINISHED,
         reject_reasons=[r.value for r in RejectReason], satisfactions=[s.value for s in Satisfaction],
         revisit_methods=REVISIT_METHODS, contacts=log, contact_methods=[m.value for m in ContactMethod],
-        checks=follow_ups, documents=papers, issuable=issuable, document_token=uuid4().hex,
+        checks=follow_ups, may_schedule_check=may_schedule_check, check_inspectors=check_inspectors,
+        today=day_of(clock_now()).isoformat(), documents=papers, issuable=issuable, document_token=uuid4().hex,
         may_void=page.sees(case_documents.VOIDERS),
         errors=errors or {}, open_action=open_action,
         return_reasons=[r.value for r in ReturnReason], police=department_registry.POLICE,

@@ -127,3 +127,23 @@ def delete_shift(session: Session, *, shift_id: int) -> None:
         raise NotFound(f"roster entry {shift_id} not found")
     session.delete(shift)
     session.commit()
+
+
+def recorded_cases(session: Session, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The cases recorded for a person on duty at intake (urgent, out of hours), newest first: the case, who
+    was on duty, when it was recorded (its ``duty`` event)."""
+    rows = session.execute(
+        select(Case.id, Case.category, Case.status, Case.duty_user_id, CaseEvent.at)
+        .join(CaseEvent, (CaseEvent.case_id == Case.id) & (CaseEvent.action == DUTY_EVENT))
+        .where(Case.duty_user_id.is_not(None))
+        .order_by(CaseEvent.at.desc(), Case.id.desc()).limit(limit)).all()
+    names = {i: full or username for i, full, username in session.execute(
+        select(User.id, User.full_name, User.username).where(User.id.in_({r.duty_user_id for r in rows} or {-1})))}
+    return [{"case_id": r.id, "category": r.category, "status": r.status, "user_id": r.duty_user_id,
+             "user_name": names.get(r.duty_user_id), "at": rfc3339(r.at)} for r in rows]
+
+
+def rostered_people(session: Session) -> list[User]:
+    """The active people who may be put on duty (``DUTY_ROLES``), by role then name."""
+    return list(session.scalars(select(User).where(User.role.in_(DUTY_ROLES), User.active.is_(True))
+                                .order_by(User.role, User.username)))
