@@ -645,11 +645,15 @@ def recount_deadlines(session: Session, *, year: int, calendar: deadlines.WorkCa
         select(Case).where(Case.status.not_in(FINISHED), Case.due_at >= year_start,
                            func.coalesce(Case.accepted_at, Case.opened_at) < next_year)
         .order_by(Case.id).with_for_update()))
+    # A reworked case's handling counts from the repeat that reopened it, and only its own extensions count.
+    reopened = _latest_reopenings(session, [row.id for row in rows if row.rework_count])
     extended = {row.id for row in rows if row.extended}
     extension_days: dict[int, int] = {}
     if extended:
-        for case_id, data in session.execute(select(CaseEvent.case_id, CaseEvent.data).where(
+        for case_id, at, data in session.execute(select(CaseEvent.case_id, CaseEvent.at, CaseEvent.data).where(
                 CaseEvent.case_id.in_(extended), CaseEvent.action == states.Action.extend.value)):
+            if case_id in reopened and at < reopened[case_id][0]:
+                continue  # granted to an earlier handling
             extension_days[case_id] = extension_days.get(case_id, 0) + int((data or {}).get("days") or 0)
     changed = 0
     for row in rows:
@@ -659,6 +663,7 @@ def recount_deadlines(session: Session, *, year: int, calendar: deadlines.WorkCa
                                                               received_at=row.opened_at, calendar=calendar)
             else:
                 due = _conclusion_due(row, accepted_at=row.accepted_at, calendar=calendar,
+                                      received_at=reopened[row.id][1] if row.id in reopened else None,
                                       extension_days=extension_days.get(row.id, 0))
         except (deadlines.DeadlineError, InvalidInput):
             continue  # a channel without configured limits keeps the deadline it was given
@@ -667,6 +672,21 @@ def recount_deadlines(session: Session, *, year: int, calendar: deadlines.WorkCa
             changed += 1
     session.flush()
     return changed
+
+
+def _latest_reopenings(session: Session, case_ids: list[int]) -> dict[int, tuple[datetime, datetime | None]]:
+    """For each case, when its latest rework began and when the repeat complaint that reopened it came in."""
+    if not case_ids:
+        return {}
+    latest: dict[int, tuple[datetime, Any]] = {}
+    for case_id, at, data in session.execute(
+            select(CaseEvent.case_id, CaseEvent.at, CaseEvent.data)
+            .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action == states.REOPEN_EVENT)
+            .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)):
+        latest[case_id] = (at, (data or {}).get("complaint_id"))
+    received = dict(session.execute(select(Complaint.id, Complaint.received_at).where(
+        Complaint.id.in_([c for _, c in latest.values() if isinstance(c, int)] or [-1]))).all())
+    return {case_id: (at, received.get(complaint)) for case_id, (at, complaint) in latest.items()}
 
 
 def _active_user(session: Session, user_id: int | str) -> User:

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from ecogrid.calendar import service as calendar_service
 from ecogrid.cases import service as casework
 from ecogrid.complaints import bulk_import
-from ecogrid.core.models import Complaint, WebhookOutboxItem
+from ecogrid.core.models import Case, Complaint, WebhookOutboxItem
+from ecogrid.core.time import BEIJING
 from tests.staffing import actor, city_chief, person
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -148,3 +150,20 @@ def test_a_file_import_reopens_a_closed_case_its_repeat_joins(db, client, auth):
     reopen = [e for e in case["history"] if e["action"] == "reopen"]
     imported = db.query(Complaint.id).filter(Complaint.external_ref == "IMP-1").scalar()
     assert len(reopen) == 1 and reopen[0]["data"]["complaint_id"] == imported
+
+
+def test_a_calendar_load_counts_a_reworked_deadline_from_the_repeat_that_reopened_it(db, client, auth):
+    who, h = people(db, auth)
+    first = client.post("/api/v1/complaints", json=complaint(received_at=(NOW - timedelta(days=20)).isoformat()),
+                        headers=h["clerk"]).json()
+    round_the_loop(client, who, h, first["case_id"])
+    client.post("/api/v1/complaints", json=complaint(received_at=now(), external_ref="WO-R"), headers=h["clerk"])
+    row = db.get(Case, first["case_id"])
+    db.refresh(row)
+    given = row.due_at
+    assert row.rework_count == 1 and given > NOW  # 5 working days from the repeat
+    # The same calendar again changes nothing: the reopened handling's clock is the repeat's, not the first's.
+    year = given.astimezone(BEIJING).year
+    casework.recount_deadlines(db, year=year, calendar=calendar_service.current(db))
+    db.refresh(row)
+    assert row.due_at == given
