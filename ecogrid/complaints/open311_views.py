@@ -17,6 +17,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbSession, SettingsDep
 from ecogrid.accounts import service as user_service
@@ -149,12 +150,18 @@ def _create(fmt: str) -> Callable[..., Coroutine[Any, Any, Response]]:
         key = form.api_key or api_key
         if not key:
             raise NotAuthenticated("api_key is required")
-        client = user_service.check_api_key(session, key=key)
-        authorization.check_may_register(client.role)
-        retry_ref = open311_service.retry_ref_of(idempotency_key, client_id=client.id)
-        created = open311_service.create_request(session, form=form, settings=settings, retry_ref=retry_ref)
-        session.commit()
-        return _answer(fmt, "service_requests", [created], status=201)
+
+        def store() -> Response:
+            client = user_service.check_api_key(session, key=key)
+            authorization.check_may_register(client.role)
+            retry_ref = open311_service.retry_ref_of(idempotency_key, client_id=client.id)
+            created = open311_service.create_request(session, form=form, settings=settings, retry_ref=retry_ref)
+            session.commit()
+            return _answer(fmt, "service_requests", [created], status=201)
+
+        # The body is read on the event loop; the key check and the writes are blocking database work, so
+        # they run in the thread pool like every other route's, and never hold up the loop.
+        return await run_in_threadpool(store)
 
     return create_request
 
